@@ -1,0 +1,423 @@
+//! `config.toml`: raw serde structs, validated in one step into a [`Config`].
+//!
+//! Every refusal names the key and, where it can be found, the line, so an operator can fix it
+//! without guessing. `parse` is pure; `load` adds reading the file and checking the seeds folder.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub seeds: SeedsConfig,
+    pub feed: FeedMeta,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    /// HTTP worker threads.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeedsConfig {
+    /// Absolute, or relative to the process's working directory when the config was parsed
+    /// without a file.
+    pub dir: PathBuf,
+    /// Zone for dates that seeds write without an offset.
+    pub timezone: Tz,
+    /// Larger files are rejected without being read.
+    pub max_file_bytes: u64,
+    /// How long the watcher waits for a burst of events on a file to settle.
+    pub debounce: Duration,
+}
+
+/// Feed-level metadata: everything the renderer needs besides the entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedMeta {
+    pub title: String,
+    pub description: String,
+    /// Public URL of this server, always ending in `/`.
+    pub base_url: Url,
+    pub site_url: Url,
+    pub language: String,
+    pub limit: usize,
+    /// Never empty: defaults to one author named after the feed, so every Atom entry has one.
+    pub authors: Vec<Person>,
+    pub icon: Option<Url>,
+    pub logo: Option<Url>,
+    pub rights: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: Option<String>,
+    pub uri: Option<Url>,
+}
+
+/// A refused configuration: which key, on which line, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {key}: {message}", self.file_label(), self.line_label())]
+pub struct ConfigError {
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    /// `[table] key`, or the table alone when the whole table is wrong.
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn file_label(&self) -> String {
+        match &self.file {
+            Some(path) => path.display().to_string(),
+            None => "config".to_string(),
+        }
+    }
+
+    fn line_label(&self) -> String {
+        self.line.map(|l| format!(" line {l}")).unwrap_or_default()
+    }
+}
+
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+const DEFAULT_DEBOUNCE_MS: u64 = 30;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: RawServer,
+    seeds: RawSeeds,
+    feed: RawFeed,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: String,
+    workers: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeeds {
+    dir: String,
+    timezone: String,
+    max_file_bytes: Option<u64>,
+    debounce_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    title: String,
+    description: String,
+    base_url: String,
+    site_url: String,
+    language: String,
+    limit: usize,
+    #[serde(default)]
+    authors: Vec<RawPerson>,
+    icon: Option<String>,
+    logo: Option<String>,
+    rights: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerson {
+    name: String,
+    email: Option<String>,
+    uri: Option<String>,
+}
+
+impl Config {
+    /// Reads and validates the file; the seeds folder is resolved against the file's folder and
+    /// must exist.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: Some(path.to_path_buf()),
+            line: None,
+            key: "(file)".into(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let with_file = |mut e: ConfigError| {
+            e.file = Some(path.to_path_buf());
+            e
+        };
+        let config = Config::parse(&text, base).map_err(with_file)?;
+        if !config.seeds.dir.is_dir() {
+            return Err(with_file(ConfigError {
+                file: None,
+                line: line_of_key(&text, "seeds", "dir"),
+                key: "[seeds] dir".into(),
+                message: format!("folder {} does not exist", config.seeds.dir.display()),
+            }));
+        }
+        Ok(config)
+    }
+
+    /// Validates config text; a relative `[seeds] dir` is joined to `base_dir`.
+    pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+        let refuse = |table: &str, key: &str, message: String| ConfigError {
+            file: None,
+            line: line_of_key(text, table, key),
+            key: format!("[{table}] {key}"),
+            message,
+        };
+
+        let bind: SocketAddr = raw.server.bind.parse().map_err(|_| {
+            refuse(
+                "server",
+                "bind",
+                format!("expected IP:PORT such as \"127.0.0.1:8080\", got {:?}", raw.server.bind),
+            )
+        })?;
+        let workers = match raw.server.workers {
+            Some(0) => return Err(refuse("server", "workers", "must be at least 1".into())),
+            Some(n) if n > 256 => return Err(refuse("server", "workers", "must be at most 256".into())),
+            Some(n) => n,
+            None => 2,
+        };
+
+        if raw.seeds.dir.trim().is_empty() {
+            return Err(refuse("seeds", "dir", "must name a folder".into()));
+        }
+        let dir = base_dir.join(&raw.seeds.dir);
+        let timezone: Tz = raw.seeds.timezone.parse().map_err(|_| {
+            refuse(
+                "seeds",
+                "timezone",
+                format!("unknown IANA time zone {:?} (e.g. \"Asia/Shanghai\", \"UTC\")", raw.seeds.timezone),
+            )
+        })?;
+        let max_file_bytes = raw.seeds.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
+        if max_file_bytes == 0 {
+            return Err(refuse("seeds", "max_file_bytes", "must be at least 1".into()));
+        }
+        let debounce_ms = raw.seeds.debounce_ms.unwrap_or(DEFAULT_DEBOUNCE_MS);
+        if debounce_ms > 10_000 {
+            return Err(refuse("seeds", "debounce_ms", "must be at most 10000".into()));
+        }
+
+        let feed = raw.feed;
+        let non_empty = |key: &str, value: String| {
+            let value = value.trim().to_string();
+            if value.is_empty() {
+                Err(refuse("feed", key, "must not be empty".into()))
+            } else {
+                Ok(value)
+            }
+        };
+        let title = non_empty("title", feed.title)?;
+        let description = non_empty("description", feed.description)?;
+        let language = non_empty("language", feed.language)?;
+        if !is_language_tag(&language) {
+            return Err(refuse(
+                "feed",
+                "language",
+                format!("expected a language tag such as \"zh-CN\", got {language:?}"),
+            ));
+        }
+        let web_url = |key: &str, value: &str| {
+            parse_web_url(value).ok_or_else(|| {
+                refuse("feed", key, format!("must be an absolute http(s) URL, got {value:?}"))
+            })
+        };
+        let mut base_url = web_url("base_url", &feed.base_url)?;
+        if !base_url.path().ends_with('/') {
+            // Self links are built by joining onto it; without the slash the last segment is lost.
+            let path = format!("{}/", base_url.path());
+            base_url.set_path(&path);
+        }
+        if base_url.query().is_some() || base_url.fragment().is_some() {
+            return Err(refuse("feed", "base_url", "must not have a query or fragment".into()));
+        }
+        let site_url = web_url("site_url", &feed.site_url)?;
+        if feed.limit == 0 || feed.limit > 100_000 {
+            return Err(refuse("feed", "limit", format!("must be 1 to 100000, got {}", feed.limit)));
+        }
+        let icon = feed.icon.as_deref().map(|v| web_url("icon", v)).transpose()?;
+        let logo = feed.logo.as_deref().map(|v| web_url("logo", v)).transpose()?;
+        let rights = feed.rights.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+
+        let mut authors = Vec::new();
+        for person in feed.authors {
+            let name = person.name.trim().to_string();
+            if name.is_empty() {
+                return Err(refuse("feed", "authors", "every author needs a name".into()));
+            }
+            let email = person.email.map(|e| e.trim().to_string());
+            if let Some(email) = &email
+                && !is_email(email)
+            {
+                return Err(refuse("feed", "authors", format!("not an e-mail address: {email:?}")));
+            }
+            let uri = person.uri.as_deref().map(|v| web_url("authors", v)).transpose()?;
+            authors.push(Person { name, email, uri });
+        }
+        if authors.is_empty() {
+            authors.push(Person { name: title.clone(), email: None, uri: None });
+        }
+
+        Ok(Config {
+            server: ServerConfig { bind, workers },
+            seeds: SeedsConfig {
+                dir,
+                timezone,
+                max_file_bytes,
+                debounce: Duration::from_millis(debounce_ms),
+            },
+            feed: FeedMeta {
+                title,
+                description,
+                base_url,
+                site_url,
+                language,
+                limit: feed.limit,
+                authors,
+                icon,
+                logo,
+                rights,
+            },
+        })
+    }
+}
+
+fn parse_web_url(value: &str) -> Option<Url> {
+    let url = Url::parse(value.trim()).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+}
+
+fn is_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !value.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '(')
+        }
+        None => false,
+    }
+}
+
+fn is_language_tag(value: &str) -> bool {
+    value.split('-').all(|part| {
+        (1..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// Turns a toml/serde error into a `ConfigError` naming the key and line it points at.
+fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
+    let message = err.message().trim().to_string();
+    let Some(span) = err.span() else {
+        return ConfigError { file: None, line: None, key: "(document)".into(), message };
+    };
+    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let table = table_at_line(text, line);
+    let key = match line_text.split_once('=') {
+        Some((k, _)) => format!("[{table}] {}", k.trim()),
+        None if line_text.trim_start().starts_with('[') => line_text.trim().to_string(),
+        None => format!("[{table}]"),
+    };
+    ConfigError { file: None, line: Some(line), key, message }
+}
+
+/// The `[table]` (or `[[table]]`) a 1-based line belongs to; empty at the top.
+fn table_at_line(text: &str, line: usize) -> String {
+    text.lines()
+        .take(line)
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix('[').map(|h| h.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string())
+        })
+        .last()
+        .unwrap_or_default()
+}
+
+/// 1-based line where `key = …` is written inside `[table]`, if it is written in the plain form.
+fn line_of_key(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            current = table_at_line(trimmed, 1);
+            continue;
+        }
+        if current == table
+            && let Some((k, _)) = trimmed.split_once('=')
+            && k.trim() == key
+        {
+            return Some(index + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[server]
+bind = "127.0.0.1:8080"
+[seeds]
+dir = "seeds"
+timezone = "Asia/Shanghai"
+[feed]
+title = "T"
+description = "D"
+base_url = "http://127.0.0.1:8080/feeds"
+site_url = "https://cn.nytimes.com/"
+language = "zh-CN"
+limit = 50
+"#;
+
+    fn refused(text: &str) -> ConfigError {
+        Config::parse(text, Path::new("/base")).expect_err("config should be refused")
+    }
+
+    #[test]
+    fn good_config_is_normalised() {
+        let config = Config::parse(GOOD, Path::new("/base")).unwrap();
+        assert_eq!(config.feed.base_url.as_str(), "http://127.0.0.1:8080/feeds/");
+        assert_eq!(config.seeds.dir, Path::new("/base/seeds"));
+        assert_eq!(config.seeds.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(config.feed.authors[0].name, "T");
+        assert_eq!(config.seeds.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+    }
+
+    #[test]
+    fn each_refusal_names_key_and_line() {
+        let cases: &[(&str, &str, &str, usize)] = &[
+            ("limit = 50", "limit = \"x\"", "[feed] limit", 13),
+            ("limit = 50", "limit = 0", "[feed] limit", 13),
+            ("language = \"zh-CN\"", "language = \"zh-CN\"\ncolour = 1", "[feed] colour", 13),
+            ("http://127.0.0.1:8080/feeds", "feeds/", "[feed] base_url", 10),
+            ("https://cn.nytimes.com/", "ftp://x/", "[feed] site_url", 11),
+            ("Asia/Shanghai", "Mars/Olympus", "[seeds] timezone", 6),
+            ("127.0.0.1:8080", "localhost", "[server] bind", 3),
+        ];
+        for (from, to, key, line) in cases {
+            let err = refused(&GOOD.replace(from, to));
+            assert_eq!(&err.key, key, "{err}");
+            assert_eq!(err.line, Some(*line), "{err}");
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn missing_key_is_named() {
+        let err = refused(&GOOD.replace("title = \"T\"\n", ""));
+        assert!(err.to_string().contains("title"), "{err}");
+    }
+}

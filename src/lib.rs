@@ -1,0 +1,8 @@
+//! seedfeed: a folder of news-article seed files served as live RSS 2.0 and Atom 1.0 feeds.
+//!
+//! Data flows one way: file event → read → parse → store → render → publish snapshot → HTTP.
+//! See ARCHITECTURE.md for the map and the rules each module keeps.
+
+pub mod config;
+pub mod entry;
+pub mod seed;

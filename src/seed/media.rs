@@ -1,0 +1,227 @@
+//! Images, videos and audio in a body, with captions, credits and MIME types.
+
+use scraper::ElementRef;
+use url::Url;
+
+use super::dom::{self, static_selector};
+use super::text::one_line;
+use crate::entry::{Media, Medium};
+
+static_selector!(MEDIA, "img, video, audio");
+static_selector!(SOURCE, "source[src]");
+static_selector!(FIGCAPTION, "figcaption");
+static_selector!(SMALL, "small");
+static_selector!(CITE, "cite");
+
+/// Every media item in document order, each URL once. `<img>` without a usable `src` is skipped.
+pub fn extract(root: ElementRef<'_>, base: &Url) -> Vec<Media> {
+    let mut found: Vec<Media> = Vec::new();
+    for element in root.select(&MEDIA) {
+        let Some(item) = media_item(element, base) else { continue };
+        if !found.iter().any(|m| m.url == item.url) {
+            found.push(item);
+        }
+    }
+    found
+}
+
+fn media_item(element: ElementRef<'_>, base: &Url) -> Option<Media> {
+    let e = element.value();
+    let medium = match e.name() {
+        "img" => Medium::Image,
+        "video" => Medium::Video,
+        _ => Medium::Audio,
+    };
+    let source = element.select(&SOURCE).next();
+    let raw_src = e.attr("src").or_else(|| source.and_then(|s| s.value().attr("src")))?;
+    let url = absolute_url(raw_src, base)?;
+    let declared_type = source
+        .and_then(|s| s.value().attr("type"))
+        .or_else(|| e.attr("type"))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| t.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !t.contains(' ')));
+    let mime = declared_type.unwrap_or_else(|| mime_from_url(&url, medium).to_string());
+    let (caption, credit) = caption_and_credit(element);
+    Some(Media {
+        url: url.to_string(),
+        medium,
+        mime,
+        width: dimension(e.attr("width")),
+        height: dimension(e.attr("height")),
+        length: None,
+        caption,
+        credit,
+    })
+}
+
+/// Resolves `src` against the article; only http(s) results count (no `data:`, no `javascript:`).
+pub fn absolute_url(raw: &str, base: &Url) -> Option<Url> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 4096 {
+        return None;
+    }
+    let url = base.join(raw).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+}
+
+/// Pixel sizes such as `1050`; percentages and nonsense are not sizes.
+fn dimension(value: Option<&str>) -> Option<u32> {
+    value?.trim().parse::<u32>().ok().filter(|&v| v > 0)
+}
+
+/// Caption and credit from the markup around a media element:
+/// `<figure>…<figcaption>caption <cite>credit</cite></figcaption></figure>`,
+/// `<p><img><small>caption</small></p>`, `<img><div><small>caption</small></div>`, or `alt`.
+fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String>) {
+    let holder = dom::ancestor(element, 4, &|a| a.select(&FIGCAPTION).next().is_some());
+    if let Some(figcaption) = holder.and_then(|h| h.select(&FIGCAPTION).next()) {
+        let caption = dom::text_without(figcaption, &|e| e.value().name() == "cite" || is_screen_reader_only(e));
+        let credit = figcaption
+            .select(&CITE)
+            .next()
+            .map(dom::text_of)
+            .or_else(|| holder.and_then(copyright_note));
+        return (non_empty(&caption), credit.as_deref().and_then(non_empty));
+    }
+    if let Some(parent) = element.parent().and_then(ElementRef::wrap)
+        && parent.value().name() == "p"
+        && let Some(small) = parent.select(&SMALL).next()
+    {
+        return (non_empty(&dom::text_of(small)), None);
+    }
+    if let Some(next) = dom::next_element(element)
+        && next.value().name() == "div"
+        && let Some(small) = next.child_elements().next().filter(|c| c.value().name() == "small")
+    {
+        return (non_empty(&dom::text_of(small)), None);
+    }
+    (element.value().attr("alt").and_then(non_empty), None)
+}
+
+/// BBC's older pages put the credit in a `…copyright` span next to the image.
+fn copyright_note(holder: ElementRef<'_>) -> Option<String> {
+    holder
+        .descendent_elements()
+        .find(|e| e.value().classes().any(|c| c.ends_with("copyright")) && !is_screen_reader_only(*e))
+        .map(dom::text_of)
+}
+
+fn is_screen_reader_only(e: ElementRef<'_>) -> bool {
+    e.value().classes().any(|c| c == "off-screen" || c == "visually-hidden" || c == "sr-only")
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = one_line(text);
+    (!text.is_empty()).then_some(text)
+}
+
+/// MIME type from the file extension, looking inside `?url=` image proxies
+/// (`https://images.weserv.nl/?url=static01.nyt.com/….jpg`).
+pub fn mime_from_url(url: &Url, medium: Medium) -> &'static str {
+    let proxied = url.query_pairs().find(|(k, _)| k == "url").map(|(_, v)| v.into_owned());
+    let path = proxied.unwrap_or_else(|| url.path().to_string());
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let extension = path.rsplit('/').next().and_then(|name| name.rsplit_once('.')).map(|(_, ext)| ext.to_ascii_lowercase());
+    let by_extension = match extension.as_deref() {
+        Some("jpg" | "jpeg" | "jpe" | "jfif") => Some("image/jpeg"),
+        Some("png") => Some("image/png"),
+        Some("gif") => Some("image/gif"),
+        Some("webp") => Some("image/webp"),
+        Some("avif") => Some("image/avif"),
+        Some("svg") => Some("image/svg+xml"),
+        Some("bmp") => Some("image/bmp"),
+        Some("mp4" | "m4v") => Some("video/mp4"),
+        Some("webm") => Some("video/webm"),
+        Some("mov") => Some("video/quicktime"),
+        Some("m3u8") => Some("application/vnd.apple.mpegurl"),
+        Some("mp3") => Some("audio/mpeg"),
+        Some("m4a" | "aac") => Some("audio/mp4"),
+        Some("ogg" | "oga") => Some("audio/ogg"),
+        Some("opus") => Some("audio/opus"),
+        Some("wav") => Some("audio/wav"),
+        _ => None,
+    };
+    let fits = |mime: &str| match medium {
+        Medium::Image => mime.starts_with("image/"),
+        Medium::Video => mime.starts_with("video/") || mime.starts_with("application/"),
+        Medium::Audio => mime.starts_with("audio/"),
+    };
+    match (by_extension, medium) {
+        (Some(mime), _) if fits(mime) => mime,
+        (_, Medium::Image) => "image/jpeg",
+        (_, Medium::Video) => "video/mp4",
+        (_, Medium::Audio) => "audio/mpeg",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    fn media(body: &str) -> Vec<Media> {
+        let base = Url::parse("https://cn.nytimes.com/world/20240410/x/").unwrap();
+        extract(Html::parse_fragment(body).root_element(), &base)
+    }
+
+    #[test]
+    fn lead_figure_with_caption_and_credit() {
+        let m = media(
+            r#"<figure><img src="https://images.weserv.nl/?url=static01.nyt.com/a/b-master1050.jpg" width="1050" height="700"><figcaption>俄罗斯外长。 <cite>Russian Foreign Ministry, via AP</cite></figcaption></figure>"#,
+        );
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].mime, "image/jpeg");
+        assert_eq!((m[0].width, m[0].height), (Some(1050), Some(700)));
+        assert_eq!(m[0].caption.as_deref(), Some("俄罗斯外长。"));
+        assert_eq!(m[0].credit.as_deref(), Some("Russian Foreign Ministry, via AP"));
+    }
+
+    #[test]
+    fn inline_forms_and_oddities() {
+        let m = media(concat!(
+            r#"<p><img src="/images/in.png"><small>inline caption</small></p>"#,
+            r#"<img src="https://images.weserv.nl?url=gdb.voanews.com/x_w900.jpg" width="100%"><div><small>voa caption</small></div>"#,
+            r#"<img alt="no src"><img src=""><img src="data:image/png;base64,AAAA"><img src="javascript:alert(1)">"#,
+            r#"<video poster="p.jpg" src="https://av.voanews.com/v_240p.mp4" controls></video>"#,
+            r#"<audio src="https://av.voanews.com/clip.mp3" controls></audio>"#,
+            r#"<video><source src="https://x.example/v.webm" type="video/webm"></video>"#,
+            r#"<img src="/images/in.png">"#,
+            r#"<img src="https://x.example/pic.webp" alt="alt caption">"#,
+        ));
+        let got: Vec<(&str, &str, Option<&str>)> = m.iter().map(|m| (m.url.as_str(), m.mime.as_str(), m.caption.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("https://cn.nytimes.com/images/in.png", "image/png", Some("inline caption")),
+                ("https://images.weserv.nl/?url=gdb.voanews.com/x_w900.jpg", "image/jpeg", Some("voa caption")),
+                ("https://av.voanews.com/v_240p.mp4", "video/mp4", None),
+                ("https://av.voanews.com/clip.mp3", "audio/mpeg", None),
+                ("https://x.example/v.webm", "video/webm", None),
+                ("https://x.example/pic.webp", "image/webp", Some("alt caption")),
+            ]
+        );
+        assert_eq!(m[1].width, None);
+        assert_eq!(m[2].medium, Medium::Video);
+        assert_eq!(m[3].medium, Medium::Audio);
+    }
+
+    #[test]
+    fn bbc_2020_caption_and_copyright() {
+        let m = media(concat!(
+            r#"<div class="media-landscape"><span class="image-and-copyright-container"><img src="https://ichef.bbci.co.uk/a.jpg"><span class="off-screen">图片版权</span><span class="story-image-copyright">ALEX LEUNG</span></span>"#,
+            r#"<figcaption class="media-caption"><span class="off-screen">Image caption</span><span class="media-caption__text">在广州任外教</span></figcaption></div>"#,
+        ));
+        assert_eq!(m[0].caption.as_deref(), Some("在广州任外教"));
+        assert_eq!(m[0].credit.as_deref(), Some("ALEX LEUNG"));
+    }
+
+    #[test]
+    fn mime_defaults_by_medium() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(mime_from_url(&url("https://x.example/a"), Medium::Image), "image/jpeg");
+        assert_eq!(mime_from_url(&url("https://x.example/a.JPG?w=1"), Medium::Image), "image/jpeg");
+        assert_eq!(mime_from_url(&url("https://x.example/a.mp3"), Medium::Image), "image/jpeg");
+        assert_eq!(mime_from_url(&url("https://x.example/a.gif"), Medium::Image), "image/gif");
+        assert_eq!(mime_from_url(&url("https://x.example/a"), Medium::Audio), "audio/mpeg");
+    }
+}

@@ -1,0 +1,159 @@
+//! Seed bytes → [`Entry`], or a [`SeedError`] saying why not. The only user of scraper and
+//! ammonia. Pure: no I/O, no clock (the file's mtime comes in through [`SeedContext`]), no panics.
+
+mod byline;
+pub mod dates;
+mod dom;
+pub mod header;
+mod media;
+mod sanitize;
+pub mod text;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use scraper::{ElementRef, Html};
+use url::Url;
+
+use crate::entry::Entry;
+use dom::static_selector;
+use text::{decode_entities, one_line, truncate_chars};
+
+/// What a parse needs besides the bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedContext {
+    /// Zone for dates written without an offset.
+    pub timezone: Tz,
+    /// The file's modification time: the date of last resort.
+    pub modified: DateTime<Utc>,
+}
+
+/// Why a seed cannot become an entry. Messages are lowercase and name the problem, not the file
+/// (the caller adds the path).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SeedError {
+    #[error("empty file")]
+    Empty,
+    #[error("binary data (NUL bytes), not a text seed")]
+    Binary,
+    #[error("not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+    #[error("no ------ line between header and body")]
+    NoSeparator,
+    #[error("{0}")]
+    NoTitleLink(String),
+    #[error("link is not an absolute http(s) URL: {0}")]
+    BadLink(String),
+    #[error("title is empty")]
+    EmptyTitle,
+}
+
+/// Summaries are cut to about this many characters.
+pub const SUMMARY_CHARS: usize = 300;
+const TITLE_CHARS: usize = 500;
+
+/// Parses one seed file's bytes.
+pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(SeedError::Empty);
+    }
+    if bytes.contains(&0) {
+        return Err(SeedError::Binary);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| SeedError::NotUtf8(e.valid_up_to()))?;
+    let head = header::split(text)?;
+
+    let link = parse_link(head.raw_link)?;
+    let title = truncate_chars(&one_line(&decode_entities(head.raw_title)), TITLE_CHARS);
+    if title.is_empty() {
+        return Err(SeedError::EmptyTitle);
+    }
+
+    let html = Html::parse_fragment(head.body);
+    let root = html.root_element();
+    let byline = byline::read(root, context.timezone);
+    let epoch = head.epoch_ms.and_then(DateTime::from_timestamp_millis).filter(|&d| dates::plausible(d));
+
+    let published = match byline.date {
+        // A bare date is less precise than the feed's timestamp of the same day.
+        Some(stated) if stated.date_only => match epoch {
+            Some(e) if dates::same_local_day(stated.instant, e) => e,
+            _ => stated.instant,
+        },
+        Some(stated) => stated.instant,
+        None => head
+            .stated_date
+            .and_then(|d| dates::parse(d, context.timezone))
+            .map(|s| s.instant)
+            .or(epoch)
+            .unwrap_or(context.modified),
+    };
+    let updated = epoch.filter(|&e| e > published).unwrap_or(published);
+
+    Ok(Entry {
+        id: link.to_string(),
+        title,
+        authors: byline.authors,
+        published,
+        updated,
+        summary: summary(root),
+        content: sanitize::content(head.body, &link),
+        media: media::extract(root, &link),
+        categories: categories(&link),
+        link: link.to_string(),
+    })
+}
+
+fn parse_link(raw: &str) -> Result<Url, SeedError> {
+    let bad = || SeedError::BadLink(header::preview(raw));
+    let url = Url::parse(raw.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad());
+    }
+    Ok(url)
+}
+
+static_selector!(PARAGRAPH, "p");
+
+/// Containers whose paragraphs are not the article's opening.
+const NOT_OPENING: &[&str] = &["footer", "figcaption", "figure", "aside", "nav", "header", "address", "time"];
+
+/// The first real paragraph as plain text: not a caption or footer, and not only an aside in
+/// italics or links (such as a subscription blurb). Falls back to the body's text.
+fn summary(root: ElementRef<'_>) -> String {
+    let opening = root.select(&PARAGRAPH).filter(|p| !dom::inside(*p, NOT_OPENING)).find_map(|p| {
+        let text = one_line(&dom::text_of(p));
+        let main_text = dom::text_without(p, &|e| matches!(e.value().name(), "i" | "em" | "small" | "a"));
+        let real = text.chars().any(char::is_alphanumeric) && one_line(&main_text).chars().any(char::is_alphanumeric);
+        real.then_some(text)
+    });
+    let text = opening.unwrap_or_else(|| {
+        one_line(&dom::text_without(root, &|e| NOT_OPENING.contains(&e.value().name())))
+    });
+    truncate_chars(&text, SUMMARY_CHARS)
+}
+
+/// The section from the link's path (`/world/…` → `world`) and the outlet's host.
+fn categories(link: &Url) -> Vec<String> {
+    let mut categories = Vec::new();
+    if let Some(segments) = link.path_segments() {
+        let segments: Vec<&str> = segments.collect();
+        let folders = &segments[..segments.len().saturating_sub(1)];
+        if let Some(section) = folders.iter().find(|s| is_section_name(s)) {
+            categories.push(section.to_ascii_lowercase());
+        }
+    }
+    if let Some(host) = link.host_str() {
+        categories.push(host.strip_prefix("www.").unwrap_or(host).to_ascii_lowercase());
+    }
+    categories
+}
+
+fn is_section_name(segment: &str) -> bool {
+    (2..=30).contains(&segment.len())
+        && segment.starts_with(|c: char| c.is_ascii_alphabetic())
+        && segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !segment.chars().any(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests;

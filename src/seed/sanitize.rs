@@ -1,0 +1,161 @@
+//! The body as HTML a feed reader can show safely: allow-listed tags and attributes only,
+//! absolute URLs, embeds turned into links, the archive's advert removed.
+
+use std::collections::HashSet;
+
+use url::Url;
+
+use super::text::strip_illegal;
+
+/// Sanitised HTML for `content:encoded` and Atom `content`.
+pub fn content(body: &str, base: &Url) -> String {
+    let body = cut_advert(body);
+    let body = iframes_to_links(body);
+    let clean = builder(base).clean(&body).to_string();
+    // `]]>` cannot occur in text (ammonia escapes `>`), but can in an attribute value; `&gt;`
+    // means the same there and keeps any CDATA section that carries this HTML intact.
+    strip_illegal(&clean.replace("]]>", "]]&gt;"))
+}
+
+fn builder(base: &Url) -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    b.rm_tags(["time"])
+        .add_tags(["video", "audio", "source", "picture"])
+        .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
+        .add_tag_attributes("audio", ["src", "controls"])
+        .add_tag_attributes("source", ["src", "type"])
+        .clean_content_tags(HashSet::from([
+            "script", "style", "noscript", "template", "iframe", "object", "embed", "applet", "form",
+            "button", "select", "textarea", "svg", "math", "address", "time", "title", "head",
+        ]))
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer nofollow"));
+    b
+}
+
+/// Drops what the archive appended after the article: everything after the last `</footer>`,
+/// and the `<hr><div>获取更多RSS…` block in files without a footer.
+fn cut_advert(body: &str) -> &str {
+    let mut end = body.len();
+    if let Some(i) = body.rfind("</footer>") {
+        end = i + "</footer>".len();
+    }
+    if let Some(i) = body[..end].find("获取更多RSS") {
+        let window_start = body[..i].char_indices().rev().nth(60).map_or(0, |(j, _)| j);
+        let hr = body[window_start..i].rfind("<hr").map(|j| window_start + j);
+        end = match hr {
+            Some(hr) => body[..hr].strip_suffix("<br>").map_or(hr, |s| s.len()),
+            None => i,
+        };
+    }
+    &body[..end]
+}
+
+/// `<iframe src=X …></iframe>` → a paragraph with a plain link to X, so video embeds remain
+/// reachable without running third-party pages inside a reader.
+fn iframes_to_links(body: &str) -> std::borrow::Cow<'_, str> {
+    let lower = body.to_ascii_lowercase();
+    if !lower.contains("<iframe") {
+        return body.into();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut pos = 0;
+    while let Some(found) = lower[pos..].find("<iframe") {
+        let start = pos + found;
+        out.push_str(&body[pos..start]);
+        let tag_end = lower[start..].find('>').map_or(body.len(), |e| start + e + 1);
+        let close = lower[tag_end..].find("</iframe").map(|c| tag_end + c);
+        let after = match close {
+            Some(c) => lower[c..].find('>').map_or(body.len(), |e| c + e + 1),
+            None => tag_end,
+        };
+        if let Some(src) = attribute(&body[start..tag_end], "src") {
+            let src = escape_attribute(&src);
+            out.push_str(&format!("<p><a href=\"{src}\">{src}</a></p>"));
+        }
+        pos = after;
+    }
+    out.push_str(&body[pos..]);
+    out.into()
+}
+
+/// The value of `name="…"`, `name='…'` or `name=…` inside one start tag.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let preceded_ok = lower[..at].ends_with([' ', '\t', '\n', '\r']);
+        let rest = lower[from..].trim_start();
+        if !preceded_ok || !rest.starts_with('=') {
+            continue;
+        }
+        let value_start = tag.len() - rest.len() + 1;
+        let value = tag[value_start..].trim_start();
+        return Some(match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or("").to_string(),
+            _ => value.split([' ', '>', '\t', '\n']).next().unwrap_or("").to_string(),
+        });
+    }
+    None
+}
+
+fn escape_attribute(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(body: &str) -> String {
+        content(body, &Url::parse("https://www.rfi.fr/cn/a/b.html").unwrap())
+    }
+
+    #[test]
+    fn dangerous_markup_is_removed() {
+        let cases: &[(&str, &str)] = &[
+            ("<p>a<script>alert(1)</script>b</p>", "<p>ab</p>"),
+            ("<style>p{}</style><p>x</p>", "<p>x</p>"),
+            ("<p onclick=\"x()\">x</p>", "<p>x</p>"),
+            ("<a href=\"javascript:alert(1)\">x</a>", "<a rel=\"noopener noreferrer nofollow\">x</a>"),
+            ("<form><input name=q></form><p>x</p>", "<p>x</p>"),
+            ("<p>]]&gt; and ]]></p>", "<p>]]&gt; and ]]&gt;</p>"),
+            ("<a title=\"]]>\" href=\"/x\">x</a>", "<a title=\"]]&gt;\" href=\"https://www.rfi.fr/x\" rel=\"noopener noreferrer nofollow\">x</a>"),
+            ("<p>a\u{1}b\u{b}c</p>", "<p>abc</p>"),
+            ("<address>A, B</address><time datetime=\"x\">10 分钟前</time><p>x</p>", "<p>x</p>"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(clean(body), *want, "{body}");
+        }
+    }
+
+    #[test]
+    fn relative_urls_become_absolute() {
+        assert_eq!(
+            clean("<img src=\"../img/p.jpg\"><a href=\"other.html\">o</a>"),
+            "<img src=\"https://www.rfi.fr/cn/img/p.jpg\"><a href=\"https://www.rfi.fr/cn/a/other.html\" rel=\"noopener noreferrer nofollow\">o</a>"
+        );
+    }
+
+    #[test]
+    fn iframes_become_links() {
+        let got = clean("<p>before</p><center><iframe title=\"YouTube\" src=\"https://www.youtube.com/embed/abc?x=1&y=2\" width=\"560\"></iframe></center><p>after</p>");
+        assert_eq!(
+            got,
+            "<p>before</p><center><p><a href=\"https://www.youtube.com/embed/abc?x=1&amp;y=2\" rel=\"noopener noreferrer nofollow\">https://www.youtube.com/embed/abc?x=1&amp;y=2</a></p></center><p>after</p>"
+        );
+        assert_eq!(clean("<iframe src=x>"), "<p><a href=\"https://www.rfi.fr/cn/a/x\" rel=\"noopener noreferrer nofollow\">x</a></p>");
+        assert_eq!(clean("<IFRAME></IFRAME>x"), "x");
+    }
+
+    #[test]
+    fn adverts_after_the_article_are_cut() {
+        let advert = "<br><hr><div>获取更多RSS：<br><a href=\"https://feedx.net\">https://feedx.net</a></div>";
+        assert_eq!(clean(&format!("<footer><p>bio</p></footer>{advert}")), "<footer><p>bio</p></footer>");
+        assert_eq!(clean(&format!("<p>last</p>{advert}")), "<p>last</p>");
+        assert_eq!(clean("<p>no advert</p>"), "<p>no advert</p>");
+    }
+}

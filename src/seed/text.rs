@@ -1,0 +1,180 @@
+//! Plain-text clean-up shared by every field of an entry.
+
+/// True for characters XML 1.0 forbids, plus C1 controls and other invisible format
+/// characters that make readers show boxes or drop the feed.
+fn is_unwanted(c: char) -> bool {
+    match c {
+        '\t' | '\n' | '\r' => false,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        '\u{fffe}' | '\u{ffff}' | '\u{feff}' => true,
+        _ => false,
+    }
+}
+
+/// Removes characters that are illegal or invisible in XML text. Safe on any string.
+pub fn strip_illegal(text: &str) -> String {
+    if text.chars().any(is_unwanted) {
+        text.chars().filter(|&c| !is_unwanted(c)).collect()
+    } else {
+        text.to_string()
+    }
+}
+
+/// White space as a reader sees it: Unicode spaces, no-break and zero-width spaces.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{3000}')
+}
+
+/// One line of clean text: illegal characters removed, every run of white space a single
+/// ASCII space, no space at either end.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars().filter(|&c| !is_unwanted(c)) {
+        if is_space(c) {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Cuts to at most `max_chars` characters, preferring the last space or CJK/Latin sentence
+/// end in the final fifth, and marks the cut with an ellipsis.
+pub fn truncate_chars(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    let floor = cut.len() * 4 / 5;
+    let boundary = cut
+        .char_indices()
+        .rev()
+        .take_while(|(i, _)| *i >= floor)
+        .find(|(_, c)| matches!(c, ' ' | '。' | '，' | '；' | '、' | ',' | ';'))
+        .map(|(i, _)| i);
+    let kept = match boundary {
+        Some(i) => cut[..i].trim_end(),
+        None => cut.trim_end(),
+    };
+    format!("{kept}…")
+}
+
+/// Decodes HTML character references (`&amp;`, `&#39;`, `&#x4E2D;`, the common named ones).
+/// Unknown references stay as written.
+pub fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|&e| e > 0 && e <= 10);
+        match end.and_then(|e| decode_reference(&after[..e]).map(|c| (e, c))) {
+            Some((e, c)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_reference(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code).filter(|&c| c != '\0');
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "ensp" => '\u{2002}',
+        "emsp" => '\u{2003}',
+        "thinsp" => '\u{2009}',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "laquo" => '«',
+        "raquo" => '»',
+        "middot" => '·',
+        "bull" => '•',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "times" => '×',
+        "deg" => '°',
+        "euro" => '€',
+        "pound" => '£',
+        "yen" => '¥',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_collapses_and_strips() {
+        let cases = [
+            ("  a \u{a0} b\n\tc  ", "a b c"),
+            ("x\u{200b}\u{3000}y", "x y"),
+            ("t\u{1}i\u{7}t\u{9c}le", "title"),
+            ("", ""),
+            ("\u{feff}中文 ", "中文"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(one_line(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn entities_decode() {
+        let cases = [
+            ("英国&quot;接近&quot;", "英国\"接近\""),
+            ("a &amp; b", "a & b"),
+            ("&#39;q&#x27;", "'q'"),
+            ("&#20013;", "中"),
+            ("AT&T & co", "AT&T & co"),
+            ("&bogus; &#0; &", "&bogus; &#0; &"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(decode_entities(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn truncation_is_on_char_boundaries() {
+        let long = "中".repeat(400);
+        let cut = truncate_chars(&long, 300);
+        assert_eq!(cut.chars().count(), 300);
+        assert!(cut.ends_with('…'));
+        assert_eq!(truncate_chars("short", 300), "short");
+        let words = "word ".repeat(100);
+        let cut = truncate_chars(words.trim(), 52);
+        assert_eq!(cut, format!("{}…", "word ".repeat(10).trim()));
+    }
+}
