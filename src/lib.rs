@@ -6,3 +6,4 @@
 pub mod config;
 pub mod entry;
 pub mod seed;
+pub mod feed;

@@ -1,0 +1,119 @@
+//! RSS 2.0 with the content, Dublin Core, Media RSS and Atom namespaces.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rss::extension::atom::AtomExtension;
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
+use rss::{Category, Channel, Enclosure, Guid, Image, Item};
+
+use super::{RSS_PATH, clean, whole_seconds};
+use crate::config::FeedMeta;
+use crate::entry::{Entry, Media};
+
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
+const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
+const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+
+pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>>) -> Vec<u8> {
+    let self_link = meta.base_url.join(RSS_PATH).map(|u| u.to_string()).unwrap_or_default();
+    let editor = meta.authors.iter().find_map(|p| p.email.as_ref().map(|e| format!("{e} ({})", clean(&p.name))));
+    let image = meta.logo.as_ref().or(meta.icon.as_ref()).map(|url| Image {
+        url: url.to_string(),
+        title: clean(&meta.title),
+        link: meta.site_url.to_string(),
+        ..Default::default()
+    });
+    let channel = Channel {
+        title: clean(&meta.title),
+        link: meta.site_url.to_string(),
+        description: clean(&meta.description),
+        language: Some(meta.language.clone()),
+        copyright: meta.rights.as_deref().map(clean),
+        managing_editor: editor,
+        last_build_date: updated.map(|u| whole_seconds(u).to_rfc2822()),
+        generator: Some("seedfeed".into()),
+        docs: Some("https://www.rssboard.org/rss-specification".into()),
+        image,
+        atom_ext: Some(AtomExtension {
+            links: vec![rss::extension::atom::Link {
+                href: self_link,
+                rel: "self".into(),
+                mime_type: Some("application/rss+xml".into()),
+                ..Default::default()
+            }],
+        }),
+        namespaces: BTreeMap::from([
+            ("atom".to_string(), ATOM_NS.to_string()),
+            ("content".to_string(), CONTENT_NS.to_string()),
+            ("dc".to_string(), DC_NS.to_string()),
+            ("media".to_string(), MEDIA_NS.to_string()),
+        ]),
+        items: entries.iter().map(|e| item(e)).collect(),
+        ..Default::default()
+    };
+    let mut out = channel.write_to(Vec::new()).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn item(entry: &Entry) -> Item {
+    let enclosure = entry.media.first().map(|m| Enclosure {
+        url: m.url.clone(),
+        length: m.length.unwrap_or(0).to_string(),
+        mime_type: m.mime.clone(),
+    });
+    let mut extensions = ExtensionMap::new();
+    if !entry.media.is_empty() {
+        let contents = entry.media.iter().map(media_content).collect();
+        extensions.insert("media".into(), BTreeMap::from([("content".to_string(), contents)]));
+    }
+    Item {
+        title: Some(clean(&entry.title)),
+        link: Some(entry.link.clone()),
+        description: Some(clean(&entry.summary)),
+        content: Some(clean(&entry.content)),
+        guid: Some(Guid { value: entry.id.clone(), permalink: entry.id == entry.link }),
+        pub_date: Some(whole_seconds(entry.published).to_rfc2822()),
+        categories: entry.categories.iter().map(|c| Category { name: clean(c), domain: None }).collect(),
+        enclosure,
+        dublin_core_ext: (!entry.authors.is_empty()).then(|| DublinCoreExtension {
+            creators: entry.authors.iter().map(|a| clean(a)).collect(),
+            ..Default::default()
+        }),
+        extensions,
+        ..Default::default()
+    }
+}
+
+/// `<media:content url medium type width height fileSize>` with its caption and credit.
+fn media_content(media: &Media) -> Extension {
+    let mut attrs = BTreeMap::from([
+        ("url".to_string(), media.url.clone()),
+        ("medium".to_string(), media.medium.as_str().to_string()),
+        ("type".to_string(), media.mime.clone()),
+    ]);
+    let numbers = [("width", media.width.map(u64::from)), ("height", media.height.map(u64::from)), ("fileSize", media.length)];
+    for (name, value) in numbers {
+        if let Some(value) = value {
+            attrs.insert(name.to_string(), value.to_string());
+        }
+    }
+    let mut children = BTreeMap::new();
+    if let Some(caption) = &media.caption {
+        let description = Extension {
+            name: "media:description".into(),
+            value: Some(clean(caption)),
+            attrs: BTreeMap::from([("type".to_string(), "plain".to_string())]),
+            children: BTreeMap::new(),
+        };
+        children.insert("description".to_string(), vec![description]);
+    }
+    if let Some(credit) = &media.credit {
+        let credit = Extension { name: "media:credit".into(), value: Some(clean(credit)), ..Default::default() };
+        children.insert("credit".to_string(), vec![credit]);
+    }
+    Extension { name: "media:content".into(), value: None, attrs, children }
+}
