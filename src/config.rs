@@ -179,12 +179,17 @@ impl Config {
             refuse(
                 "server",
                 "bind",
-                format!("expected IP:PORT such as \"127.0.0.1:8080\", got {:?}", raw.server.bind),
+                format!(
+                    "expected IP:PORT such as \"127.0.0.1:8080\", got {:?}",
+                    raw.server.bind
+                ),
             )
         })?;
         let workers = match raw.server.workers {
             Some(0) => return Err(refuse("server", "workers", "must be at least 1".into())),
-            Some(n) if n > 256 => return Err(refuse("server", "workers", "must be at most 256".into())),
+            Some(n) if n > 256 => {
+                return Err(refuse("server", "workers", "must be at most 256".into()));
+            }
             Some(n) => n,
             None => 2,
         };
@@ -197,16 +202,27 @@ impl Config {
             refuse(
                 "seeds",
                 "timezone",
-                format!("unknown IANA time zone {:?} (e.g. \"Asia/Shanghai\", \"UTC\")", raw.seeds.timezone),
+                format!(
+                    "unknown IANA time zone {:?} (e.g. \"Asia/Shanghai\", \"UTC\")",
+                    raw.seeds.timezone
+                ),
             )
         })?;
         let max_file_bytes = raw.seeds.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
         if max_file_bytes == 0 {
-            return Err(refuse("seeds", "max_file_bytes", "must be at least 1".into()));
+            return Err(refuse(
+                "seeds",
+                "max_file_bytes",
+                "must be at least 1".into(),
+            ));
         }
         let debounce_ms = raw.seeds.debounce_ms.unwrap_or(DEFAULT_DEBOUNCE_MS);
         if debounce_ms > 10_000 {
-            return Err(refuse("seeds", "debounce_ms", "must be at most 10000".into()));
+            return Err(refuse(
+                "seeds",
+                "debounce_ms",
+                "must be at most 10000".into(),
+            ));
         }
 
         let feed = raw.feed;
@@ -230,7 +246,11 @@ impl Config {
         }
         let web_url = |key: &str, value: &str| {
             parse_web_url(value).ok_or_else(|| {
-                refuse("feed", key, format!("must be an absolute http(s) URL, got {value:?}"))
+                refuse(
+                    "feed",
+                    key,
+                    format!("must be an absolute http(s) URL, got {value:?}"),
+                )
             })
         };
         let mut base_url = web_url("base_url", &feed.base_url)?;
@@ -240,33 +260,68 @@ impl Config {
             base_url.set_path(&path);
         }
         if base_url.query().is_some() || base_url.fragment().is_some() {
-            return Err(refuse("feed", "base_url", "must not have a query or fragment".into()));
+            return Err(refuse(
+                "feed",
+                "base_url",
+                "must not have a query or fragment".into(),
+            ));
         }
         let site_url = web_url("site_url", &feed.site_url)?;
         if feed.limit == 0 || feed.limit > 100_000 {
-            return Err(refuse("feed", "limit", format!("must be 1 to 100000, got {}", feed.limit)));
+            return Err(refuse(
+                "feed",
+                "limit",
+                format!("must be 1 to 100000, got {}", feed.limit),
+            ));
         }
-        let icon = feed.icon.as_deref().map(|v| web_url("icon", v)).transpose()?;
-        let logo = feed.logo.as_deref().map(|v| web_url("logo", v)).transpose()?;
-        let rights = feed.rights.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let icon = feed
+            .icon
+            .as_deref()
+            .map(|v| web_url("icon", v))
+            .transpose()?;
+        let logo = feed
+            .logo
+            .as_deref()
+            .map(|v| web_url("logo", v))
+            .transpose()?;
+        let rights = feed
+            .rights
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
 
         let mut authors = Vec::new();
         for person in feed.authors {
             let name = person.name.trim().to_string();
             if name.is_empty() {
-                return Err(refuse("feed", "authors", "every author needs a name".into()));
+                return Err(refuse(
+                    "feed",
+                    "authors",
+                    "every author needs a name".into(),
+                ));
             }
             let email = person.email.map(|e| e.trim().to_string());
             if let Some(email) = &email
                 && !is_email(email)
             {
-                return Err(refuse("feed", "authors", format!("not an e-mail address: {email:?}")));
+                return Err(refuse(
+                    "feed",
+                    "authors",
+                    format!("not an e-mail address: {email:?}"),
+                ));
             }
-            let uri = person.uri.as_deref().map(|v| web_url("authors", v)).transpose()?;
+            let uri = person
+                .uri
+                .as_deref()
+                .map(|v| web_url("authors", v))
+                .transpose()?;
             authors.push(Person { name, email, uri });
         }
         if authors.is_empty() {
-            authors.push(Person { name: title.clone(), email: None, uri: None });
+            authors.push(Person {
+                name: title.clone(),
+                email: None,
+                uri: None,
+            });
         }
 
         Ok(Config {
@@ -303,7 +358,9 @@ fn is_email(value: &str) -> bool {
         Some((user, domain)) => {
             !user.is_empty()
                 && domain.contains('.')
-                && !value.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '(')
+                && !value
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '(')
         }
         None => false,
     }
@@ -319,7 +376,12 @@ fn is_language_tag(value: &str) -> bool {
 fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
     let message = err.message().trim().to_string();
     let Some(span) = err.span() else {
-        return ConfigError { file: None, line: None, key: "(document)".into(), message };
+        return ConfigError {
+            file: None,
+            line: None,
+            key: "(document)".into(),
+            message,
+        };
     };
     let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
     let line_text = text.lines().nth(line - 1).unwrap_or("");
@@ -329,7 +391,12 @@ fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
         None if line_text.trim_start().starts_with('[') => line_text.trim().to_string(),
         None => format!("[{table}]"),
     };
-    ConfigError { file: None, line: Some(line), key, message }
+    ConfigError {
+        file: None,
+        line: Some(line),
+        key,
+        message,
+    }
 }
 
 /// The `[table]` (or `[[table]]`) a 1-based line belongs to; empty at the top.
@@ -338,7 +405,14 @@ fn table_at_line(text: &str, line: usize) -> String {
         .take(line)
         .filter_map(|l| {
             let l = l.trim();
-            l.strip_prefix('[').map(|h| h.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string())
+            l.strip_prefix('[').map(|h| {
+                h.trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
         })
         .last()
         .unwrap_or_default()
@@ -389,7 +463,10 @@ limit = 50
     #[test]
     fn good_config_is_normalised() {
         let config = Config::parse(GOOD, Path::new("/base")).unwrap();
-        assert_eq!(config.feed.base_url.as_str(), "http://127.0.0.1:8080/feeds/");
+        assert_eq!(
+            config.feed.base_url.as_str(),
+            "http://127.0.0.1:8080/feeds/"
+        );
         assert_eq!(config.seeds.dir, Path::new("/base/seeds"));
         assert_eq!(config.seeds.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(config.feed.authors[0].name, "T");
@@ -401,8 +478,18 @@ limit = 50
         let cases: &[(&str, &str, &str, usize)] = &[
             ("limit = 50", "limit = \"x\"", "[feed] limit", 13),
             ("limit = 50", "limit = 0", "[feed] limit", 13),
-            ("language = \"zh-CN\"", "language = \"zh-CN\"\ncolour = 1", "[feed] colour", 13),
-            ("http://127.0.0.1:8080/feeds", "feeds/", "[feed] base_url", 10),
+            (
+                "language = \"zh-CN\"",
+                "language = \"zh-CN\"\ncolour = 1",
+                "[feed] colour",
+                13,
+            ),
+            (
+                "http://127.0.0.1:8080/feeds",
+                "feeds/",
+                "[feed] base_url",
+                10,
+            ),
             ("https://cn.nytimes.com/", "ftp://x/", "[feed] site_url", 11),
             ("Asia/Shanghai", "Mars/Olympus", "[seeds] timezone", 6),
             ("127.0.0.1:8080", "localhost", "[server] bind", 3),

@@ -3,7 +3,13 @@
 //! Data flows one way: file event → read → parse → store → render → publish snapshot → HTTP.
 //! See ARCHITECTURE.md for the map and the rules each module keeps.
 
+pub mod app;
 pub mod config;
 pub mod entry;
-pub mod seed;
 pub mod feed;
+pub mod http;
+pub mod index;
+pub mod seed;
+pub mod seedfs;
+pub mod store;
+pub mod watch;

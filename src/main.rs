@@ -1,1 +1,107 @@
-fn main(){}
+//! The `seedfeed` binary: arguments, logging, and exit codes around the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use seedfeed::config::Config;
+use seedfeed::index::Indexer;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Serve a folder of news-article seeds as live RSS 2.0 and Atom 1.0 feeds"
+)]
+struct Cli {
+    /// The configuration file; the seeds folder in it is relative to this file's folder.
+    #[arg(long, global = true, default_value = "config.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan the seeds folder, then serve the feeds and follow changes (the default).
+    Serve,
+    /// Validate the config and every seed; print each rejected seed. Exit 1 if any was rejected.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config),
+        Command::Check => check(&cli.config),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SEEDFEED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn serve(config_path: &std::path::Path) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let running = match seedfeed::app::start(config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match running.wait() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(config_path: &std::path::Path) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut indexer = match Indexer::open(&config) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!(
+                "error: [seeds] dir: cannot open {}: {e}",
+                config.seeds.dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = indexer.scan();
+    for (path, reason) in indexer.store().rejected() {
+        println!("rejected {}: {reason}", path.display());
+    }
+    println!(
+        "{} entries, {} rejected, {} ms ({})",
+        report.entries,
+        report.rejected,
+        report.elapsed.as_millis(),
+        indexer.root().display()
+    );
+    if report.rejected > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -8,14 +8,22 @@ use crate::config::FeedMeta;
 use crate::entry::Entry;
 
 pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>>) -> Vec<u8> {
-    let self_link = meta.base_url.join(ATOM_PATH).map(|u| u.to_string()).unwrap_or_default();
+    let self_link = meta
+        .base_url
+        .join(ATOM_PATH)
+        .map(|u| u.to_string())
+        .unwrap_or_default();
     let feed = Feed {
         title: Text::plain(clean(&meta.title)),
         id: meta.base_url.to_string(),
         // An empty feed still needs an `updated`; the epoch keeps output independent of the clock.
         updated: fixed(updated.unwrap_or(DateTime::UNIX_EPOCH)),
         authors: meta.authors.iter().map(person).collect(),
-        generator: Some(Generator { value: "seedfeed".into(), uri: None, version: None }),
+        generator: Some(Generator {
+            value: "seedfeed".into(),
+            uri: None,
+            version: None,
+        }),
         icon: meta.icon.as_ref().map(|u| u.to_string()),
         logo: meta.logo.as_ref().map(|u| u.to_string()),
         links: vec![
@@ -30,7 +38,10 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
     };
     let mut out = br#"<?xml version="1.0" encoding="utf-8"?>"#.to_vec();
     out.push(b'\n');
-    let config = atom_syndication::WriteConfig { write_document_declaration: false, indent_size: None };
+    let config = atom_syndication::WriteConfig {
+        write_document_declaration: false,
+        indent_size: None,
+    };
     let mut out = feed.write_with_config(out, config).unwrap_or_default();
     out.push(b'\n');
     out
@@ -51,8 +62,23 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
         id: entry.id.clone(),
         updated: fixed(entry.updated),
         published: Some(fixed(entry.published)),
-        authors: entry.authors.iter().map(|name| Person { name: clean(name), ..Default::default() }).collect(),
-        categories: entry.categories.iter().map(|c| Category { term: clean(c), scheme: None, label: None }).collect(),
+        authors: entry
+            .authors
+            .iter()
+            .map(|name| Person {
+                name: clean(name),
+                ..Default::default()
+            })
+            .collect(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|c| Category {
+                term: clean(c),
+                scheme: None,
+                label: None,
+            })
+            .collect(),
         links,
         summary: (!entry.summary.is_empty()).then(|| Text::plain(clean(&entry.summary))),
         content: Some(Content {
@@ -65,11 +91,21 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
 }
 
 fn person(p: &crate::config::Person) -> Person {
-    Person { name: clean(&p.name), email: p.email.clone(), uri: p.uri.as_ref().map(|u| u.to_string()), ..Default::default() }
+    Person {
+        name: clean(&p.name),
+        email: p.email.clone(),
+        uri: p.uri.as_ref().map(|u| u.to_string()),
+        ..Default::default()
+    }
 }
 
 fn link(href: &str, rel: &str, mime_type: &str) -> Link {
-    Link { href: href.into(), rel: rel.into(), mime_type: Some(mime_type.into()), ..Default::default() }
+    Link {
+        href: href.into(),
+        rel: rel.into(),
+        mime_type: Some(mime_type.into()),
+        ..Default::default()
+    }
 }
 
 fn fixed(instant: DateTime<Utc>) -> DateTime<FixedOffset> {

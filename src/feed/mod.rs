@@ -27,7 +27,11 @@ pub const ATOM_PATH: &str = "atom.xml";
 /// and cut to the feed's limit.
 pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Documents {
     let updated = entries.iter().map(|e| e.updated).max();
-    Documents { rss: rss::render(meta, entries, updated), atom: atom::render(meta, entries, updated), updated }
+    Documents {
+        rss: rss::render(meta, entries, updated),
+        atom: atom::render(meta, entries, updated),
+        updated,
+    }
 }
 
 /// Every string goes through this on its way out: whatever reached the model, the XML stays

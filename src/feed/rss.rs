@@ -18,8 +18,16 @@ const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
 pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>>) -> Vec<u8> {
-    let self_link = meta.base_url.join(RSS_PATH).map(|u| u.to_string()).unwrap_or_default();
-    let editor = meta.authors.iter().find_map(|p| p.email.as_ref().map(|e| format!("{e} ({})", clean(&p.name))));
+    let self_link = meta
+        .base_url
+        .join(RSS_PATH)
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let editor = meta.authors.iter().find_map(|p| {
+        p.email
+            .as_ref()
+            .map(|e| format!("{e} ({})", clean(&p.name)))
+    });
     let image = meta.logo.as_ref().or(meta.icon.as_ref()).map(|url| Image {
         url: url.to_string(),
         title: clean(&meta.title),
@@ -68,16 +76,29 @@ fn item(entry: &Entry) -> Item {
     let mut extensions = ExtensionMap::new();
     if !entry.media.is_empty() {
         let contents = entry.media.iter().map(media_content).collect();
-        extensions.insert("media".into(), BTreeMap::from([("content".to_string(), contents)]));
+        extensions.insert(
+            "media".into(),
+            BTreeMap::from([("content".to_string(), contents)]),
+        );
     }
     Item {
         title: Some(clean(&entry.title)),
         link: Some(entry.link.clone()),
         description: Some(clean(&entry.summary)),
         content: Some(clean(&entry.content)),
-        guid: Some(Guid { value: entry.id.clone(), permalink: entry.id == entry.link }),
+        guid: Some(Guid {
+            value: entry.id.clone(),
+            permalink: entry.id == entry.link,
+        }),
         pub_date: Some(whole_seconds(entry.published).to_rfc2822()),
-        categories: entry.categories.iter().map(|c| Category { name: clean(c), domain: None }).collect(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|c| Category {
+                name: clean(c),
+                domain: None,
+            })
+            .collect(),
         enclosure,
         dublin_core_ext: (!entry.authors.is_empty()).then(|| DublinCoreExtension {
             creators: entry.authors.iter().map(|a| clean(a)).collect(),
@@ -95,7 +116,11 @@ fn media_content(media: &Media) -> Extension {
         ("medium".to_string(), media.medium.as_str().to_string()),
         ("type".to_string(), media.mime.clone()),
     ]);
-    let numbers = [("width", media.width.map(u64::from)), ("height", media.height.map(u64::from)), ("fileSize", media.length)];
+    let numbers = [
+        ("width", media.width.map(u64::from)),
+        ("height", media.height.map(u64::from)),
+        ("fileSize", media.length),
+    ];
     for (name, value) in numbers {
         if let Some(value) = value {
             attrs.insert(name.to_string(), value.to_string());
@@ -112,8 +137,17 @@ fn media_content(media: &Media) -> Extension {
         children.insert("description".to_string(), vec![description]);
     }
     if let Some(credit) = &media.credit {
-        let credit = Extension { name: "media:credit".into(), value: Some(clean(credit)), ..Default::default() };
+        let credit = Extension {
+            name: "media:credit".into(),
+            value: Some(clean(credit)),
+            ..Default::default()
+        };
         children.insert("credit".to_string(), vec![credit]);
     }
-    Extension { name: "media:content".into(), value: None, attrs, children }
+    Extension {
+        name: "media:content".into(),
+        value: None,
+        attrs,
+        children,
+    }
 }

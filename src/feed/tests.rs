@@ -73,12 +73,25 @@ fn rss_follows_the_rules_readers_trip_over() {
     ] {
         assert!(rss.contains(needle), "missing {needle}\n{rss}");
     }
-    assert!(!rss.contains("isPermaLink=\"false\""), "the guid is the link");
-    assert!(!rss.contains("<author>"), "RSS <author> must be an e-mail address; names go in dc:creator");
+    assert!(
+        !rss.contains("isPermaLink=\"false\""),
+        "the guid is the link"
+    );
+    assert!(
+        !rss.contains("<author>"),
+        "RSS <author> must be an e-mail address; names go in dc:creator"
+    );
     assert!(!rss.contains('\u{1}'));
     let parsed = feed_rs::parser::parse(rss.as_bytes()).unwrap();
     assert_eq!(parsed.entries.len(), 2);
-    assert_eq!(parsed.entries[0].content.as_ref().and_then(|c| c.body.clone()).as_deref(), Some("<p>a ]]> b</p>"));
+    assert_eq!(
+        parsed.entries[0]
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone())
+            .as_deref(),
+        Some("<p>a ]]> b</p>")
+    );
 }
 
 #[test]
@@ -110,7 +123,10 @@ fn empty_feed_is_valid_and_timeless() {
     assert_eq!(docs.updated, None);
     assert!(feed_rs::parser::parse(docs.rss.as_slice()).is_ok());
     let atom = String::from_utf8(docs.atom).unwrap();
-    assert!(atom.contains("<updated>1970-01-01T00:00:00+00:00</updated>"), "{atom}");
+    assert!(
+        atom.contains("<updated>1970-01-01T00:00:00+00:00</updated>"),
+        "{atom}"
+    );
 }
 
 #[test]

@@ -12,7 +12,10 @@ static_selector!(TIME, "time");
 static_selector!(LEAD_I, "div > i");
 static_selector!(BR, "br");
 static_selector!(STRONG, "strong, b");
-static_selector!(META_AUTHOR, "meta[itemprop=author], meta[itemprop=\"author\"], meta[name=author]");
+static_selector!(
+    META_AUTHOR,
+    "meta[itemprop=author], meta[itemprop=\"author\"], meta[name=author]"
+);
 static_selector!(PARAGRAPH, "p");
 
 /// What the body says about its authors and its date.
@@ -38,17 +41,21 @@ pub fn read(root: ElementRef<'_>, zone: Tz) -> Byline {
 
     // VOA, DW, Reuters, NYT 2020, BBC 2020: a leading <div><i>[AUTHOR<br>]DATE</i></div>;
     // RFI: a leading <div>dd/mm/yyyy - hh:mm</div>.
-    if let Some(first) = dom::first_element(root) {
-        if first.value().name() == "div" {
-            if let Some(italic) = first.select(&LEAD_I).next().filter(|i| i.parent() == Some(*first)) {
-                let (author, date) = lead_italic(italic);
-                if byline.authors.is_empty() {
-                    byline.authors = split_names(&author);
-                }
-                byline.date = byline.date.or_else(|| dates::parse(&one_line(&date), zone));
-            } else if first.child_elements().next().is_none() {
-                byline.date = byline.date.or_else(|| dates::parse(&one_line(&dom::text_of(first)), zone));
+    if let Some(first) = dom::first_element(root).filter(|f| f.value().name() == "div") {
+        if let Some(italic) = first
+            .select(&LEAD_I)
+            .next()
+            .filter(|i| i.parent() == Some(*first))
+        {
+            let (author, date) = lead_italic(italic);
+            if byline.authors.is_empty() {
+                byline.authors = split_names(&author);
             }
+            byline.date = byline.date.or_else(|| dates::parse(&one_line(&date), zone));
+        } else if first.child_elements().next().is_none() {
+            byline.date = byline
+                .date
+                .or_else(|| dates::parse(&one_line(&dom::text_of(first)), zone));
         }
     }
 
@@ -74,7 +81,11 @@ fn lead_italic(italic: ElementRef<'_>) -> (String, String) {
         if node.value().as_element().is_some_and(|e| e.name() == "br") {
             seen_br = true;
         } else if let Some(text) = node.value().as_text() {
-            if seen_br { date.push_str(text) } else { author.push_str(text) }
+            if seen_br {
+                date.push_str(text)
+            } else {
+                author.push_str(text)
+            }
         }
     }
     (author, date)
@@ -89,7 +100,11 @@ fn labelled_author(root: ElementRef<'_>) -> Option<String> {
         }
         let mut value = String::new();
         for node in label.next_siblings() {
-            if node.value().as_element().is_some_and(|e| e.name() == "br" || e.name() == "strong") {
+            if node
+                .value()
+                .as_element()
+                .is_some_and(|e| e.name() == "br" || e.name() == "strong")
+            {
                 break;
             }
             match ElementRef::wrap(node) {
@@ -103,14 +118,19 @@ fn labelled_author(root: ElementRef<'_>) -> Option<String> {
 
 /// `<meta itemprop="author" content="The Economist">`.
 fn meta_author(root: ElementRef<'_>) -> Option<String> {
-    root.select(&META_AUTHOR).find_map(|m| m.value().attr("content").map(str::to_string)).filter(|v| !one_line(v).is_empty())
+    root.select(&META_AUTHOR)
+        .find_map(|m| m.value().attr("content").map(str::to_string))
+        .filter(|v| !one_line(v).is_empty())
 }
 
 /// RFA closes with `记者：NAME    责编：…` in its last paragraph.
 fn trailing_reporter(root: ElementRef<'_>) -> Option<String> {
     let last = root.select(&PARAGRAPH).last()?;
     let text = one_line(&dom::text_of(last));
-    let after = text.split_once("记者：").or_else(|| text.split_once("记者:"))?.1;
+    let after = text
+        .split_once("记者：")
+        .or_else(|| text.split_once("记者:"))?
+        .1;
     let name: String = after.split([' ', '　', '/', '|']).next()?.to_string();
     (!name.is_empty() && name.chars().count() <= 20).then_some(name)
 }
@@ -120,7 +140,11 @@ pub fn split_names(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for part in text.split([',', '，', '、']) {
         let name = one_line(part);
-        let name = name.strip_prefix("作者：").unwrap_or(&name).trim().to_string();
+        let name = name
+            .strip_prefix("作者：")
+            .unwrap_or(&name)
+            .trim()
+            .to_string();
         if !name.is_empty() && name.chars().count() <= 80 && !names.contains(&name) {
             names.push(name);
         }
@@ -142,35 +166,72 @@ mod tests {
     }
 
     fn utc(text: &str) -> Option<DateTime<Utc>> {
-        Some(DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc))
+        Some(
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc),
+        )
     }
 
     #[test]
     fn each_dialect() {
-        let cases: &[(&str, &[&str], Option<DateTime<Utc>>)] = &[
+        type Case<'a> = (&'a str, &'a [&'a str], Option<DateTime<Utc>>);
+        let cases: &[Case] = &[
             (
                 r#"<address>DAVID PIERSON, IVAN NECHEPURENKO</address><time pudate="2024-04-10 08:37:36" datetime="2024-04-10 08:37:36">2024年4月10日</time><p>x</p>"#,
                 &["DAVID PIERSON", "IVAN NECHEPURENKO"],
                 utc("2024-04-10T00:37:36Z"),
             ),
-            ("<address>《纽约时报》</address><p>x</p>", &["《纽约时报》"], None),
-            ("<address>储百亮、王月眉，Amy Qin</address>", &["储百亮", "王月眉", "Amy Qin"], None),
+            (
+                "<address>《纽约时报》</address><p>x</p>",
+                &["《纽约时报》"],
+                None,
+            ),
+            (
+                "<address>储百亮、王月眉，Amy Qin</address>",
+                &["储百亮", "王月眉", "Amy Qin"],
+                None,
+            ),
             (
                 "<div><i>KONEY BAI,KONEY BAI<br>2020-07-03 09:47:13</i></div><p>x</p>",
                 &["KONEY BAI"],
                 utc("2020-07-03T01:47:13Z"),
             ),
-            ("<div><i>Thu, 09 Jul 2020 20:53:26 GMT</i></div><p>x</p>", &[], utc("2020-07-09T20:53:26Z")),
-            ("<div><i>  张平（摘编）<br>2020-07-12T10:32:44.372Z</i></div>", &["张平（摘编）"], utc("2020-07-12T10:32:44.372Z")),
-            ("<div>09/07/2020 - 13:26</div><img src=x>", &[], utc("2020-07-09T05:26:00Z")),
-            ("<div><i>2020年 6月 29日</i></div>", &[], utc("2020-06-28T16:00:00Z")),
+            (
+                "<div><i>Thu, 09 Jul 2020 20:53:26 GMT</i></div><p>x</p>",
+                &[],
+                utc("2020-07-09T20:53:26Z"),
+            ),
+            (
+                "<div><i>  张平（摘编）<br>2020-07-12T10:32:44.372Z</i></div>",
+                &["张平（摘编）"],
+                utc("2020-07-12T10:32:44.372Z"),
+            ),
+            (
+                "<div>09/07/2020 - 13:26</div><img src=x>",
+                &[],
+                utc("2020-07-09T05:26:00Z"),
+            ),
+            (
+                "<div><i>2020年 6月 29日</i></div>",
+                &[],
+                utc("2020-06-28T16:00:00Z"),
+            ),
             (
                 r#"<div><strong>标题：</strong>t<br><strong>作者：</strong><a href="x">廖宇彬</a><br><strong>发表日期：</strong>2025.2.11</div>"#,
                 &["廖宇彬"],
                 None,
             ),
-            (r#"<aside><time dateTime="2020-12-05T00:00:00Z">Dec 5th 2020</time><meta itemProp="author" content="The Economist"/></aside>"#, &["The Economist"], utc("2020-12-05T00:00:00Z")),
-            ("<p>body</p><p><br/>记者：柳飞    责编：梒青    网编：瑞哲</p>", &["柳飞"], None),
+            (
+                r#"<aside><time dateTime="2020-12-05T00:00:00Z">Dec 5th 2020</time><meta itemProp="author" content="The Economist"/></aside>"#,
+                &["The Economist"],
+                utc("2020-12-05T00:00:00Z"),
+            ),
+            (
+                "<p>body</p><p><br/>记者：柳飞    责编：梒青    网编：瑞哲</p>",
+                &["柳飞"],
+                None,
+            ),
             ("<p>nothing marked here, 2020-07-03 09:47:13</p>", &[], None),
             ("", &[], None),
         ];

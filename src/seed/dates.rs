@@ -22,9 +22,26 @@ pub fn parse(text: &str, zone: Tz) -> Option<Stated> {
         return None;
     }
     let stated = with_offset(text)
-        .map(|instant| Stated { instant, date_only: false })
-        .or_else(|| without_offset(text).and_then(|naive| local(naive, zone)).map(|instant| Stated { instant, date_only: false }))
-        .or_else(|| date_only(text).and_then(|d| local(d.and_time(NaiveTime::MIN), zone)).map(|instant| Stated { instant, date_only: true }))?;
+        .map(|instant| Stated {
+            instant,
+            date_only: false,
+        })
+        .or_else(|| {
+            without_offset(text)
+                .and_then(|naive| local(naive, zone))
+                .map(|instant| Stated {
+                    instant,
+                    date_only: false,
+                })
+        })
+        .or_else(|| {
+            date_only(text)
+                .and_then(|d| local(d.and_time(NaiveTime::MIN), zone))
+                .map(|instant| Stated {
+                    instant,
+                    date_only: true,
+                })
+        })?;
     plausible(stated.instant).then_some(stated)
 }
 
@@ -55,12 +72,17 @@ fn without_offset(text: &str) -> Option<NaiveDateTime> {
         "%Y/%m/%d %H:%M:%S",
         "%Y/%m/%d %H:%M",
     ];
-    FORMATS.iter().find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
 }
 
 fn date_only(text: &str) -> Option<NaiveDate> {
     const FORMATS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%Y.%m.%d"];
-    if let Some(d) = FORMATS.iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok()) {
+    if let Some(d) = FORMATS
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+    {
         return Some(d);
     }
     // `2020年 6月 29日`, `2024年4月10日`
@@ -73,10 +95,10 @@ fn date_only(text: &str) -> Option<NaiveDate> {
 
 /// A wall-clock time in `zone`; in a DST gap the time an hour later, in an overlap the earlier.
 fn local(naive: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
-    let resolved = zone
-        .from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())?;
+    let resolved = zone.from_local_datetime(&naive).earliest().or_else(|| {
+        zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+            .earliest()
+    })?;
     Some(resolved.with_timezone(&Utc))
 }
 
@@ -91,7 +113,9 @@ mod tests {
     use chrono_tz::Asia::Shanghai;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -99,9 +123,21 @@ mod tests {
         let cases = [
             ("2024-04-10 08:37:36", "2024-04-10T00:37:36Z", false),
             ("2020-07-17T00:23:25", "2020-07-16T16:23:25Z", false),
-            ("2020-07-12T10:32:44.372Z", "2020-07-12T10:32:44.372Z", false),
-            ("Thu, 09 Jul 2020 20:53:26 GMT", "2020-07-09T20:53:26Z", false),
-            ("Sat, 27 Jun 2020 13:30:55 +0000", "2020-06-27T13:30:55Z", false),
+            (
+                "2020-07-12T10:32:44.372Z",
+                "2020-07-12T10:32:44.372Z",
+                false,
+            ),
+            (
+                "Thu, 09 Jul 2020 20:53:26 GMT",
+                "2020-07-09T20:53:26Z",
+                false,
+            ),
+            (
+                "Sat, 27 Jun 2020 13:30:55 +0000",
+                "2020-06-27T13:30:55Z",
+                false,
+            ),
             ("09/07/2020 - 13:26", "2020-07-09T05:26:00Z", false),
             ("2020年 6月 29日", "2020-06-28T16:00:00Z", true),
             ("2021-05-06", "2021-05-05T16:00:00Z", true),
@@ -116,7 +152,14 @@ mod tests {
 
     #[test]
     fn nonsense_is_not_a_date() {
-        for input in ["", "10 分钟前", "Dec 5th 2020", "0000-01-01 00:00:00", "9999-99-99", "2020年13月1日"] {
+        for input in [
+            "",
+            "10 分钟前",
+            "Dec 5th 2020",
+            "0000-01-01 00:00:00",
+            "9999-99-99",
+            "2020年13月1日",
+        ] {
             assert_eq!(parse(input, Shanghai), None, "{input:?}");
         }
     }

@@ -24,15 +24,46 @@ pub(crate) use static_selector;
 
 /// Elements whose text is never article text.
 fn is_invisible(name: &str) -> bool {
-    matches!(name, "script" | "style" | "noscript" | "template" | "svg" | "iframe" | "button" | "select" | "textarea")
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "iframe"
+            | "button"
+            | "select"
+            | "textarea"
+    )
 }
 
 /// Elements after which text from the next element starts a new word.
 fn breaks_text(name: &str) -> bool {
     matches!(
         name,
-        "br" | "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "tr" | "td" | "th" | "figcaption"
-            | "section" | "header" | "footer" | "blockquote" | "ul" | "ol" | "dd" | "dt" | "hr"
+        "br" | "p"
+            | "div"
+            | "li"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "tr"
+            | "td"
+            | "th"
+            | "figcaption"
+            | "section"
+            | "header"
+            | "footer"
+            | "blockquote"
+            | "ul"
+            | "ol"
+            | "dd"
+            | "dt"
+            | "hr"
     )
 }
 
@@ -46,7 +77,9 @@ pub fn text_without(root: ElementRef<'_>, skip: &dyn Fn(ElementRef<'_>) -> bool)
             Edge::Open(node) => match node.value() {
                 Node::Element(e) => {
                     let element = ElementRef::wrap(node).expect("element node");
-                    if skipping > 0 || (node.id() != root.id() && (is_invisible(e.name()) || skip(element))) {
+                    if skipping > 0
+                        || (node.id() != root.id() && (is_invisible(e.name()) || skip(element)))
+                    {
                         skipping += 1;
                     }
                 }
@@ -74,13 +107,24 @@ pub fn text_of(root: ElementRef<'_>) -> String {
 
 /// The nearest ancestor element (not `element` itself) for which `want` answers true,
 /// looking at most `levels` levels up.
-pub fn ancestor<'a>(element: ElementRef<'a>, levels: usize, want: &dyn Fn(ElementRef<'a>) -> bool) -> Option<ElementRef<'a>> {
-    element.ancestors().filter_map(ElementRef::wrap).take(levels).find(|&a| want(a))
+pub fn ancestor<'a>(
+    element: ElementRef<'a>,
+    levels: usize,
+    want: &dyn Fn(ElementRef<'a>) -> bool,
+) -> Option<ElementRef<'a>> {
+    element
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(levels)
+        .find(|&a| want(a))
 }
 
 /// True when `element` has an ancestor named one of `names`.
 pub fn inside(element: ElementRef<'_>, names: &[&str]) -> bool {
-    element.ancestors().filter_map(ElementRef::wrap).any(|a| names.contains(&a.value().name()))
+    element
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| names.contains(&a.value().name()))
 }
 
 /// The next sibling that is an element.

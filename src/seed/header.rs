@@ -22,7 +22,11 @@ pub fn split(text: &str) -> Result<Header<'_>, SeedError> {
 
     let mut epoch_ms = None;
     let (first, after_first) = split_line(rest);
-    if let Some(inner) = first.trim().strip_prefix("<!--").and_then(|s| s.strip_suffix("-->")) {
+    if let Some(inner) = first
+        .trim()
+        .strip_prefix("<!--")
+        .and_then(|s| s.strip_suffix("-->"))
+    {
         epoch_ms = inner.trim().parse::<i64>().ok();
         rest = after_first;
     }
@@ -43,18 +47,30 @@ pub fn split(text: &str) -> Result<Header<'_>, SeedError> {
 
     let block = rest[..block_end].trim();
     if block.is_empty() {
-        return Err(SeedError::NoTitleLink("nothing before the ------ line".into()));
+        return Err(SeedError::NoTitleLink(
+            "nothing before the ------ line".into(),
+        ));
     }
     let (raw_title, raw_link) = split_title_link(block)?;
 
     let mut body = rest[body_start..].trim_start_matches(['\n', '\r', ' ', '\t']);
     let mut stated_date = None;
     let (line, tail) = split_line(body);
-    if let Some(date) = line.trim().strip_prefix("日期：").or_else(|| line.trim().strip_prefix("日期:")) {
+    if let Some(date) = line
+        .trim()
+        .strip_prefix("日期：")
+        .or_else(|| line.trim().strip_prefix("日期:"))
+    {
         stated_date = Some(date.trim());
         body = tail.trim_start_matches(['\n', '\r']);
     }
-    Ok(Header { epoch_ms, raw_title, raw_link, stated_date, body: body.trim_end() })
+    Ok(Header {
+        epoch_ms,
+        raw_title,
+        raw_link,
+        stated_date,
+        body: body.trim_end(),
+    })
 }
 
 /// `[title](url)`, split at the last `](` so titles may hold brackets and parentheses.
@@ -62,7 +78,9 @@ fn split_title_link(block: &str) -> Result<(&str, &str), SeedError> {
     let inner = block
         .strip_prefix('[')
         .and_then(|b| b.strip_suffix(')'))
-        .ok_or_else(|| SeedError::NoTitleLink(format!("header is not [title](url): {}", preview(block))))?;
+        .ok_or_else(|| {
+            SeedError::NoTitleLink(format!("header is not [title](url): {}", preview(block)))
+        })?;
     let split = inner
         .rfind("](")
         .ok_or_else(|| SeedError::NoTitleLink(format!("no ]( in header: {}", preview(block))))?;
@@ -84,8 +102,16 @@ fn split_line(text: &str) -> (&str, &str) {
 
 /// A short, single-line excerpt for error messages.
 pub fn preview(text: &str) -> String {
-    let flat: String = text.chars().take(80).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().count() > 80 { format!("{flat}…") } else { flat }
+    let flat: String = text
+        .chars()
+        .take(80)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > 80 {
+        format!("{flat}…")
+    } else {
+        flat
+    }
 }
 
 #[cfg(test)]
@@ -99,12 +125,36 @@ mod tests {
     #[test]
     fn title_and_link_oddities() {
         let cases: &[(&str, &str, &str)] = &[
-            ("[plain](https://a.example/x)", "plain", "https://a.example/x"),
-            ("[[World] 中美关系](http://www.bbc.com/zhongwen/simp/world-1)", "[World] 中美关系", "http://www.bbc.com/zhongwen/simp/world-1"),
-            ("[a (b) | c [d]](https://x.example/p?q=1&r=2)", "a (b) | c [d]", "https://x.example/p?q=1&r=2"),
-            ("[英国与欧盟&quot;接近&quot;](http://www.rfi.fr//cn/%E4%B8%AD)", "英国与欧盟&quot;接近&quot;", "http://www.rfi.fr//cn/%E4%B8%AD"),
-            ("[  spaced  ](https://x.example/)", "  spaced  ", "https://x.example/"),
-            ("[line one\nline two\n](https://dw.example/a-1)", "line one\nline two\n", "https://dw.example/a-1"),
+            (
+                "[plain](https://a.example/x)",
+                "plain",
+                "https://a.example/x",
+            ),
+            (
+                "[[World] 中美关系](http://www.bbc.com/zhongwen/simp/world-1)",
+                "[World] 中美关系",
+                "http://www.bbc.com/zhongwen/simp/world-1",
+            ),
+            (
+                "[a (b) | c [d]](https://x.example/p?q=1&r=2)",
+                "a (b) | c [d]",
+                "https://x.example/p?q=1&r=2",
+            ),
+            (
+                "[英国与欧盟&quot;接近&quot;](http://www.rfi.fr//cn/%E4%B8%AD)",
+                "英国与欧盟&quot;接近&quot;",
+                "http://www.rfi.fr//cn/%E4%B8%AD",
+            ),
+            (
+                "[  spaced  ](https://x.example/)",
+                "  spaced  ",
+                "https://x.example/",
+            ),
+            (
+                "[line one\nline two\n](https://dw.example/a-1)",
+                "line one\nline two\n",
+                "https://dw.example/a-1",
+            ),
             ("[t](https://x.example/](y))", "t](https://x.example/", "y)"),
         ];
         for (block, title, link) in cases {
@@ -118,7 +168,9 @@ mod tests {
 
     #[test]
     fn date_line_without_epoch() {
-        let h = header("[t](https://x.example/)\r\n------\r\n\r\n日期：Sat, 27 Jun 2020 13:30:55 +0000\r\n<p>b</p>\r\n");
+        let h = header(
+            "[t](https://x.example/)\r\n------\r\n\r\n日期：Sat, 27 Jun 2020 13:30:55 +0000\r\n<p>b</p>\r\n",
+        );
         assert_eq!(h.epoch_ms, None);
         assert_eq!(h.stated_date, Some("Sat, 27 Jun 2020 13:30:55 +0000"));
         assert_eq!(h.body, "<p>b</p>");

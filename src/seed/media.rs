@@ -17,7 +17,9 @@ static_selector!(CITE, "cite");
 pub fn extract(root: ElementRef<'_>, base: &Url) -> Vec<Media> {
     let mut found: Vec<Media> = Vec::new();
     for element in root.select(&MEDIA) {
-        let Some(item) = media_item(element, base) else { continue };
+        let Some(item) = media_item(element, base) else {
+            continue;
+        };
         if !found.iter().any(|m| m.url == item.url) {
             found.push(item);
         }
@@ -33,13 +35,18 @@ fn media_item(element: ElementRef<'_>, base: &Url) -> Option<Media> {
         _ => Medium::Audio,
     };
     let source = element.select(&SOURCE).next();
-    let raw_src = e.attr("src").or_else(|| source.and_then(|s| s.value().attr("src")))?;
+    let raw_src = e
+        .attr("src")
+        .or_else(|| source.and_then(|s| s.value().attr("src")))?;
     let url = absolute_url(raw_src, base)?;
     let declared_type = source
         .and_then(|s| s.value().attr("type"))
         .or_else(|| e.attr("type"))
         .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| t.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !t.contains(' ')));
+        .filter(|t| {
+            t.split_once('/')
+                .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !t.contains(' '))
+        });
     let mime = declared_type.unwrap_or_else(|| mime_from_url(&url, medium).to_string());
     let (caption, credit) = caption_and_credit(element);
     Some(Media {
@@ -75,7 +82,9 @@ fn dimension(value: Option<&str>) -> Option<u32> {
 fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String>) {
     let holder = dom::ancestor(element, 4, &|a| a.select(&FIGCAPTION).next().is_some());
     if let Some(figcaption) = holder.and_then(|h| h.select(&FIGCAPTION).next()) {
-        let caption = dom::text_without(figcaption, &|e| e.value().name() == "cite" || is_screen_reader_only(e));
+        let caption = dom::text_without(figcaption, &|e| {
+            e.value().name() == "cite" || is_screen_reader_only(e)
+        });
         let credit = figcaption
             .select(&CITE)
             .next()
@@ -91,7 +100,10 @@ fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String
     }
     if let Some(next) = dom::next_element(element)
         && next.value().name() == "div"
-        && let Some(small) = next.child_elements().next().filter(|c| c.value().name() == "small")
+        && let Some(small) = next
+            .child_elements()
+            .next()
+            .filter(|c| c.value().name() == "small")
     {
         return (non_empty(&dom::text_of(small)), None);
     }
@@ -102,12 +114,16 @@ fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String
 fn copyright_note(holder: ElementRef<'_>) -> Option<String> {
     holder
         .descendent_elements()
-        .find(|e| e.value().classes().any(|c| c.ends_with("copyright")) && !is_screen_reader_only(*e))
+        .find(|e| {
+            e.value().classes().any(|c| c.ends_with("copyright")) && !is_screen_reader_only(*e)
+        })
         .map(dom::text_of)
 }
 
 fn is_screen_reader_only(e: ElementRef<'_>) -> bool {
-    e.value().classes().any(|c| c == "off-screen" || c == "visually-hidden" || c == "sr-only")
+    e.value()
+        .classes()
+        .any(|c| c == "off-screen" || c == "visually-hidden" || c == "sr-only")
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -118,10 +134,17 @@ fn non_empty(text: &str) -> Option<String> {
 /// MIME type from the file extension, looking inside `?url=` image proxies
 /// (`https://images.weserv.nl/?url=static01.nyt.com/….jpg`).
 pub fn mime_from_url(url: &Url, medium: Medium) -> &'static str {
-    let proxied = url.query_pairs().find(|(k, _)| k == "url").map(|(_, v)| v.into_owned());
+    let proxied = url
+        .query_pairs()
+        .find(|(k, _)| k == "url")
+        .map(|(_, v)| v.into_owned());
     let path = proxied.unwrap_or_else(|| url.path().to_string());
     let path = path.split(['?', '#']).next().unwrap_or("");
-    let extension = path.rsplit('/').next().and_then(|name| name.rsplit_once('.')).map(|(_, ext)| ext.to_ascii_lowercase());
+    let extension = path
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.rsplit_once('.'))
+        .map(|(_, ext)| ext.to_ascii_lowercase());
     let by_extension = match extension.as_deref() {
         Some("jpg" | "jpeg" | "jpe" | "jfif") => Some("image/jpeg"),
         Some("png") => Some("image/png"),
@@ -173,7 +196,10 @@ mod tests {
         assert_eq!(m[0].mime, "image/jpeg");
         assert_eq!((m[0].width, m[0].height), (Some(1050), Some(700)));
         assert_eq!(m[0].caption.as_deref(), Some("俄罗斯外长。"));
-        assert_eq!(m[0].credit.as_deref(), Some("Russian Foreign Ministry, via AP"));
+        assert_eq!(
+            m[0].credit.as_deref(),
+            Some("Russian Foreign Ministry, via AP")
+        );
     }
 
     #[test]
@@ -188,16 +214,31 @@ mod tests {
             r#"<img src="/images/in.png">"#,
             r#"<img src="https://x.example/pic.webp" alt="alt caption">"#,
         ));
-        let got: Vec<(&str, &str, Option<&str>)> = m.iter().map(|m| (m.url.as_str(), m.mime.as_str(), m.caption.as_deref())).collect();
+        let got: Vec<(&str, &str, Option<&str>)> = m
+            .iter()
+            .map(|m| (m.url.as_str(), m.mime.as_str(), m.caption.as_deref()))
+            .collect();
         assert_eq!(
             got,
             vec![
-                ("https://cn.nytimes.com/images/in.png", "image/png", Some("inline caption")),
-                ("https://images.weserv.nl/?url=gdb.voanews.com/x_w900.jpg", "image/jpeg", Some("voa caption")),
+                (
+                    "https://cn.nytimes.com/images/in.png",
+                    "image/png",
+                    Some("inline caption")
+                ),
+                (
+                    "https://images.weserv.nl/?url=gdb.voanews.com/x_w900.jpg",
+                    "image/jpeg",
+                    Some("voa caption")
+                ),
                 ("https://av.voanews.com/v_240p.mp4", "video/mp4", None),
                 ("https://av.voanews.com/clip.mp3", "audio/mpeg", None),
                 ("https://x.example/v.webm", "video/webm", None),
-                ("https://x.example/pic.webp", "image/webp", Some("alt caption")),
+                (
+                    "https://x.example/pic.webp",
+                    "image/webp",
+                    Some("alt caption")
+                ),
             ]
         );
         assert_eq!(m[1].width, None);
@@ -218,10 +259,25 @@ mod tests {
     #[test]
     fn mime_defaults_by_medium() {
         let url = |s: &str| Url::parse(s).unwrap();
-        assert_eq!(mime_from_url(&url("https://x.example/a"), Medium::Image), "image/jpeg");
-        assert_eq!(mime_from_url(&url("https://x.example/a.JPG?w=1"), Medium::Image), "image/jpeg");
-        assert_eq!(mime_from_url(&url("https://x.example/a.mp3"), Medium::Image), "image/jpeg");
-        assert_eq!(mime_from_url(&url("https://x.example/a.gif"), Medium::Image), "image/gif");
-        assert_eq!(mime_from_url(&url("https://x.example/a"), Medium::Audio), "audio/mpeg");
+        assert_eq!(
+            mime_from_url(&url("https://x.example/a"), Medium::Image),
+            "image/jpeg"
+        );
+        assert_eq!(
+            mime_from_url(&url("https://x.example/a.JPG?w=1"), Medium::Image),
+            "image/jpeg"
+        );
+        assert_eq!(
+            mime_from_url(&url("https://x.example/a.mp3"), Medium::Image),
+            "image/jpeg"
+        );
+        assert_eq!(
+            mime_from_url(&url("https://x.example/a.gif"), Medium::Image),
+            "image/gif"
+        );
+        assert_eq!(
+            mime_from_url(&url("https://x.example/a"), Medium::Audio),
+            "audio/mpeg"
+        );
     }
 }

@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use scraper::{ElementRef, Html};
 use url::Url;
 
-use crate::entry::Entry;
+pub use crate::entry::Entry;
 use dom::static_selector;
 use text::{decode_entities, one_line, truncate_chars};
 
@@ -71,7 +71,10 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let html = Html::parse_fragment(head.body);
     let root = html.root_element();
     let byline = byline::read(root, context.timezone);
-    let epoch = head.epoch_ms.and_then(DateTime::from_timestamp_millis).filter(|&d| dates::plausible(d));
+    let epoch = head
+        .epoch_ms
+        .and_then(DateTime::from_timestamp_millis)
+        .filter(|&d| dates::plausible(d));
 
     let published = match byline.date {
         // A bare date is less precise than the feed's timestamp of the same day.
@@ -115,19 +118,36 @@ fn parse_link(raw: &str) -> Result<Url, SeedError> {
 static_selector!(PARAGRAPH, "p");
 
 /// Containers whose paragraphs are not the article's opening.
-const NOT_OPENING: &[&str] = &["footer", "figcaption", "figure", "aside", "nav", "header", "address", "time"];
+const NOT_OPENING: &[&str] = &[
+    "footer",
+    "figcaption",
+    "figure",
+    "aside",
+    "nav",
+    "header",
+    "address",
+    "time",
+];
 
 /// The first real paragraph as plain text: not a caption or footer, and not only an aside in
 /// italics or links (such as a subscription blurb). Falls back to the body's text.
 fn summary(root: ElementRef<'_>) -> String {
-    let opening = root.select(&PARAGRAPH).filter(|p| !dom::inside(*p, NOT_OPENING)).find_map(|p| {
-        let text = one_line(&dom::text_of(p));
-        let main_text = dom::text_without(p, &|e| matches!(e.value().name(), "i" | "em" | "small" | "a"));
-        let real = text.chars().any(char::is_alphanumeric) && one_line(&main_text).chars().any(char::is_alphanumeric);
-        real.then_some(text)
-    });
+    let opening = root
+        .select(&PARAGRAPH)
+        .filter(|p| !dom::inside(*p, NOT_OPENING))
+        .find_map(|p| {
+            let text = one_line(&dom::text_of(p));
+            let main_text = dom::text_without(p, &|e| {
+                matches!(e.value().name(), "i" | "em" | "small" | "a")
+            });
+            let real = text.chars().any(char::is_alphanumeric)
+                && one_line(&main_text).chars().any(char::is_alphanumeric);
+            real.then_some(text)
+        });
     let text = opening.unwrap_or_else(|| {
-        one_line(&dom::text_without(root, &|e| NOT_OPENING.contains(&e.value().name())))
+        one_line(&dom::text_without(root, &|e| {
+            NOT_OPENING.contains(&e.value().name())
+        }))
     });
     truncate_chars(&text, SUMMARY_CHARS)
 }
@@ -143,7 +163,11 @@ fn categories(link: &Url) -> Vec<String> {
         }
     }
     if let Some(host) = link.host_str() {
-        categories.push(host.strip_prefix("www.").unwrap_or(host).to_ascii_lowercase());
+        categories.push(
+            host.strip_prefix("www.")
+                .unwrap_or(host)
+                .to_ascii_lowercase(),
+        );
     }
     categories
 }
@@ -151,7 +175,9 @@ fn categories(link: &Url) -> Vec<String> {
 fn is_section_name(segment: &str) -> bool {
     (2..=30).contains(&segment.len())
         && segment.starts_with(|c: char| c.is_ascii_alphabetic())
-        && segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !segment.chars().any(|c| c.is_ascii_digit())
 }
 

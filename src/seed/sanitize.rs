@@ -25,8 +25,9 @@ fn builder(base: &Url) -> ammonia::Builder<'static> {
         .add_tag_attributes("audio", ["src", "controls"])
         .add_tag_attributes("source", ["src", "type"])
         .clean_content_tags(HashSet::from([
-            "script", "style", "noscript", "template", "iframe", "object", "embed", "applet", "form",
-            "button", "select", "textarea", "svg", "math", "address", "time", "title", "head",
+            "script", "style", "noscript", "template", "iframe", "object", "embed", "applet",
+            "form", "button", "select", "textarea", "svg", "math", "address", "time", "title",
+            "head",
         ]))
         .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
@@ -64,7 +65,9 @@ fn iframes_to_links(body: &str) -> std::borrow::Cow<'_, str> {
     while let Some(found) = lower[pos..].find("<iframe") {
         let start = pos + found;
         out.push_str(&body[pos..start]);
-        let tag_end = lower[start..].find('>').map_or(body.len(), |e| start + e + 1);
+        let tag_end = lower[start..]
+            .find('>')
+            .map_or(body.len(), |e| start + e + 1);
         let close = lower[tag_end..].find("</iframe").map(|c| tag_end + c);
         let after = match close {
             Some(c) => lower[c..].find('>').map_or(body.len(), |e| c + e + 1),
@@ -96,14 +99,22 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
         let value = tag[value_start..].trim_start();
         return Some(match value.chars().next() {
             Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or("").to_string(),
-            _ => value.split([' ', '>', '\t', '\n']).next().unwrap_or("").to_string(),
+            _ => value
+                .split([' ', '>', '\t', '\n'])
+                .next()
+                .unwrap_or("")
+                .to_string(),
         });
     }
     None
 }
 
 fn escape_attribute(value: &str) -> String {
-    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -120,12 +131,21 @@ mod tests {
             ("<p>a<script>alert(1)</script>b</p>", "<p>ab</p>"),
             ("<style>p{}</style><p>x</p>", "<p>x</p>"),
             ("<p onclick=\"x()\">x</p>", "<p>x</p>"),
-            ("<a href=\"javascript:alert(1)\">x</a>", "<a rel=\"noopener noreferrer nofollow\">x</a>"),
+            (
+                "<a href=\"javascript:alert(1)\">x</a>",
+                "<a rel=\"noopener noreferrer nofollow\">x</a>",
+            ),
             ("<form><input name=q></form><p>x</p>", "<p>x</p>"),
             ("<p>]]&gt; and ]]></p>", "<p>]]&gt; and ]]&gt;</p>"),
-            ("<a title=\"]]>\" href=\"/x\">x</a>", "<a title=\"]]&gt;\" href=\"https://www.rfi.fr/x\" rel=\"noopener noreferrer nofollow\">x</a>"),
+            (
+                "<a title=\"]]>\" href=\"/x\">x</a>",
+                "<a title=\"]]&gt;\" href=\"https://www.rfi.fr/x\" rel=\"noopener noreferrer nofollow\">x</a>",
+            ),
             ("<p>a\u{1}b\u{b}c</p>", "<p>abc</p>"),
-            ("<address>A, B</address><time datetime=\"x\">10 分钟前</time><p>x</p>", "<p>x</p>"),
+            (
+                "<address>A, B</address><time datetime=\"x\">10 分钟前</time><p>x</p>",
+                "<p>x</p>",
+            ),
         ];
         for (body, want) in cases {
             assert_eq!(clean(body), *want, "{body}");
@@ -142,19 +162,27 @@ mod tests {
 
     #[test]
     fn iframes_become_links() {
-        let got = clean("<p>before</p><center><iframe title=\"YouTube\" src=\"https://www.youtube.com/embed/abc?x=1&y=2\" width=\"560\"></iframe></center><p>after</p>");
+        let got = clean(
+            "<p>before</p><center><iframe title=\"YouTube\" src=\"https://www.youtube.com/embed/abc?x=1&y=2\" width=\"560\"></iframe></center><p>after</p>",
+        );
         assert_eq!(
             got,
             "<p>before</p><center><p><a href=\"https://www.youtube.com/embed/abc?x=1&amp;y=2\" rel=\"noopener noreferrer nofollow\">https://www.youtube.com/embed/abc?x=1&amp;y=2</a></p></center><p>after</p>"
         );
-        assert_eq!(clean("<iframe src=x>"), "<p><a href=\"https://www.rfi.fr/cn/a/x\" rel=\"noopener noreferrer nofollow\">x</a></p>");
+        assert_eq!(
+            clean("<iframe src=x>"),
+            "<p><a href=\"https://www.rfi.fr/cn/a/x\" rel=\"noopener noreferrer nofollow\">x</a></p>"
+        );
         assert_eq!(clean("<IFRAME></IFRAME>x"), "x");
     }
 
     #[test]
     fn adverts_after_the_article_are_cut() {
         let advert = "<br><hr><div>获取更多RSS：<br><a href=\"https://feedx.net\">https://feedx.net</a></div>";
-        assert_eq!(clean(&format!("<footer><p>bio</p></footer>{advert}")), "<footer><p>bio</p></footer>");
+        assert_eq!(
+            clean(&format!("<footer><p>bio</p></footer>{advert}")),
+            "<footer><p>bio</p></footer>"
+        );
         assert_eq!(clean(&format!("<p>last</p>{advert}")), "<p>last</p>");
         assert_eq!(clean("<p>no advert</p>"), "<p>no advert</p>");
     }

@@ -2,11 +2,16 @@ use super::*;
 use chrono_tz::Asia::Shanghai;
 
 fn context() -> SeedContext {
-    SeedContext { timezone: Shanghai, modified: utc("2030-01-01T00:00:00Z") }
+    SeedContext {
+        timezone: Shanghai,
+        modified: utc("2030-01-01T00:00:00Z"),
+    }
 }
 
 fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn entry(text: &str) -> Entry {
@@ -29,27 +34,58 @@ const NYT: &str = concat!(
 fn the_project_seed_becomes_a_full_entry() {
     let e = entry(NYT);
     assert_eq!(e.title, "习近平会见俄罗斯外长，继续深化中俄关系");
-    assert_eq!(e.link, "https://cn.nytimes.com/world/20240410/xi-lavrov-russia-china/");
+    assert_eq!(
+        e.link,
+        "https://cn.nytimes.com/world/20240410/xi-lavrov-russia-china/"
+    );
     assert_eq!(e.id, e.link);
     assert_eq!(e.authors, ["DAVID PIERSON", "IVAN NECHEPURENKO"]);
     assert_eq!(e.published, utc("2024-04-10T00:37:36Z"));
-    assert_eq!(e.updated, utc("2024-04-10T01:07:01Z"), "the epoch comment is later");
-    assert_eq!(e.summary, "周二，中国最高领导人习近平在北京会见了俄罗斯外长拉夫罗夫。");
+    assert_eq!(
+        e.updated,
+        utc("2024-04-10T01:07:01Z"),
+        "the epoch comment is later"
+    );
+    assert_eq!(
+        e.summary,
+        "周二，中国最高领导人习近平在北京会见了俄罗斯外长拉夫罗夫。"
+    );
     assert_eq!(e.media.len(), 1);
-    assert_eq!(e.media[0].credit.as_deref(), Some("Russian Foreign Ministry Press Service, via Associated Press"));
+    assert_eq!(
+        e.media[0].credit.as_deref(),
+        Some("Russian Foreign Ministry Press Service, via Associated Press")
+    );
     assert_eq!(e.categories, ["world", "cn.nytimes.com"]);
-    assert!(e.content.starts_with("<figure><img src=\"https://images.weserv.nl/"), "{}", e.content);
-    assert!(e.content.ends_with("</footer>"), "advert removed: {}", e.content);
-    assert!(!e.content.contains("DAVID PIERSON"), "byline is metadata, not content");
+    assert!(
+        e.content
+            .starts_with("<figure><img src=\"https://images.weserv.nl/"),
+        "{}",
+        e.content
+    );
+    assert!(
+        e.content.ends_with("</footer>"),
+        "advert removed: {}",
+        e.content
+    );
+    assert!(
+        !e.content.contains("DAVID PIERSON"),
+        "byline is metadata, not content"
+    );
 }
 
 #[test]
 fn date_precedence() {
     let seed = |epoch: &str, date_line: &str, body: &str| {
-        entry(&format!("{epoch}[t](https://x.example/a/b)\n------\n\n{date_line}{body}\n"))
+        entry(&format!(
+            "{epoch}[t](https://x.example/a/b)\n------\n\n{date_line}{body}\n"
+        ))
     };
     // <time> wins over everything
-    let e = seed("<!--1712711221000-->\n", "", r#"<time pudate="2024-04-10 08:37:36">x</time>"#);
+    let e = seed(
+        "<!--1712711221000-->\n",
+        "",
+        r#"<time pudate="2024-04-10 08:37:36">x</time>"#,
+    );
     assert_eq!(e.published, utc("2024-04-10T00:37:36Z"));
     // the 日期 line when there is no <time>
     let e = seed("", "日期：Sat, 27 Jun 2020 13:30:55 +0000\n", "<p>x</p>");
@@ -62,10 +98,18 @@ fn date_precedence() {
     let e = seed("", "", "<p>x</p>");
     assert_eq!(e.published, context().modified);
     // a bare date on the epoch's day takes the epoch's precision
-    let e = seed("<!--1620290510000-->\n", "", r#"<time datetime="2021-05-06">10 分钟前</time>"#);
+    let e = seed(
+        "<!--1620290510000-->\n",
+        "",
+        r#"<time datetime="2021-05-06">10 分钟前</time>"#,
+    );
     assert_eq!(e.published, utc("2021-05-06T08:41:50Z"));
     // updated is never before published
-    let e = seed("<!--1000-->\n", "", r#"<time pudate="2024-04-10 08:37:36">x</time>"#);
+    let e = seed(
+        "<!--1000-->\n",
+        "",
+        r#"<time pudate="2024-04-10 08:37:36">x</time>"#,
+    );
     assert_eq!(e.updated, e.published);
 }
 
@@ -73,7 +117,10 @@ fn date_precedence() {
 fn titles_are_cleaned() {
     let cases = [
         ("[  a &amp; b\u{1}\u{7f}  ](https://x.example/)", "a & b"),
-        ("[[World] 中美 &quot;关系&quot;](https://x.example/)", "[World] 中美 \"关系\""),
+        (
+            "[[World] 中美 &quot;关系&quot;](https://x.example/)",
+            "[World] 中美 \"关系\"",
+        ),
         ("[line\none\n](https://x.example/)", "line one"),
     ];
     for (head, want) in cases {
@@ -90,9 +137,14 @@ fn summary_skips_blurbs_and_is_cut() {
         "<p>  </p><p>The real opening.</p>\n"
     ));
     assert_eq!(e.summary, "The real opening.");
-    let long = format!("[t](https://x.example/)\n------\n\n<p>{}</p>\n", "长".repeat(1000));
+    let long = format!(
+        "[t](https://x.example/)\n------\n\n<p>{}</p>\n",
+        "长".repeat(1000)
+    );
     assert_eq!(entry(&long).summary.chars().count(), SUMMARY_CHARS);
-    let bare = entry("[t](https://x.example/)\n------\n\nSolidot style <a href=\"x\">text</a> without paragraphs\n");
+    let bare = entry(
+        "[t](https://x.example/)\n------\n\nSolidot style <a href=\"x\">text</a> without paragraphs\n",
+    );
     assert_eq!(bare.summary, "Solidot style text without paragraphs");
 }
 
@@ -102,18 +154,33 @@ fn bad_seeds_are_rejected_with_a_reason() {
         (b"", "empty file"),
         (b"  \n\n", "empty file"),
         (b"\x00\x01\x02garbage\xff", "binary data"),
-        (b"[t](https://x.example/)\n------\n\n\xff\xfe<p>x</p>", "not UTF-8"),
+        (
+            b"[t](https://x.example/)\n------\n\n\xff\xfe<p>x</p>",
+            "not UTF-8",
+        ),
         (b"<p>body without header</p>\n", "no ------ line"),
         (b"<!--1-->\n[t](https://x.example/)\n", "no ------ line"),
         (b"[t](/relative/link)\n------\n\nx\n", "absolute http(s)"),
         (b"[t](ftp://x.example/)\n------\n\nx\n", "absolute http(s)"),
-        (b"[t](javascript:alert(1))\n------\n\nx\n", "absolute http(s)"),
-        (b"[ \x01 ](https://x.example/)\n------\n\nx\n", "title is empty"),
+        (
+            b"[t](javascript:alert(1))\n------\n\nx\n",
+            "absolute http(s)",
+        ),
+        (
+            b"[ \x01 ](https://x.example/)\n------\n\nx\n",
+            "title is empty",
+        ),
         (b"not a title\n------\n\nx\n", "[title](url)"),
     ];
     for (bytes, reason) in cases {
-        let err = parse(bytes, &context()).expect_err("should be rejected").to_string();
-        assert!(err.contains(reason), "{:?}: got {err:?}, want {reason:?}", String::from_utf8_lossy(bytes));
+        let err = parse(bytes, &context())
+            .expect_err("should be rejected")
+            .to_string();
+        assert!(
+            err.contains(reason),
+            "{:?}: got {err:?}, want {reason:?}",
+            String::from_utf8_lossy(bytes)
+        );
     }
 }
 
@@ -128,17 +195,36 @@ fn hostile_bodies_still_parse_safely() {
     ];
     for body in cases {
         let e = entry(&format!("[t](https://x.example/)\n------\n\n{body}\n"));
-        assert!(!e.content.contains("<script") && !e.content.contains("javascript:") && !e.content.contains("onerror"));
+        assert!(
+            !e.content.contains("<script")
+                && !e.content.contains("javascript:")
+                && !e.content.contains("onerror")
+        );
         assert!(!e.content.contains("]]>"));
-        assert!(!e.content.chars().any(|c| c < ' ' && c != '\n' && c != '\t' && c != '\r'), "{:?}", e.content);
+        assert!(
+            !e.content
+                .chars()
+                .any(|c| c < ' ' && c != '\n' && c != '\t' && c != '\r'),
+            "{:?}",
+            e.content
+        );
     }
 }
 
 #[test]
 fn categories_come_from_the_link() {
     let cat = |link: &str| categories(&Url::parse(link).unwrap());
-    assert_eq!(cat("https://cn.nytimes.com/opinion/20210709/x/"), ["opinion", "cn.nytimes.com"]);
-    assert_eq!(cat("https://www.voachinese.com/a/x-20200709/5496497.html"), ["voachinese.com"]);
+    assert_eq!(
+        cat("https://cn.nytimes.com/opinion/20210709/x/"),
+        ["opinion", "cn.nytimes.com"]
+    );
+    assert_eq!(
+        cat("https://www.voachinese.com/a/x-20200709/5496497.html"),
+        ["voachinese.com"]
+    );
     assert_eq!(cat("http://www.rfi.fr//cn/%E5%9B%BD/x"), ["cn", "rfi.fr"]);
-    assert_eq!(cat("https://cn.ft.com/story/001088460?full=y"), ["story", "cn.ft.com"]);
+    assert_eq!(
+        cat("https://cn.ft.com/story/001088460?full=y"),
+        ["story", "cn.ft.com"]
+    );
 }

@@ -22,7 +22,11 @@ pub fn strip_illegal(text: &str) -> String {
 
 /// White space as a reader sees it: Unicode spaces, no-break and zero-width spaces.
 fn is_space(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{3000}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{3000}'
+        )
 }
 
 /// One line of clean text: illegal characters removed, every run of white space a single

@@ -1,0 +1,177 @@
+//! Wiring: initial scan → store → render → publish; then the watcher feeds change batches to
+//! one update thread, which publishes a new immutable snapshot after each. The socket is bound
+//! only after the initial scan, so the first request sees the whole feed.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver};
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use tracing::{debug, info};
+
+use crate::config::Config;
+use crate::http;
+use crate::index::{Indexer, ScanReport, Snapshot};
+use crate::watch::{self, Batch};
+
+/// The state every request reads: swapped whole, never mutated.
+pub type Published = Arc<ArcSwap<Snapshot>>;
+
+/// Why the server could not start. Every variant means "fix the setup", exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("[seeds] dir: cannot open {path}: {source}")]
+    Seeds {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("[server] bind: cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot watch the seeds folder {path}: {source}")]
+    Watch {
+        path: PathBuf,
+        source: notify_debouncer_full::notify::Error,
+    },
+    #[error("cannot start the HTTP server: {0}")]
+    Http(std::io::Error),
+}
+
+/// A running server: its address, and the handles that stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub report: ScanReport,
+    published: Published,
+    server: actix_web::dev::ServerHandle,
+    server_thread: JoinHandle<std::io::Result<()>>,
+    watcher: Option<watch::Watcher>,
+    updates: Option<JoinHandle<()>>,
+}
+
+/// Scans, binds, starts watching and serving; returns once requests can be answered.
+pub fn start(config: Config) -> Result<Running, StartError> {
+    let mut indexer = Indexer::open(&config).map_err(|source| StartError::Seeds {
+        path: config.seeds.dir.clone(),
+        source,
+    })?;
+    let report = indexer.scan();
+    info!(
+        entries = report.entries,
+        rejected = report.rejected,
+        ms = report.elapsed.as_millis() as u64,
+        folder = %indexer.root().display(),
+        "initial scan done"
+    );
+    let published: Published = Arc::new(ArcSwap::from_pointee(indexer.snapshot()));
+
+    let listener = TcpListener::bind(config.server.bind).map_err(|source| StartError::Bind {
+        addr: config.server.bind,
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(StartError::Http)?;
+
+    let (sender, batches) = mpsc::channel();
+    let root = indexer.root().to_path_buf();
+    let watcher = watch::start(&root, config.seeds.debounce, sender)
+        .map_err(|source| StartError::Watch { path: root, source })?;
+    let updates = {
+        let published = published.clone();
+        thread::Builder::new()
+            .name("seedfeed-update".into())
+            .spawn(move || update_loop(indexer, batches, published))
+            .map_err(StartError::Http)?
+    };
+
+    let (handle_sender, handle_receiver) = mpsc::channel();
+    let workers = config.server.workers;
+    let state = published.clone();
+    let server_thread = thread::Builder::new()
+        .name("seedfeed-http".into())
+        .spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = http::server(listener, state, workers)?;
+                let _ = handle_sender.send(server.handle());
+                server.await
+            })
+        })
+        .map_err(StartError::Http)?;
+    let server = match handle_receiver.recv() {
+        Ok(handle) => handle,
+        Err(_) => {
+            let error = server_thread.join().ok().and_then(Result::err);
+            return Err(StartError::Http(
+                error.unwrap_or_else(|| std::io::Error::other("HTTP thread ended")),
+            ));
+        }
+    };
+    info!(%addr, "serving /rss.xml and /atom.xml");
+    Ok(Running {
+        addr,
+        report,
+        published,
+        server,
+        server_thread,
+        watcher: Some(watcher),
+        updates: Some(updates),
+    })
+}
+
+impl Running {
+    /// The snapshot being served now.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.published.load_full()
+    }
+
+    /// Blocks until the HTTP server stops (on SIGINT/SIGTERM, or `stop`).
+    pub fn wait(mut self) -> std::io::Result<()> {
+        let result = self.join_server();
+        self.stop_updates();
+        result
+    }
+
+    /// Stops accepting, lets in-flight responses finish, stops watching.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        actix_web::rt::System::new().block_on(self.server.stop(true));
+        let result = self.join_server();
+        self.stop_updates();
+        result
+    }
+
+    fn join_server(&mut self) -> std::io::Result<()> {
+        let thread = std::mem::replace(&mut self.server_thread, thread::spawn(|| Ok(())));
+        thread
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("HTTP thread panicked")))
+    }
+
+    fn stop_updates(&mut self) {
+        // Dropping the watcher closes the channel, which ends the update loop.
+        drop(self.watcher.take());
+        if let Some(updates) = self.updates.take() {
+            let _ = updates.join();
+        }
+    }
+}
+
+/// The one writer: applies batches (coalescing any that queued up meanwhile) and publishes.
+fn update_loop(mut indexer: Indexer, batches: Receiver<Batch>, published: Published) {
+    while let Ok(first) = batches.recv() {
+        let started = Instant::now();
+        let mut count = 0;
+        for batch in std::iter::once(first).chain(batches.try_iter()) {
+            indexer.apply(&batch);
+            count += 1;
+        }
+        published.store(Arc::new(indexer.snapshot()));
+        debug!(
+            batches = count,
+            us = started.elapsed().as_micros() as u64,
+            "change applied"
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! The seeds folder on disk: which names are seeds, walking the tree, and reading one file
+//! safely (size cap, no blocking on FIFOs, symlinks only within the folder). Every error names
+//! what went wrong; the caller adds the path.
+
+use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+/// Names that are never seeds: dot-files and the temp files editors and sync tools leave.
+pub fn is_ignored_name(name: &OsStr) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    name.starts_with('.')
+        || name.ends_with('~')
+        || [".swp", ".swx", ".tmp", ".part", ".crdownload"]
+            .iter()
+            .any(|s| name.ends_with(s))
+        || name == "4913" // vim's probe file
+}
+
+/// True when some component of `path` below `root` is ignored (a file in `.git/`, a `*.swp`).
+pub fn is_ignored_path(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root)
+        .map(|rel| rel.iter().any(is_ignored_name))
+        .unwrap_or(true)
+}
+
+/// Every candidate seed path at or below `dir` (files, and symlinks for `read` to judge),
+/// sorted. Unreadable sub-folders are returned in `errors`.
+pub fn walk(root: &Path, dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
+    for item in walker.filter_entry(|e| e.depth() == 0 || !is_ignored_name(e.file_name())) {
+        match item {
+            Ok(e) if !e.file_type().is_dir() && !is_ignored_path(root, e.path()) => {
+                files.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                if err.io_error().map(io::Error::kind) != Some(io::ErrorKind::NotFound) {
+                    errors.push((path, describe_io(err.io_error())))
+                }
+            }
+        }
+    }
+    (files, errors)
+}
+
+/// What is at a path now.
+#[derive(Debug)]
+pub enum Found {
+    /// A seed's bytes and modification time.
+    Seed {
+        bytes: Vec<u8>,
+        modified: DateTime<Utc>,
+    },
+    /// A directory: walk it.
+    Dir,
+    /// Nothing, or something that is not a seed (a dangling link, a FIFO, a socket, a device):
+    /// whatever the path held before is gone.
+    Nothing,
+}
+
+/// Why an existing file cannot be used as a seed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("file is {size} bytes, more than max_file_bytes ({limit})")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("symlink points outside the seeds folder")]
+    OutsideRoot,
+    #[error("cannot read: {0}")]
+    Io(String),
+}
+
+/// Looks at `path` (inside the canonical `root`) and reads it if it is a seed.
+pub fn read(root: &Path, path: &Path, max_bytes: u64) -> Result<Found, ReadError> {
+    let link_meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if gone(&e) => return Ok(Found::Nothing),
+        Err(e) => return Err(ReadError::Io(describe(&e))),
+    };
+    if link_meta.file_type().is_symlink() {
+        match std::fs::canonicalize(path) {
+            Ok(target) if !target.starts_with(root) => return Err(ReadError::OutsideRoot),
+            Ok(_) => {}
+            Err(e) if gone(&e) => return Ok(Found::Nothing),
+            Err(e) => return Err(ReadError::Io(describe(&e))),
+        }
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if gone(&e) => return Ok(Found::Nothing),
+        Err(e) => return Err(ReadError::Io(describe(&e))),
+    };
+    if meta.is_dir() {
+        // A symlinked folder is not followed: walking it could loop or leave the root.
+        return Ok(if link_meta.file_type().is_symlink() {
+            Found::Nothing
+        } else {
+            Found::Dir
+        });
+    }
+    if !meta.is_file() {
+        return Ok(Found::Nothing);
+    }
+    if meta.len() > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit: max_bytes,
+        });
+    }
+    // O_NONBLOCK: if the path was swapped for a FIFO since the check, open must not hang.
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if gone(&e) => return Ok(Found::Nothing),
+        Err(e) => return Err(ReadError::Io(describe(&e))),
+    };
+    let bytes = read_capped(file, max_bytes)?;
+    let modified = meta
+        .modified()
+        .map(DateTime::<Utc>::from)
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    Ok(Found::Seed { bytes, modified })
+}
+
+fn read_capped(file: File, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let opened = file.metadata().map_err(|e| ReadError::Io(describe(&e)))?;
+    if !opened.is_file() {
+        return Err(ReadError::Io("not a regular file".into()));
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(max_bytes) as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(describe(&e)))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: max_bytes,
+        });
+    }
+    Ok(bytes)
+}
+
+fn gone(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+fn describe(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string().to_lowercase(),
+    }
+}
+
+fn describe_io(e: Option<&io::Error>) -> String {
+    e.map(describe).unwrap_or_else(|| "symlink loop".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignored_names() {
+        for name in [
+            ".hidden", ".#lock", "a.swp", "a.txt~", "x.tmp", "y.part", "4913",
+        ] {
+            assert!(is_ignored_name(OsStr::new(name)), "{name}");
+        }
+        for name in ["000_67399eae5ff3ec9e.txt", "nyt_1.md", "tmp", "swp.txt"] {
+            assert!(!is_ignored_name(OsStr::new(name)), "{name}");
+        }
+        assert!(is_ignored_path(
+            Path::new("/s"),
+            Path::new("/s/.git/objects/x")
+        ));
+        assert!(!is_ignored_path(
+            Path::new("/s"),
+            Path::new("/s/2020/a.txt")
+        ));
+    }
+}

@@ -1,0 +1,247 @@
+//! The index of entries: which file holds which entry, which file wins a shared link, and the
+//! feed order. No I/O, no locks: one writer owns it and publishes what it renders.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::entry::Entry;
+
+/// Feed order: newest `published` first, ties by id.
+type OrderKey = (Reverse<DateTime<Utc>>, String);
+
+/// Files claiming one link, oldest first by (file mtime, path): the last one wins.
+type Claims = BTreeSet<(DateTime<Utc>, PathBuf)>;
+
+struct Stored {
+    entry: Arc<Entry>,
+    modified: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct Store {
+    files: HashMap<PathBuf, Stored>,
+    claims: HashMap<String, Claims>,
+    order: BTreeMap<OrderKey, PathBuf>,
+    rejected: BTreeMap<PathBuf, String>,
+}
+
+/// Two files hold the same link; `winner` is served, `loser` is not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub link: String,
+    pub winner: PathBuf,
+    pub loser: PathBuf,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// Puts the entry parsed from `path`, replacing what that file held before. Reports a
+    /// duplicate when another file already holds the same link.
+    pub fn upsert(
+        &mut self,
+        path: &Path,
+        entry: Entry,
+        modified: DateTime<Utc>,
+    ) -> Option<Duplicate> {
+        self.remove(path);
+        let link = entry.link.clone();
+        self.files.insert(
+            path.to_path_buf(),
+            Stored {
+                entry: Arc::new(entry),
+                modified,
+            },
+        );
+        let claims = self.claims.entry(link.clone()).or_default();
+        claims.insert((modified, path.to_path_buf()));
+        let winner = claims.last().map(|(_, p)| p.clone())?;
+        let loser = if winner == path {
+            claims.iter().rev().nth(1).map(|(_, p)| p.clone())
+        } else {
+            Some(path.to_path_buf())
+        };
+        self.reorder(&link);
+        loser.map(|loser| Duplicate {
+            link,
+            winner,
+            loser,
+        })
+    }
+
+    /// Records that `path` could not be used; whatever it held before is gone.
+    pub fn reject(&mut self, path: &Path, reason: String) {
+        self.remove(path);
+        self.rejected.insert(path.to_path_buf(), reason);
+    }
+
+    /// Forgets `path`: its entry and any rejection. True when it knew the path.
+    pub fn remove(&mut self, path: &Path) -> bool {
+        let was_rejected = self.rejected.remove(path).is_some();
+        let Some(stored) = self.files.remove(path) else {
+            return was_rejected;
+        };
+        let link = stored.entry.link.clone();
+        self.order.remove(&order_key(&stored.entry));
+        if let Some(claims) = self.claims.get_mut(&link) {
+            claims.remove(&(stored.modified, path.to_path_buf()));
+            if claims.is_empty() {
+                self.claims.remove(&link);
+            }
+        }
+        self.reorder(&link);
+        true
+    }
+
+    /// Every path the store knows (entries and rejections) at or below `dir`.
+    pub fn paths_under(&self, dir: &Path) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self
+            .files
+            .keys()
+            .chain(self.rejected.keys())
+            .filter(|p| p.starts_with(dir))
+            .cloned()
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// Makes the link's current winner (if any) the one in the feed order.
+    fn reorder(&mut self, link: &str) {
+        let winner = self
+            .claims
+            .get(link)
+            .and_then(|c| c.last())
+            .map(|(_, p)| p.clone());
+        for (_, path) in self.claims.get(link).into_iter().flatten() {
+            if let Some(stored) = self.files.get(path) {
+                self.order.remove(&order_key(&stored.entry));
+            }
+        }
+        if let Some(winner) = winner
+            && let Some(stored) = self.files.get(&winner)
+        {
+            self.order.insert(order_key(&stored.entry), winner);
+        }
+    }
+
+    /// Entries in feed order, newest first.
+    pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.order
+            .values()
+            .filter_map(|path| self.files.get(path).map(|s| &s.entry))
+    }
+
+    /// Entries served (duplicates counted once).
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Files that could not be used, with the reason, in path order.
+    pub fn rejected(&self) -> &BTreeMap<PathBuf, String> {
+        &self.rejected
+    }
+}
+
+fn order_key(entry: &Entry) -> OrderKey {
+    (Reverse(entry.published), entry.id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hour: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(hour * 3600, 0).unwrap()
+    }
+
+    fn entry(link: &str, published_hour: i64) -> Entry {
+        Entry {
+            id: link.into(),
+            link: link.into(),
+            title: link.into(),
+            authors: vec![],
+            published: at(published_hour),
+            updated: at(published_hour),
+            summary: String::new(),
+            content: String::new(),
+            media: vec![],
+            categories: vec![],
+        }
+    }
+
+    fn links(store: &Store) -> Vec<String> {
+        store.newest().map(|e| e.link.clone()).collect()
+    }
+
+    #[test]
+    fn order_is_newest_first_then_id() {
+        let mut s = Store::new();
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), at(0));
+        s.upsert(Path::new("/s/c"), entry("https://x/c", 2), at(0));
+        s.upsert(Path::new("/s/b"), entry("https://x/b", 2), at(0));
+        assert_eq!(links(&s), ["https://x/b", "https://x/c", "https://x/a"]);
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 3), at(1));
+        assert_eq!(links(&s), ["https://x/a", "https://x/b", "https://x/c"]);
+        assert!(s.remove(Path::new("/s/b")));
+        assert_eq!(links(&s), ["https://x/a", "https://x/c"]);
+        assert!(!s.remove(Path::new("/s/b")));
+    }
+
+    #[test]
+    fn newer_file_wins_a_shared_link() {
+        let mut s = Store::new();
+        assert_eq!(
+            s.upsert(Path::new("/s/old"), entry("https://x/same", 1), at(1)),
+            None
+        );
+        let dup = s
+            .upsert(Path::new("/s/new"), entry("https://x/same", 5), at(2))
+            .unwrap();
+        assert_eq!(
+            (dup.winner.as_path(), dup.loser.as_path()),
+            (Path::new("/s/new"), Path::new("/s/old"))
+        );
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.newest().next().unwrap().published, at(5));
+        // an older file arriving later still loses
+        let dup = s
+            .upsert(Path::new("/s/older"), entry("https://x/same", 9), at(0))
+            .unwrap();
+        assert_eq!(dup.loser, Path::new("/s/older"));
+        assert_eq!(s.newest().next().unwrap().published, at(5));
+        // the winner goes: the next newest file takes over
+        s.remove(Path::new("/s/new"));
+        assert_eq!(s.newest().next().unwrap().published, at(1));
+        s.remove(Path::new("/s/old"));
+        s.remove(Path::new("/s/older"));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn rejection_replaces_the_entry() {
+        let mut s = Store::new();
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), at(0));
+        s.reject(Path::new("/s/a"), "broken".into());
+        assert!(s.is_empty());
+        assert_eq!(
+            s.rejected().get(Path::new("/s/a")).map(String::as_str),
+            Some("broken")
+        );
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), at(0));
+        assert!(s.rejected().is_empty());
+        assert_eq!(s.paths_under(Path::new("/s")), [PathBuf::from("/s/a")]);
+        assert!(s.paths_under(Path::new("/t")).is_empty());
+    }
+}
