@@ -9,7 +9,7 @@ use super::text::strip_illegal;
 
 /// Sanitised HTML for `content:encoded` and Atom `content`.
 pub fn content(body: &str, base: &Url) -> String {
-    let body = cut_advert(body);
+    let body = cut_advert(strip_lead_byline(body));
     let body = iframes_to_links(body);
     let clean = builder(base).clean(&body).to_string();
     // `]]>` cannot occur in text (ammonia escapes `>`), but can in an attribute value; `&gt;`
@@ -51,6 +51,27 @@ fn cut_advert(body: &str) -> &str {
         };
     }
     &body[..end]
+}
+
+/// The leading `<div><i>AUTHOR<br>DATE</i></div>` (VOA, DW, Reuters, NYT 2020) or
+/// `<div>dd/mm/yyyy - hh:mm</div>` (RFI): metadata the feed already carries, not article text.
+fn strip_lead_byline(body: &str) -> &str {
+    let trimmed = body.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("<div><i>")
+        && let Some(end) = rest.find("</i></div>").filter(|&e| e < 400)
+    {
+        return &rest[end + "</i></div>".len()..];
+    }
+    if let Some(rest) = trimmed.strip_prefix("<div>")
+        && let Some(end) = rest.find("</div>").filter(|&e| e < 40)
+        && rest[..end]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b" /-:".contains(&b))
+        && rest[..end].bytes().any(|b| b.is_ascii_digit())
+    {
+        return &rest[end + "</div>".len()..];
+    }
+    body
 }
 
 /// `<iframe src=X …></iframe>` → a paragraph with a plain link to X, so video embeds remain
@@ -174,6 +195,23 @@ mod tests {
             "<p><a href=\"https://www.rfi.fr/cn/a/x\" rel=\"noopener noreferrer nofollow\">x</a></p>"
         );
         assert_eq!(clean("<IFRAME></IFRAME>x"), "x");
+    }
+
+    #[test]
+    fn lead_bylines_are_not_content() {
+        assert_eq!(
+            clean("<div><i>KONEY BAI<br>2020-07-03 09:47:13</i></div><p>x</p>"),
+            "<p>x</p>"
+        );
+        assert_eq!(clean("<div>09/07/2020 - 13:26</div><p>x</p>"), "<p>x</p>");
+        assert_eq!(
+            clean("<div>not a date</div><p>x</p>"),
+            "<div>not a date</div><p>x</p>"
+        );
+        assert_eq!(
+            clean("<div><i>italic lead that never closes"),
+            "<div><i>italic lead that never closes</i></div>"
+        );
     }
 
     #[test]

@@ -1,1 +1,11 @@
+//! One integration-test binary: the real server on 127.0.0.1:0 over temp seed folders, read back
+//! over HTTP with real feed parsers.
 
+mod bad_input;
+mod cli;
+mod corpus;
+mod http;
+mod live;
+mod snapshots;
+mod support;
+mod validity;

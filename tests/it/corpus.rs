@@ -1,0 +1,180 @@
+//! Every real seed in ../shared/corpus and seeds/ parses, and each corpus folder is served as
+//! valid feeds.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use seedfeed::entry::Entry;
+use seedfeed::seed::{self, SeedContext};
+
+use crate::support::{CORPUS, PROJECT_SEEDS, Server};
+use crate::validity::{atom_problems, rss_problems};
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn all_seed_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["2020", "2021", "modern"] {
+        files.extend(files_in(&Path::new(CORPUS).join(dir)));
+    }
+    files.extend(files_in(Path::new(PROJECT_SEEDS)));
+    files.extend(files_in(&Path::new(CORPUS).join("../seeds")));
+    assert!(files.len() >= 500, "corpus not found: {}", files.len());
+    files
+}
+
+fn parse_file(path: &Path) -> (String, Entry) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let context = SeedContext {
+        timezone: chrono_tz::Asia::Shanghai,
+        modified: DateTime::UNIX_EPOCH,
+    };
+    let entry = seed::parse(text.as_bytes(), &context)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (text, entry)
+}
+
+#[test]
+fn every_seed_parses_with_title_and_absolute_link() {
+    for path in all_seed_files() {
+        let (_, entry) = parse_file(&path);
+        assert!(!entry.title.is_empty(), "{}", path.display());
+        let link = url::Url::parse(&entry.link).unwrap();
+        assert!(
+            matches!(link.scheme(), "http" | "https") && link.host().is_some(),
+            "{}",
+            path.display()
+        );
+        assert!(entry.updated >= entry.published, "{}", path.display());
+        assert!(
+            entry.summary.chars().count() <= seed::SUMMARY_CHARS,
+            "{}",
+            path.display()
+        );
+    }
+}
+
+/// `<time pudate="YYYY-MM-DD HH:MM:SS">` is Beijing time: UTC is eight hours earlier.
+#[test]
+fn time_seeds_get_the_right_utc_instant() {
+    let mut checked = 0;
+    for path in all_seed_files() {
+        let (text, entry) = parse_file(&path);
+        let Some(start) = text.find("pudate=\"") else {
+            continue;
+        };
+        let value = &text[start + 8..start + 8 + 19];
+        let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S").unwrap();
+        let want: DateTime<Utc> = (local - chrono::Duration::hours(8)).and_utc();
+        assert_eq!(entry.published, want, "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 100, "only {checked} <time> seeds");
+}
+
+#[test]
+fn address_seeds_get_their_authors() {
+    let mut checked = 0;
+    for path in all_seed_files() {
+        let (text, entry) = parse_file(&path);
+        let Some(start) = text.find("<address>") else {
+            continue;
+        };
+        let end = text[start..].find("</address>").unwrap() + start;
+        let address = &text[start + 9..end];
+        assert!(!entry.authors.is_empty(), "{}: {address}", path.display());
+        for author in &entry.authors {
+            assert!(
+                address.contains(author.as_str()),
+                "{}: {author} not in {address}",
+                path.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 100, "only {checked} <address> seeds");
+}
+
+#[test]
+fn image_seeds_get_media() {
+    let mut checked = 0;
+    for path in all_seed_files() {
+        let (text, entry) = parse_file(&path);
+        if !text.contains("<img src=\"http") {
+            continue;
+        }
+        assert!(!entry.media.is_empty(), "{}", path.display());
+        for media in &entry.media {
+            assert!(
+                media.url.starts_with("http"),
+                "{}: {}",
+                path.display(),
+                media.url
+            );
+            assert!(media.mime.contains('/'));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 200, "only {checked} image seeds");
+}
+
+/// Distinct links among a folder's seeds: the number of entries its feeds must hold.
+fn distinct_links(dir: &Path) -> usize {
+    files_in(dir)
+        .iter()
+        .map(|p| parse_file(p).1.link)
+        .collect::<HashSet<_>>()
+        .len()
+}
+
+#[test]
+fn each_corpus_folder_serves_valid_complete_feeds() {
+    let folders = [
+        Path::new(CORPUS).join("2020"),
+        Path::new(CORPUS).join("2021"),
+        Path::new(CORPUS).join("modern"),
+        PathBuf::from(PROJECT_SEEDS),
+    ];
+    for folder in folders {
+        let started = Instant::now();
+        let server = Server::serving(&folder, 1000);
+        eprintln!("load {}: {:?}", folder.display(), started.elapsed());
+        let want = distinct_links(&folder);
+        let rss = server.get("/rss.xml");
+        let atom = server.get("/atom.xml");
+        assert_eq!(
+            rss_problems(&rss.body),
+            Vec::<String>::new(),
+            "{}",
+            folder.display()
+        );
+        assert_eq!(
+            atom_problems(&atom.body),
+            Vec::<String>::new(),
+            "{}",
+            folder.display()
+        );
+        assert_eq!(
+            server.feed("/rss.xml").entries.len(),
+            want,
+            "{}",
+            folder.display()
+        );
+        assert_eq!(
+            server.feed("/atom.xml").entries.len(),
+            want,
+            "{}",
+            folder.display()
+        );
+    }
+}

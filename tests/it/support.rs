@@ -1,0 +1,190 @@
+//! The harness: a temp seeds folder, the real server on 127.0.0.1:0, HTTP over loopback.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use seedfeed::app::Running;
+use seedfeed::config::Config;
+
+pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+pub const PROJECT_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
+
+/// A seed file's text.
+pub fn seed(title: &str, link: &str, epoch_ms: i64, body: &str) -> String {
+    format!("<!--{epoch_ms}-->\n[{title}]({link})\n------\n\n{body}\n")
+}
+
+/// Config text for a seeds folder, listening on an ephemeral loopback port.
+pub fn config_text(seeds: &Path, limit: usize) -> String {
+    format!(
+        r#"[server]
+bind = "127.0.0.1:0"
+workers = 1
+[seeds]
+dir = "{}"
+timezone = "Asia/Shanghai"
+debounce_ms = 20
+[feed]
+title = "Test feed"
+description = "Seeds under test"
+base_url = "http://127.0.0.1:8080/"
+site_url = "https://cn.nytimes.com/"
+language = "zh-CN"
+limit = {limit}
+"#,
+        seeds.display()
+    )
+}
+
+pub struct Server {
+    running: Option<Running>,
+    pub seeds: PathBuf,
+    pub base: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("body is UTF-8")
+    }
+}
+
+impl Server {
+    /// A temp seeds folder holding `files` (relative path, text), served with `limit`.
+    pub fn with_files(files: &[(&str, String)], limit: usize) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let seeds = dir.path().join("seeds");
+        std::fs::create_dir(&seeds).unwrap();
+        for (name, text) in files {
+            write(&seeds.join(name), text.as_bytes());
+        }
+        let mut server = Server::serving(&seeds, limit);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Serves an existing folder (read-only use).
+    pub fn serving(seeds: &Path, limit: usize) -> Server {
+        let config = Config::parse(&config_text(seeds, limit), Path::new("/"))
+            .expect("test config is valid");
+        let running = seedfeed::app::start(config).expect("server starts");
+        let base = format!("http://{}", running.addr);
+        let seeds = std::fs::canonicalize(seeds).unwrap();
+        Server {
+            running: Some(running),
+            seeds,
+            base,
+            _dir: None,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        request("GET", &format!("{}{path}", self.base), &[])
+    }
+
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        request(method, &format!("{}{path}", self.base), headers)
+    }
+
+    /// Fetches and parses a feed document with feed-rs, checking the status and media type.
+    pub fn feed(&self, path: &str) -> feed_rs::model::Feed {
+        let response = self.get(path);
+        assert_eq!(response.status, 200, "{path}");
+        feed_rs::parser::parse(response.body.as_slice())
+            .unwrap_or_else(|e| panic!("{path} does not parse: {e}"))
+    }
+
+    pub fn titles(&self, path: &str) -> Vec<String> {
+        self.feed(path)
+            .entries
+            .iter()
+            .map(|e| {
+                e.title
+                    .as_ref()
+                    .map(|t| t.content.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// Polls both feeds until `check` holds for each; returns how long it took.
+    pub fn wait_until(&self, what: &str, check: impl Fn(&[String]) -> bool) -> Duration {
+        let started = Instant::now();
+        loop {
+            let rss = self.titles("/rss.xml");
+            let atom = self.titles("/atom.xml");
+            if check(&rss) && check(&atom) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {what}; rss titles now: {rss:?}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.seeds.join(name)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = running.stop();
+        }
+    }
+}
+
+pub fn write(path: &Path, bytes: &[u8]) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Response {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut response = agent
+        .run(builder.body(()).unwrap())
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap_or_default();
+    Response {
+        status,
+        headers,
+        body,
+    }
+}

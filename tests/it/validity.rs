@@ -1,0 +1,219 @@
+//! The feed rules the W3C Feed Validation Service enforces and readers trip over, checked on
+//! the served bytes with a strict XML parser. Each violation is returned as a message.
+
+use chrono::DateTime;
+use roxmltree::{Document, Node};
+
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const MEDIA: &str = "http://search.yahoo.com/mrss/";
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
+
+fn child<'a>(node: Node<'a, 'a>, ns: Option<&str>, name: &str) -> Option<Node<'a, 'a>> {
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name && c.tag_name().namespace() == ns)
+}
+
+fn children<'a>(
+    node: Node<'a, 'a>,
+    ns: Option<&'a str>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'a>> {
+    node.children().filter(move |c| {
+        c.is_element() && c.tag_name().name() == name && c.tag_name().namespace() == ns
+    })
+}
+
+fn text<'a>(node: Option<Node<'a, 'a>>) -> &'a str {
+    node.and_then(|n| n.text()).unwrap_or("")
+}
+
+fn is_web_url(value: &str) -> bool {
+    url::Url::parse(value)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && !value.contains(' '))
+}
+
+/// Violations of RSS 2.0 + the namespaces seedfeed uses. Empty when the document is valid.
+pub fn rss_problems(bytes: &[u8]) -> Vec<String> {
+    let source = std::str::from_utf8(bytes).expect("UTF-8");
+    let doc = match Document::parse(source) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not well-formed XML: {e}")],
+    };
+    let mut problems = Vec::new();
+    let mut problem = |p: String| problems.push(p);
+    let rss = doc.root_element();
+    if rss.tag_name().name() != "rss" || rss.attribute("version") != Some("2.0") {
+        problem("root is not <rss version=\"2.0\">".into());
+    }
+    let Some(channel) = child(rss, None, "channel") else {
+        return vec!["no <channel>".into()];
+    };
+    for required in ["title", "link", "description"] {
+        if child(channel, None, required).is_none() {
+            problem(format!("channel has no <{required}>"));
+        }
+    }
+    let self_link =
+        children(channel, Some(ATOM), "link").find(|l| l.attribute("rel") == Some("self"));
+    if !self_link.is_some_and(|l| {
+        l.attribute("href").is_some_and(is_web_url)
+            && l.attribute("type") == Some("application/rss+xml")
+    }) {
+        problem("no atom:link rel=self with href and type".into());
+    }
+    for name in ["lastBuildDate", "pubDate"] {
+        if let Some(date) = child(channel, None, name)
+            && DateTime::parse_from_rfc2822(text(Some(date))).is_err()
+        {
+            problem(format!(
+                "channel {name} is not RFC 822: {:?}",
+                text(Some(date))
+            ));
+        }
+    }
+    for (index, item) in children(channel, None, "item").enumerate() {
+        let at = format!("item {index}");
+        if text(child(item, None, "title")).trim().is_empty() {
+            problem(format!("{at}: empty title"));
+        }
+        let link = text(child(item, None, "link"));
+        if !is_web_url(link) {
+            problem(format!("{at}: link is not an absolute URL: {link:?}"));
+        }
+        match child(item, None, "guid") {
+            None => problem(format!("{at}: no guid")),
+            Some(guid) => {
+                let permalink = guid.attribute("isPermaLink") != Some("false");
+                if permalink && text(Some(guid)) != link {
+                    problem(format!("{at}: guid is a permalink but not the link"));
+                }
+            }
+        }
+        if DateTime::parse_from_rfc2822(text(child(item, None, "pubDate"))).is_err() {
+            problem(format!("{at}: pubDate is not RFC 822"));
+        }
+        if let Some(author) = child(item, None, "author")
+            && !text(Some(author)).contains('@')
+        {
+            problem(format!("{at}: <author> is not an e-mail address"));
+        }
+        if child(item, None, "description").is_none()
+            || child(item, Some(CONTENT), "encoded").is_none()
+        {
+            problem(format!("{at}: needs description and content:encoded"));
+        }
+        for creator in children(item, Some(DC), "creator") {
+            if text(Some(creator)).trim().is_empty() {
+                problem(format!("{at}: empty dc:creator"));
+            }
+        }
+        let enclosures: Vec<_> = children(item, None, "enclosure").collect();
+        if enclosures.len() > 1 {
+            problem(format!("{at}: more than one enclosure"));
+        }
+        for enclosure in &enclosures {
+            let ok = enclosure.attribute("url").is_some_and(is_web_url)
+                && enclosure
+                    .attribute("length")
+                    .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+                && enclosure.attribute("type").is_some_and(|t| t.contains('/'));
+            if !ok {
+                problem(format!("{at}: enclosure needs url, length and type"));
+            }
+        }
+        let media: Vec<_> = children(item, Some(MEDIA), "content").collect();
+        if enclosures.len() != usize::from(!media.is_empty()) {
+            problem(format!(
+                "{at}: the lead media item must also be the enclosure"
+            ));
+        }
+        for m in media {
+            let ok = m.attribute("url").is_some_and(is_web_url)
+                && m.attribute("medium")
+                    .is_some_and(|v| ["image", "video", "audio"].contains(&v))
+                && m.attribute("type").is_some_and(|t| t.contains('/'));
+            if !ok {
+                problem(format!("{at}: media:content needs url, medium and type"));
+            }
+            for size in ["width", "height"] {
+                if m.attribute(size).is_some_and(|v| v.parse::<u32>().is_err()) {
+                    problem(format!("{at}: media:content {size} is not a number"));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Violations of RFC 4287. Empty when the document is valid.
+pub fn atom_problems(bytes: &[u8]) -> Vec<String> {
+    let source = std::str::from_utf8(bytes).expect("UTF-8");
+    let doc = match Document::parse(source) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not well-formed XML: {e}")],
+    };
+    let mut problems = Vec::new();
+    let mut problem = |p: String| problems.push(p);
+    let feed = doc.root_element();
+    if feed.tag_name().name() != "feed" || feed.tag_name().namespace() != Some(ATOM) {
+        return vec!["root is not an Atom <feed>".into()];
+    }
+    let a = Some(ATOM);
+    let rfc3339 = |node: Option<Node>| DateTime::parse_from_rfc3339(text(node)).is_ok();
+    if text(child(feed, a, "id")).is_empty()
+        || text(child(feed, a, "title")).is_empty()
+        || !rfc3339(child(feed, a, "updated"))
+    {
+        problem("feed needs id, title and an RFC 3339 updated".into());
+    }
+    if !children(feed, a, "link")
+        .any(|l| l.attribute("rel") == Some("self") && l.attribute("href").is_some_and(is_web_url))
+    {
+        problem("feed has no link rel=self".into());
+    }
+    let feed_author =
+        child(feed, a, "author").is_some_and(|au| !text(child(au, a, "name")).is_empty());
+    for (index, entry) in children(feed, a, "entry").enumerate() {
+        let at = format!("entry {index}");
+        if text(child(entry, a, "id")).is_empty()
+            || text(child(entry, a, "title")).trim().is_empty()
+        {
+            problem(format!("{at}: needs id and title"));
+        }
+        if !rfc3339(child(entry, a, "updated")) {
+            problem(format!("{at}: updated is not RFC 3339"));
+        }
+        if child(entry, a, "published").is_some() && !rfc3339(child(entry, a, "published")) {
+            problem(format!("{at}: published is not RFC 3339"));
+        }
+        let authors: Vec<_> = children(entry, a, "author").collect();
+        if authors.is_empty() && !feed_author {
+            problem(format!("{at}: no author and no feed-level author"));
+        }
+        if authors
+            .iter()
+            .any(|au| text(child(*au, a, "name")).trim().is_empty())
+        {
+            problem(format!("{at}: author without name"));
+        }
+        if !children(entry, a, "link").any(|l| {
+            l.attribute("rel").unwrap_or("alternate") == "alternate"
+                && l.attribute("href").is_some_and(is_web_url)
+        }) {
+            problem(format!("{at}: no alternate link"));
+        }
+        for link in children(entry, a, "link").filter(|l| l.attribute("rel") == Some("enclosure")) {
+            if !link.attribute("href").is_some_and(is_web_url)
+                || !link.attribute("type").is_some_and(|t| t.contains('/'))
+            {
+                problem(format!("{at}: enclosure link needs href and type"));
+            }
+        }
+        match child(entry, a, "content") {
+            Some(c) if c.attribute("type") == Some("html") => {}
+            _ => problem(format!("{at}: needs content type=\"html\"")),
+        }
+    }
+    problems
+}
