@@ -1,11 +1,13 @@
 //! Wiring: initial scan → store → render → publish; then the watcher feeds change batches to
-//! one update thread, which publishes a new immutable snapshot after each. The socket is bound
-//! only after the initial scan, so the first request sees the whole feed.
+//! one update thread, which publishes a new immutable snapshot after each. A compressor thread
+//! then swaps in the same snapshot with every coding filled in, unless a newer one got there
+//! first. The socket is bound only after the initial scan, so the first request sees the whole
+//! feed.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
@@ -13,9 +15,10 @@ use arc_swap::ArcSwap;
 use tracing::{debug, info};
 
 use crate::config::Config;
-use crate::http;
-use crate::index::{Indexer, ScanReport, Snapshot};
+use crate::index::{Indexer, ScanReport};
+use crate::snapshot::Snapshot;
 use crate::watch::{self, Batch};
+use crate::{feed, http};
 
 /// The state every request reads: swapped whole, never mutated.
 pub type Published = Arc<ArcSwap<Snapshot>>;
@@ -51,6 +54,7 @@ pub struct Running {
     server_thread: JoinHandle<std::io::Result<()>>,
     watcher: Option<watch::Watcher>,
     updates: Option<JoinHandle<()>>,
+    compressor: Option<JoinHandle<()>>,
 }
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
@@ -67,7 +71,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         folder = %indexer.root().display(),
         "initial scan done"
     );
-    let published: Published = Arc::new(ArcSwap::from_pointee(indexer.snapshot()));
+    let published: Published = Arc::new(ArcSwap::from_pointee(indexer.render().first_snapshot()));
 
     let listener = TcpListener::bind(config.server.bind).map_err(|source| StartError::Bind {
         addr: config.server.bind,
@@ -79,22 +83,36 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let root = indexer.root().to_path_buf();
     let watcher = watch::start(&root, config.seeds.debounce, sender)
         .map_err(|source| StartError::Watch { path: root, source })?;
+    let (to_compress, uncompressed) = mpsc::channel();
+    let _ = to_compress.send(published.load_full());
+    let compressor = {
+        let published = published.clone();
+        thread::Builder::new()
+            .name("seedfeed-compress".into())
+            .spawn(move || compress_loop(uncompressed, published))
+            .map_err(StartError::Http)?
+    };
     let updates = {
         let published = published.clone();
         thread::Builder::new()
             .name("seedfeed-update".into())
-            .spawn(move || update_loop(indexer, batches, published))
+            .spawn(move || update_loop(indexer, batches, published, to_compress))
             .map_err(StartError::Http)?
     };
 
     let (handle_sender, handle_receiver) = mpsc::channel();
     let workers = config.server.workers;
+    let feed_urls: Vec<(String, &str)> = feed::home::FORMATS
+        .iter()
+        .map(|(path, media_type, _)| (feed::home::absolute(&config.feed, path), *media_type))
+        .collect();
+    let settings = http::Settings::new(config.server.cache_max_age, &feed_urls);
     let state = published.clone();
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
         .spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = http::server(listener, state, workers)?;
+                let server = http::server(listener, state, settings, workers)?;
                 let _ = handle_sender.send(server.handle());
                 server.await
             })
@@ -109,7 +127,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             ));
         }
     };
-    info!(%addr, "serving /rss.xml and /atom.xml");
+    info!(%addr, "serving /, /rss.xml, /atom.xml and /feed.json");
     Ok(Running {
         addr,
         report,
@@ -118,6 +136,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         server_thread,
         watcher: Some(watcher),
         updates: Some(updates),
+        compressor: Some(compressor),
     })
 }
 
@@ -150,16 +169,26 @@ impl Running {
     }
 
     fn stop_updates(&mut self) {
-        // Dropping the watcher closes the channel, which ends the update loop.
+        // Dropping the watcher closes the channel, which ends the update loop, whose end
+        // closes the compressor's channel.
         drop(self.watcher.take());
-        if let Some(updates) = self.updates.take() {
-            let _ = updates.join();
+        for thread in [self.updates.take(), self.compressor.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = thread.join();
         }
     }
 }
 
-/// The one writer: applies batches (coalescing any that queued up meanwhile) and publishes.
-fn update_loop(mut indexer: Indexer, batches: Receiver<Batch>, published: Published) {
+/// The one writer: applies batches (coalescing any that queued up meanwhile), publishes the
+/// new state at once (uncompressed where it changed), and hands it to the compressor.
+fn update_loop(
+    mut indexer: Indexer,
+    batches: Receiver<Batch>,
+    published: Published,
+    to_compress: Sender<Arc<Snapshot>>,
+) {
     while let Ok(first) = batches.recv() {
         let started = Instant::now();
         let mut count = 0;
@@ -167,11 +196,31 @@ fn update_loop(mut indexer: Indexer, batches: Receiver<Batch>, published: Publis
             indexer.apply(&batch);
             count += 1;
         }
-        published.store(Arc::new(indexer.snapshot()));
+        let next = Arc::new(indexer.render().snapshot_after(&published.load()));
+        published.store(next.clone());
         debug!(
             batches = count,
             us = started.elapsed().as_micros() as u64,
             "change applied"
+        );
+        if !next.is_compressed() {
+            let _ = to_compress.send(next);
+        }
+    }
+}
+
+/// Fills in the codings of the newest state and swaps it in, only if that state is still the
+/// one published: a newer state is never replaced by an older one.
+fn compress_loop(uncompressed: Receiver<Arc<Snapshot>>, published: Published) {
+    while let Ok(first) = uncompressed.recv() {
+        let newest = uncompressed.try_iter().last().unwrap_or(first);
+        let started = Instant::now();
+        let compressed = Arc::new(newest.compressed());
+        let previous = published.compare_and_swap(&newest, compressed);
+        debug!(
+            us = started.elapsed().as_micros() as u64,
+            swapped = Arc::ptr_eq(&previous, &newest),
+            "compressed"
         );
     }
 }

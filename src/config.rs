@@ -24,6 +24,8 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     /// HTTP worker threads.
     pub workers: usize,
+    /// `Cache-Control: max-age` for the documents, in seconds.
+    pub cache_max_age: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +89,11 @@ impl ConfigError {
     }
 }
 
+/// Five minutes: readers poll every 15-60 minutes, so this costs them nothing, while a shared
+/// cache or CDN in front can absorb a burst of polls; a new article still shows within minutes.
+pub const DEFAULT_CACHE_MAX_AGE: u32 = 300;
+/// One day: a longer max-age would hide new articles from anyone behind a cache.
+const MAX_CACHE_MAX_AGE: u32 = 86_400;
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 const DEFAULT_DEBOUNCE_MS: u64 = 30;
 
@@ -103,6 +110,7 @@ struct RawConfig {
 struct RawServer {
     bind: String,
     workers: Option<usize>,
+    cache_max_age: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +201,15 @@ impl Config {
             Some(n) => n,
             None => 2,
         };
+
+        let cache_max_age = raw.server.cache_max_age.unwrap_or(DEFAULT_CACHE_MAX_AGE);
+        if cache_max_age > MAX_CACHE_MAX_AGE {
+            return Err(refuse(
+                "server",
+                "cache_max_age",
+                format!("must be at most {MAX_CACHE_MAX_AGE} seconds (one day)"),
+            ));
+        }
 
         if raw.seeds.dir.trim().is_empty() {
             return Err(refuse("seeds", "dir", "must name a folder".into()));
@@ -325,7 +342,11 @@ impl Config {
         }
 
         Ok(Config {
-            server: ServerConfig { bind, workers },
+            server: ServerConfig {
+                bind,
+                workers,
+                cache_max_age,
+            },
             seeds: SeedsConfig {
                 dir,
                 timezone,

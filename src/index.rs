@@ -1,34 +1,22 @@
 //! The update side: owns the [`Store`], turns "these paths changed" into parses, upserts and
-//! removals, and renders a [`Snapshot`] of the result. The only place that reads seed files.
+//! removals, and renders the documents for the result. The only place that reads seed files.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tracing::{info, warn};
 
 use crate::config::{Config, FeedMeta};
-use crate::feed;
+use crate::entry::Entry;
+use crate::feed::{self, Documents};
 use crate::seed::{self, SeedContext};
 use crate::seedfs::{self, Found};
+use crate::snapshot::{Counts, Snapshot};
 use crate::store::Store;
 use crate::watch::Batch;
-
-/// One published state: the documents and what they were made from. Immutable; handlers hold
-/// an `Arc` to it for as long as they send it.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub rss: Bytes,
-    pub atom: Bytes,
-    /// The newest entry's `updated`, if any entry exists.
-    pub updated: Option<DateTime<Utc>>,
-    /// Entries in the store (the documents hold at most the feed's limit).
-    pub entries: usize,
-    pub rejected: usize,
-}
 
 /// What a full scan found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,21 +156,43 @@ impl Indexer {
         self.store.reject(path, reason);
     }
 
-    /// Renders the current state.
-    pub fn snapshot(&self) -> Snapshot {
-        let entries: Vec<&seed::Entry> = self
+    /// Renders the documents for the current state.
+    pub fn render(&self) -> Rendered {
+        let mut content_time = DateTime::UNIX_EPOCH;
+        let entries: Vec<&Entry> = self
             .store
-            .newest()
+            .newest_with_mtime()
             .take(self.meta.limit)
-            .map(|e| e.as_ref())
+            .map(|(entry, modified)| {
+                content_time = content_time.max(entry.updated).max(modified);
+                entry.as_ref()
+            })
             .collect();
-        let documents = feed::render(&self.meta, &entries);
-        Snapshot {
-            rss: Bytes::from(documents.rss),
-            atom: Bytes::from(documents.atom),
-            updated: documents.updated,
-            entries: self.store.len(),
-            rejected: self.store.rejected().len(),
+        Rendered {
+            documents: feed::render(&self.meta, &entries),
+            content_time,
+            counts: Counts {
+                entries: self.store.len(),
+                rejected: self.store.rejected().len(),
+            },
         }
+    }
+}
+
+/// Documents fresh from the renderer, with what the snapshot needs to know about them.
+pub struct Rendered {
+    pub documents: Documents,
+    /// The newest date or file mtime among the entries shown: the base of `Last-Modified`.
+    pub content_time: DateTime<Utc>,
+    pub counts: Counts,
+}
+
+impl Rendered {
+    pub fn first_snapshot(self) -> Snapshot {
+        Snapshot::first(self.documents, self.content_time, self.counts)
+    }
+
+    pub fn snapshot_after(self, previous: &Snapshot) -> Snapshot {
+        previous.next(self.documents, self.content_time, self.counts)
     }
 }

@@ -5,11 +5,13 @@
 
 pub mod app;
 pub mod config;
+pub mod document;
 pub mod entry;
 pub mod feed;
 pub mod http;
 pub mod index;
 pub mod seed;
 pub mod seedfs;
+pub mod snapshot;
 pub mod store;
 pub mod watch;

@@ -134,9 +134,14 @@ impl Store {
 
     /// Entries in feed order, newest first.
     pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.newest_with_mtime().map(|(entry, _)| entry)
+    }
+
+    /// Entries in feed order, each with its file's modification time.
+    pub fn newest_with_mtime(&self) -> impl Iterator<Item = (&Arc<Entry>, DateTime<Utc>)> {
         self.order
             .values()
-            .filter_map(|path| self.files.get(path).map(|s| &s.entry))
+            .filter_map(|path| self.files.get(path).map(|s| (&s.entry, s.modified)))
     }
 
     /// Entries served (duplicates counted once).

@@ -1,12 +1,17 @@
-//! Entries + feed metadata → the bytes of each feed document. The only user of rss and
-//! atom_syndication. Pure: no I/O, no clock; the same input gives the same bytes.
+//! Entries + feed metadata → the bytes of each document: RSS 2.0, Atom 1.0, JSON Feed 1.1 and
+//! the HTML home page. The only user of rss, atom_syndication and serde_json. Pure: no I/O, no
+//! clock; the same input gives the same bytes.
 
 mod atom;
+pub mod home;
+mod json;
 mod rss;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::FeedMeta;
+// Seconds precision: readers compare dates textually, and sub-seconds help no one.
+use crate::document::whole_seconds;
 use crate::entry::Entry;
 use crate::seed::text::strip_illegal;
 
@@ -15,6 +20,8 @@ use crate::seed::text::strip_illegal;
 pub struct Documents {
     pub rss: Vec<u8>,
     pub atom: Vec<u8>,
+    pub json: Vec<u8>,
+    pub home: Vec<u8>,
     /// The newest entry's `updated`; `None` for an empty feed.
     pub updated: Option<DateTime<Utc>>,
 }
@@ -22,6 +29,7 @@ pub struct Documents {
 /// Self links, built on `base_url`.
 pub const RSS_PATH: &str = "rss.xml";
 pub const ATOM_PATH: &str = "atom.xml";
+pub const JSON_PATH: &str = "feed.json";
 
 /// Renders every document for `entries`, which must already be in feed order (newest first)
 /// and cut to the feed's limit.
@@ -30,6 +38,8 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Documents {
     Documents {
         rss: rss::render(meta, entries, updated),
         atom: atom::render(meta, entries, updated),
+        json: json::render(meta, entries),
+        home: home::render(meta, entries),
         updated,
     }
 }
@@ -38,11 +48,6 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Documents {
 /// well-formed.
 fn clean(text: &str) -> String {
     strip_illegal(text)
-}
-
-/// Seconds precision: readers compare these textually, and sub-seconds help no one.
-fn whole_seconds(instant: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp(instant.timestamp(), 0).unwrap_or(instant)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use seedfeed::entry::Entry;
 use seedfeed::seed::{self, SeedContext};
 
 use crate::support::{CORPUS, PROJECT_SEEDS, Server};
-use crate::validity::{atom_problems, rss_problems};
+use crate::validity::{atom_problems, json_feed_problems, rss_problems};
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -165,16 +165,18 @@ fn each_corpus_folder_serves_valid_complete_feeds() {
             folder.display()
         );
         assert_eq!(
-            server.feed("/rss.xml").entries.len(),
-            want,
+            json_feed_problems(&server.get("/feed.json").body),
+            Vec::<String>::new(),
             "{}",
             folder.display()
         );
-        assert_eq!(
-            server.feed("/atom.xml").entries.len(),
-            want,
-            "{}",
-            folder.display()
-        );
+        for path in ["/rss.xml", "/atom.xml", "/feed.json"] {
+            assert_eq!(
+                server.feed(path).entries.len(),
+                want,
+                "{path} of {}",
+                folder.display()
+            );
+        }
     }
 }

@@ -2,8 +2,11 @@
 //! over HTTP with real feed parsers.
 
 mod bad_input;
+mod caching;
 mod cli;
+mod concurrency;
 mod corpus;
+mod formats;
 mod http;
 mod live;
 mod snapshots;

@@ -65,21 +65,32 @@ impl Response {
 impl Server {
     /// A temp seeds folder holding `files` (relative path, text), served with `limit`.
     pub fn with_files(files: &[(&str, String)], limit: usize) -> Server {
+        Server::with_files_and_config(files, |seeds| config_text(seeds, limit))
+    }
+
+    /// Like `with_files`, with the config text made by `config` from the seeds folder.
+    pub fn with_files_and_config(
+        files: &[(&str, String)],
+        config: impl FnOnce(&Path) -> String,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let seeds = dir.path().join("seeds");
         std::fs::create_dir(&seeds).unwrap();
         for (name, text) in files {
             write(&seeds.join(name), text.as_bytes());
         }
-        let mut server = Server::serving(&seeds, limit);
+        let mut server = Server::start(&seeds, &config(&seeds));
         server._dir = Some(dir);
         server
     }
 
     /// Serves an existing folder (read-only use).
     pub fn serving(seeds: &Path, limit: usize) -> Server {
-        let config = Config::parse(&config_text(seeds, limit), Path::new("/"))
-            .expect("test config is valid");
+        Server::start(seeds, &config_text(seeds, limit))
+    }
+
+    fn start(seeds: &Path, config_text: &str) -> Server {
+        let config = Config::parse(config_text, Path::new("/")).expect("test config is valid");
         let running = seedfeed::app::start(config).expect("server starts");
         let base = format!("http://{}", running.addr);
         let seeds = std::fs::canonicalize(seeds).unwrap();
@@ -186,5 +197,55 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Response {
         status,
         headers,
         body,
+    }
+}
+
+impl Response {
+    /// The body with its `Content-Encoding` undone.
+    pub fn decoded(&self) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        match self.header("content-encoding") {
+            None => out.clone_from(&self.body),
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(self.body.as_slice())
+                    .read_to_end(&mut out)
+                    .expect("gzip body decodes");
+            }
+            Some("br") => {
+                brotli::Decompressor::new(self.body.as_slice(), 4096)
+                    .read_to_end(&mut out)
+                    .expect("brotli body decodes");
+            }
+            Some(other) => panic!("unexpected content-encoding {other}"),
+        }
+        out
+    }
+
+    /// True when the `ETag` is the one the README promises for these exact bytes: the first
+    /// 128 bits of their SHA-256, in hex, quoted.
+    pub fn etag_matches_body(&self) -> bool {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&self.body);
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        self.header("etag") == Some(format!("\"{hex}\"").as_str())
+    }
+}
+
+impl Server {
+    /// Polls until `path` is served with `coding` (the compressor runs after each change).
+    pub fn wait_for_coding(&self, path: &str, coding: &str) -> Response {
+        let started = Instant::now();
+        loop {
+            let response = self.request("GET", path, &[("accept-encoding", coding)]);
+            if response.header("content-encoding") == Some(coding) {
+                return response;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{path} never served as {coding}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }

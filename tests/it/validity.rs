@@ -217,3 +217,101 @@ pub fn atom_problems(bytes: &[u8]) -> Vec<String> {
     }
     problems
 }
+
+/// Violations of JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required fields,
+/// their types, and the formats of the optional ones seedfeed writes.
+pub fn json_feed_problems(bytes: &[u8]) -> Vec<String> {
+    use serde_json::Value;
+    let mut problems = Vec::new();
+    let feed: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("not JSON: {e}")],
+    };
+    let string = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    if string(&feed, "version").as_deref() != Some("https://jsonfeed.org/version/1.1") {
+        problems.push("version is not https://jsonfeed.org/version/1.1".into());
+    }
+    if string(&feed, "title").is_none_or(|t| t.is_empty()) {
+        problems.push("feed title missing".into());
+    }
+    for key in ["home_page_url", "feed_url"] {
+        if !string(&feed, key).is_some_and(|u| is_web_url(&u)) {
+            problems.push(format!("{key} is not an absolute URL"));
+        }
+    }
+    let check_authors = |value: &Value, owner: &str, problems: &mut Vec<String>| {
+        if let Some(authors) = value.get("authors") {
+            let ok = authors.as_array().is_some_and(|list| {
+                list.iter().all(|a| {
+                    ["name", "url", "avatar"]
+                        .iter()
+                        .any(|k| a.get(k).and_then(Value::as_str).is_some())
+                })
+            });
+            if !ok {
+                problems.push(format!(
+                    "{owner}: authors must be objects with name, url or avatar"
+                ));
+            }
+        }
+    };
+    check_authors(&feed, "feed", &mut problems);
+    let Some(items) = feed.get("items").and_then(Value::as_array) else {
+        problems.push("items is not an array".into());
+        return problems;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let at = format!("item {index}");
+        if !item.get("id").is_some_and(Value::is_string) {
+            problems.push(format!("{at}: id must be a string"));
+        }
+        if item.get("content_html").is_none() && item.get("content_text").is_none() {
+            problems.push(format!("{at}: needs content_html or content_text"));
+        }
+        for key in ["url", "image"] {
+            if let Some(url) = item.get(key)
+                && !url.as_str().is_some_and(is_web_url)
+            {
+                problems.push(format!("{at}: {key} is not an absolute URL"));
+            }
+        }
+        for key in ["date_published", "date_modified"] {
+            if let Some(date) = item.get(key)
+                && date
+                    .as_str()
+                    .is_none_or(|d| DateTime::parse_from_rfc3339(d).is_err())
+            {
+                problems.push(format!("{at}: {key} is not RFC 3339"));
+            }
+        }
+        if let Some(tags) = item.get("tags")
+            && !tags
+                .as_array()
+                .is_some_and(|t| t.iter().all(Value::is_string))
+        {
+            problems.push(format!("{at}: tags must be strings"));
+        }
+        check_authors(item, &at, &mut problems);
+        for attachment in item
+            .get("attachments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if !attachment
+                .get("url")
+                .and_then(Value::as_str)
+                .is_some_and(is_web_url)
+                || !attachment.get("mime_type").is_some_and(Value::is_string)
+            {
+                problems.push(format!("{at}: attachment needs url and mime_type"));
+            }
+            if let Some(size) = attachment.get("size_in_bytes")
+                && !size.is_u64()
+            {
+                problems.push(format!("{at}: size_in_bytes must be a number"));
+            }
+        }
+    }
+    problems
+}

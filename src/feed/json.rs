@@ -1,0 +1,137 @@
+//! JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::{JSON_PATH, clean, whole_seconds};
+use crate::config::FeedMeta;
+use crate::entry::{Entry, Medium};
+
+const VERSION: &str = "https://jsonfeed.org/version/1.1";
+
+#[derive(Serialize)]
+struct Feed<'a> {
+    version: &'static str,
+    title: String,
+    home_page_url: &'a str,
+    feed_url: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    favicon: Option<&'a str>,
+    authors: Vec<Author>,
+    language: &'a str,
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: String,
+    content_html: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    date_published: String,
+    date_modified: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+}
+
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
+}
+
+pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
+    let feed = Feed {
+        version: VERSION,
+        title: clean(&meta.title),
+        home_page_url: meta.site_url.as_str(),
+        feed_url: meta
+            .base_url
+            .join(JSON_PATH)
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+        description: clean(&meta.description),
+        icon: meta
+            .logo
+            .as_ref()
+            .or(meta.icon.as_ref())
+            .map(|u| u.as_str()),
+        favicon: meta.icon.as_ref().map(|u| u.as_str()),
+        authors: meta
+            .authors
+            .iter()
+            .map(|p| Author {
+                name: clean(&p.name),
+                url: p.uri.as_ref().map(|u| u.to_string()),
+            })
+            .collect(),
+        language: &meta.language,
+        items: entries.iter().map(|e| item(e)).collect(),
+    };
+    // Serialising plain structs of strings and numbers cannot fail.
+    let mut out = serde_json::to_vec(&feed).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn item(entry: &Entry) -> Item<'_> {
+    Item {
+        id: &entry.id,
+        url: &entry.link,
+        title: clean(&entry.title),
+        content_html: clean(&entry.content),
+        summary: clean(&entry.summary),
+        image: entry
+            .media
+            .iter()
+            .find(|m| m.medium == Medium::Image)
+            .map(|m| m.url.as_str()),
+        date_published: rfc3339(entry.published),
+        date_modified: rfc3339(entry.updated),
+        authors: entry
+            .authors
+            .iter()
+            .map(|name| Author {
+                name: clean(name),
+                url: None,
+            })
+            .collect(),
+        tags: entry.categories.iter().map(|c| clean(c)).collect(),
+        attachments: entry
+            .media
+            .iter()
+            .map(|m| Attachment {
+                url: &m.url,
+                mime_type: &m.mime,
+                title: m.caption.as_deref().map(clean),
+                size_in_bytes: m.length,
+            })
+            .collect(),
+    }
+}
+
+fn rfc3339(instant: DateTime<Utc>) -> String {
+    whole_seconds(instant).to_rfc3339_opts(SecondsFormat::Secs, true)
+}

@@ -1,0 +1,154 @@
+//! actix-web: routes and handlers. Handlers only pick pre-rendered, pre-compressed bytes out of
+//! the current snapshot and answer conditional requests; they never parse, render, compress,
+//! or hold a lock across `.await`.
+
+mod conditional;
+mod negotiate;
+
+use std::net::TcpListener;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+use crate::app::Published;
+use crate::document::Coding;
+use crate::snapshot::Kind;
+
+/// How long shutdown waits for in-flight responses.
+const SHUTDOWN_SECONDS: u64 = 5;
+
+/// Settings the handlers need, built once for all workers.
+#[derive(Clone)]
+pub struct Settings {
+    /// The `Cache-Control` value for documents.
+    cache_control: HeaderValue,
+    /// The `Link` header pointing at every feed, sent with the home page.
+    alternates: HeaderValue,
+}
+
+impl Settings {
+    /// `max_age` in seconds; `feed_urls` as (URL, media type) for the home page's `Link` header.
+    pub fn new(max_age: u32, feed_urls: &[(String, &str)]) -> Settings {
+        let alternates = feed_urls
+            .iter()
+            .map(|(url, media_type)| format!("<{url}>; rel=\"alternate\"; type=\"{media_type}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Settings {
+            cache_control: HeaderValue::from_str(&format!("public, max-age={max_age}"))
+                .unwrap_or(HeaderValue::from_static("no-cache")),
+            alternates: HeaderValue::from_str(&alternates).unwrap_or(HeaderValue::from_static("")),
+        }
+    }
+}
+
+struct State {
+    published: Published,
+    settings: Settings,
+}
+
+pub fn server(
+    listener: TcpListener,
+    published: Published,
+    settings: Settings,
+    workers: usize,
+) -> std::io::Result<actix_web::dev::Server> {
+    let state = web::Data::new(State {
+        published,
+        settings,
+    });
+    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
+        .workers(workers)
+        .shutdown_timeout(SHUTDOWN_SECONDS)
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
+
+/// The routes; tests mount the same function.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::to(home))
+        .route("/rss.xml", web::to(rss))
+        .route("/atom.xml", web::to(atom))
+        .route("/feed.json", web::to(json))
+        .default_service(web::to(not_found));
+}
+
+async fn home(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let mut response = serve(&request, &state, Kind::Home);
+    if response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .insert(header::LINK, state.settings.alternates.clone());
+    }
+    response
+}
+
+async fn rss(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    serve(&request, &state, Kind::Rss)
+}
+
+async fn atom(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    serve(&request, &state, Kind::Atom)
+}
+
+async fn json(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    serve(&request, &state, Kind::Json)
+}
+
+/// GET and HEAD of one document: negotiation, then validators, then bytes.
+fn serve(request: &HttpRequest, state: &State, kind: Kind) -> HttpResponse {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .content_type("text/plain; charset=utf-8")
+            .body("method not allowed: use GET or HEAD\n");
+    }
+    let snapshot = state.published.load();
+    let document = snapshot.document(kind);
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let coding = negotiate::choose(text(header::ACCEPT_ENCODING), |c| {
+        document.variant(c).is_some()
+    });
+    let Some(variant) = coding.and_then(|c| document.variant(c)) else {
+        return HttpResponse::NotAcceptable()
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .content_type("text/plain; charset=utf-8")
+            .body("not acceptable: this document is available as br, gzip or identity\n");
+    };
+    let unchanged = conditional::not_modified(
+        text(header::IF_NONE_MATCH),
+        text(header::IF_MODIFIED_SINCE),
+        &variant.etag,
+        document.last_modified,
+    );
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, variant.etag.as_str()))
+        .insert_header((header::LAST_MODIFIED, document.last_modified_http.as_str()))
+        .insert_header((header::CACHE_CONTROL, state.settings.cache_control.clone()))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if unchanged {
+        return response.finish();
+    }
+    if let Some(coding) = coding.filter(|&c| c != Coding::Identity) {
+        response.insert_header((header::CONTENT_ENCODING, coding.token()));
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, document.media_type))
+        .body(variant.body.clone())
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("text/plain; charset=utf-8")
+        .body("not found: the feeds are /rss.xml, /atom.xml and /feed.json\n")
+}
