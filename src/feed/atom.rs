@@ -3,7 +3,7 @@
 use atom_syndication::{Category, Content, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{ATOM_PATH, clean, whole_seconds};
+use super::{ATOM_PATH, bylines, clean, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -58,15 +58,14 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
         hreflang: None,
     }));
     atom_syndication::Entry {
-        title: Text::plain(clean(&entry.title)),
+        title: Text::plain(title(entry)),
         id: entry.id.clone(),
         updated: fixed(entry.updated),
         published: Some(fixed(entry.published)),
-        authors: entry
-            .authors
-            .iter()
+        authors: bylines(entry)
+            .into_iter()
             .map(|name| Person {
-                name: clean(name),
+                name,
                 ..Default::default()
             })
             .collect(),

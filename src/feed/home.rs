@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{ATOM_PATH, JSON_PATH, RSS_PATH, clean};
+use super::{ATOM_PATH, JSON_PATH, RSS_PATH, bylines, clean};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -65,15 +65,16 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
                 page,
                 "<li><a href=\"{}\">{}</a> <time datetime=\"{}\">{}</time>",
                 escape(&entry.link),
-                escape(&entry.title),
+                escape(&super::title(entry)),
                 entry.published.format("%Y-%m-%dT%H:%M:%SZ"),
                 entry.published.format("%Y-%m-%d"),
             );
-            if !entry.authors.is_empty() {
+            let bylines = bylines(entry);
+            if !bylines.is_empty() {
                 let _ = write!(
                     page,
                     " <span class=\"by\">{}</span>",
-                    escape(&entry.authors.join(", "))
+                    escape(&bylines.join(", "))
                 );
             }
             page.push_str("</li>\n");

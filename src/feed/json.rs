@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{JSON_PATH, clean, whole_seconds};
+use super::{JSON_PATH, bylines, clean, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::{Entry, Medium};
 
@@ -100,7 +100,7 @@ fn item(entry: &Entry) -> Item<'_> {
     Item {
         id: &entry.id,
         url: &entry.link,
-        title: clean(&entry.title),
+        title: title(entry),
         content_html: clean(&entry.content),
         summary: clean(&entry.summary),
         image: entry
@@ -110,13 +110,9 @@ fn item(entry: &Entry) -> Item<'_> {
             .map(|m| m.url.as_str()),
         date_published: rfc3339(entry.published),
         date_modified: rfc3339(entry.updated),
-        authors: entry
-            .authors
-            .iter()
-            .map(|name| Author {
-                name: clean(name),
-                url: None,
-            })
+        authors: bylines(entry)
+            .into_iter()
+            .map(|name| Author { name, url: None })
             .collect(),
         tags: entry.categories.iter().map(|c| clean(c)).collect(),
         attachments: entry

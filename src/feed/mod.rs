@@ -44,6 +44,25 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Documents {
     }
 }
 
+/// The entry's title as written; the link stands in if nothing printable is left.
+fn title(entry: &Entry) -> String {
+    let title = clean(&entry.title);
+    if title.trim().is_empty() {
+        return clean(&entry.link);
+    }
+    title
+}
+
+/// The entry's bylines as they are written: cleaned, blank ones dropped.
+fn bylines(entry: &Entry) -> Vec<String> {
+    entry
+        .authors
+        .iter()
+        .map(|a| clean(a).trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
 /// Every string goes through this on its way out: whatever reached the model, the XML stays
 /// well-formed.
 fn clean(text: &str) -> String {

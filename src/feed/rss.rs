@@ -8,7 +8,7 @@ use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
-use super::{RSS_PATH, clean, whole_seconds};
+use super::{RSS_PATH, bylines, clean, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::{Entry, Media};
 
@@ -68,6 +68,7 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
 }
 
 fn item(entry: &Entry) -> Item {
+    let creators = bylines(entry);
     let enclosure = entry.media.first().map(|m| Enclosure {
         url: m.url.clone(),
         length: m.length.unwrap_or(0).to_string(),
@@ -82,7 +83,7 @@ fn item(entry: &Entry) -> Item {
         );
     }
     Item {
-        title: Some(clean(&entry.title)),
+        title: Some(title(entry)),
         link: Some(entry.link.clone()),
         description: Some(clean(&entry.summary)),
         content: Some(clean(&entry.content)),
@@ -100,8 +101,8 @@ fn item(entry: &Entry) -> Item {
             })
             .collect(),
         enclosure,
-        dublin_core_ext: (!entry.authors.is_empty()).then(|| DublinCoreExtension {
-            creators: entry.authors.iter().map(|a| clean(a)).collect(),
+        dublin_core_ext: (!creators.is_empty()).then(|| DublinCoreExtension {
+            creators,
             ..Default::default()
         }),
         extensions,

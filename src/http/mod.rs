@@ -61,6 +61,9 @@ pub fn server(
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
         .workers(workers)
         .shutdown_timeout(SHUTDOWN_SECONDS)
+        // Like nginx's tcp_nodelay: the tail segment of a response is not held back waiting
+        // for an ACK.
+        .tcp_nodelay(true)
         .listen(listener)?
         .run();
     Ok(server)

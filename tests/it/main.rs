@@ -7,6 +7,7 @@ mod cli;
 mod concurrency;
 mod corpus;
 mod formats;
+mod fuzz;
 mod http;
 mod live;
 mod snapshots;

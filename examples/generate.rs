@@ -1,0 +1,210 @@
+//! Writes N realistic seed files, deterministically from a seed number.
+//!
+//!     cargo run --release --example generate -- --count 10000 --out /tmp/seeds [--seed 1]
+//!         [--corpus ../shared/corpus]
+//!
+//! Each generated seed is a real corpus seed (so every dialect and the real size distribution
+//! appear: `<time>`, `<address>`, NYT 2020 bylines, `日期` lines, figures, inline images, video,
+//! long bodies) with a unique link, a numbered title and a date spread over 2020-2025, filed under
+//! `YEAR/MONTH/`. About 1% carry an oddity seedfeed must take in its stride: a byte-order mark,
+//! CRLF line ends, entities and control characters in the title, or trailing blank lines.
+
+use std::path::{Path, PathBuf};
+
+/// 2020-01-01T00:00:00Z and 2026-01-01T00:00:00Z, in milliseconds.
+const FROM_MS: i64 = 1_577_836_800_000;
+const UNTIL_MS: i64 = 1_767_225_600_000;
+
+struct Args {
+    count: usize,
+    out: PathBuf,
+    seed: u64,
+    corpus: PathBuf,
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("generate: {message}");
+            eprintln!(
+                "usage: generate --count N --out DIR [--seed S] [--corpus DIR]  (default corpus: ../shared/corpus)"
+            );
+            std::process::exit(2);
+        }
+    };
+    let templates = load_templates(&args.corpus);
+    if templates.is_empty() {
+        eprintln!("generate: no seed files under {}", args.corpus.display());
+        std::process::exit(2);
+    }
+    let mut rng = SplitMix64(args.seed);
+    let mut bytes = 0usize;
+    for i in 0..args.count {
+        let template = &templates[rng.below(templates.len() as u64) as usize];
+        let epoch_ms = FROM_MS + rng.below((UNTIL_MS - FROM_MS) as u64) as i64;
+        let oddity = (rng.below(100) == 0).then(|| rng.below(4));
+        let text = generate(template, i, epoch_ms, oddity);
+        let (year, month) = year_month(epoch_ms);
+        let path = args
+            .out
+            .join(format!("{year}/{month:02}/{i:07}_{:016x}.txt", rng.next()));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| fail(parent, e));
+        }
+        std::fs::write(&path, &text).unwrap_or_else(|e| fail(&path, e));
+        bytes += text.len();
+    }
+    eprintln!(
+        "generate: {} seeds, {:.1} MB, from {} templates, into {}",
+        args.count,
+        bytes as f64 / 1e6,
+        templates.len(),
+        args.out.display()
+    );
+}
+
+fn fail(path: &Path, error: std::io::Error) -> ! {
+    eprintln!("generate: {}: {error}", path.display());
+    std::process::exit(1);
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut count = None;
+    let mut out = None;
+    let mut seed = 1;
+    let mut corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--count" => count = Some(value.parse().map_err(|_| "--count: not a number")?),
+            "--out" => out = Some(PathBuf::from(value)),
+            "--seed" => seed = value.parse().map_err(|_| "--seed: not a number")?,
+            "--corpus" => corpus = PathBuf::from(value),
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    Ok(Args {
+        count: count.ok_or("--count is required")?,
+        out: out.ok_or("--out is required")?,
+        seed,
+        corpus,
+    })
+}
+
+/// A corpus seed split into its title line parts and the rest.
+struct Template {
+    title: String,
+    link: String,
+    /// Everything after the title line (the `------` line and the body).
+    rest: String,
+}
+
+fn load_templates(corpus: &Path) -> Vec<Template> {
+    let mut files: Vec<PathBuf> = walk(corpus);
+    files.sort();
+    files
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .filter_map(|text| split_template(&text))
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("txt" | "md")
+        ) && path.file_name().is_some_and(|n| n != "README.md")
+        {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Finds the `[title](url)` line (after an optional epoch comment).
+fn split_template(text: &str) -> Option<Template> {
+    let mut lines = text.splitn(3, '\n');
+    let mut first = lines.next()?;
+    let mut rest_start = first.len() + 1;
+    if first.trim_start_matches('\u{feff}').starts_with("<!--") {
+        first = lines.next()?;
+        rest_start += first.len() + 1;
+    }
+    let line = first.trim_end_matches('\r');
+    let split = line.rfind("](")?;
+    let title = line.get(1..split)?.to_string();
+    let link = line.get(split + 2..line.len().checked_sub(1)?)?.to_string();
+    if !line.starts_with('[') || !line.ends_with(')') || !link.starts_with("http") {
+        return None;
+    }
+    Some(Template {
+        title,
+        link,
+        rest: text.get(rest_start..)?.to_string(),
+    })
+}
+
+fn generate(template: &Template, i: usize, epoch_ms: i64, oddity: Option<u64>) -> String {
+    let separator = if template.link.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let link = format!("{}{separator}seedfeed-gen={i}", template.link);
+    let mut title = format!("{} · {i}", template.title);
+    let mut text = String::with_capacity(template.rest.len() + 256);
+    match oddity {
+        Some(0) => text.push('\u{feff}'),
+        Some(2) => title = format!("{title} &amp; \u{1}ctl\u{7f}"),
+        _ => {}
+    }
+    text.push_str(&format!("<!--{epoch_ms}-->\n[{title}]({link})\n"));
+    text.push_str(&template.rest);
+    match oddity {
+        Some(1) => text = text.replace('\n', "\r\n"),
+        Some(3) => text.push_str("\n\n\n"),
+        _ => {}
+    }
+    text
+}
+
+fn year_month(epoch_ms: i64) -> (i64, i64) {
+    // Civil-from-days (Howard Hinnant), enough for folder names.
+    let days = epoch_ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month)
+}
+
+/// A small, fast, well-mixed PRNG: the same seed gives the same folder on every machine.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound.max(1)
+    }
+}
