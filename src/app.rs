@@ -210,8 +210,10 @@ fn update_loop(
 }
 
 /// Fills in the codings of the newest state and swaps it in, only if that state is still the
-/// one published: a newer state is never replaced by an older one.
+/// one published: a newer state is never replaced by an older one. Runs on one core at low
+/// priority: identity bytes are already served, and the next change must not wait for this.
 fn compress_loop(uncompressed: Receiver<Arc<Snapshot>>, published: Published) {
+    lower_priority_of_this_thread();
     while let Ok(first) = uncompressed.recv() {
         let newest = uncompressed.try_iter().last().unwrap_or(first);
         let started = Instant::now();
@@ -222,5 +224,14 @@ fn compress_loop(uncompressed: Receiver<Arc<Snapshot>>, published: Published) {
             swapped = Arc::ptr_eq(&previous, &newest),
             "compressed"
         );
+    }
+}
+
+/// `nice 10` for the calling thread only (Linux applies priorities per thread).
+fn lower_priority_of_this_thread() {
+    // SAFETY: plain syscalls on the calling thread's id; failure only leaves the priority as is.
+    unsafe {
+        let thread_id = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        let _ = libc::setpriority(libc::PRIO_PROCESS, thread_id, 10);
     }
 }

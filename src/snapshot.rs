@@ -107,26 +107,13 @@ impl Snapshot {
         Kind::ALL.iter().all(|&k| self.document(k).is_compressed())
     }
 
-    /// This state with every document in every coding; the documents are compressed in
-    /// parallel, since this is what stands between a change and its compressed bytes.
+    /// This state with every document in every coding.
     pub fn compressed(&self) -> Snapshot {
-        let [rss, atom, json, home] = std::thread::scope(|scope| {
-            Kind::ALL
-                .map(|kind| {
-                    let document = self.document(kind);
-                    scope.spawn(move || document.compressed())
-                })
-                .map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-        });
         Snapshot {
-            rss,
-            atom,
-            json,
-            home,
+            rss: self.rss.compressed(),
+            atom: self.atom.compressed(),
+            json: self.json.compressed(),
+            home: self.home.compressed(),
             ..self.clone()
         }
     }
