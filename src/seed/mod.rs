@@ -1,8 +1,9 @@
-//! Seed bytes → [`Entry`], or a [`SeedError`] saying why not. The only user of scraper and
-//! ammonia. Pure: no I/O, no clock (the file's mtime comes in through [`SeedContext`]), no panics.
+//! Seed bytes → [`Entry`], or a [`SeedError`] saying why not. The only user of scraper,
+//! ammonia, encoding_rs and chardetng. Pure: no I/O, no clock (the file's mtime comes in through [`SeedContext`]), no panics.
 
 mod byline;
 pub mod dates;
+mod decode;
 mod dom;
 pub mod header;
 mod media;
@@ -35,8 +36,10 @@ pub enum SeedError {
     Empty,
     #[error("binary data (NUL bytes), not a text seed")]
     Binary,
-    #[error("not UTF-8 text (invalid byte at offset {0})")]
+    #[error("not UTF-8 text (invalid byte at offset {0}), nor GB18030/GBK or Big5")]
     NotUtf8(usize),
+    #[error("{0}")]
+    Undecodable(String),
     #[error("no ------ line between header and body")]
     NoSeparator,
     #[error("{0}")]
@@ -56,11 +59,8 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(SeedError::Empty);
     }
-    if bytes.contains(&0) {
-        return Err(SeedError::Binary);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| SeedError::NotUtf8(e.valid_up_to()))?;
-    let head = header::split(text)?;
+    let text = decode::decode(bytes)?;
+    let head = header::split(&text)?;
 
     let link = parse_link(head.raw_link)?;
     let title = truncate_chars(&one_line(&decode_entities(head.raw_title)), TITLE_CHARS);

@@ -43,7 +43,40 @@ fn hostile(
     }
 }
 
+/// A seed in a legacy encoding, as Chinese archives hold them.
+fn encoded(title: &str, link: &str, encoding: &'static encoding_rs::Encoding) -> Vec<u8> {
+    let text = seed(
+        title,
+        link,
+        1_450_000_000_000,
+        "<p>中国国家航天局宣布，首辆火星漫游车被命名为祝融号。在南京举行的中国航天日启动仪式上，\
+         国家航天局称，经全球征名、专家评审、网络投票等层层遴选，最终祝融号脱颖而出。</p>",
+    );
+    let traditional = text
+        .replace("国家航天局", "國家航天局")
+        .replace("层层", "層層");
+    let source = if encoding == encoding_rs::BIG5 {
+        &traditional
+    } else {
+        &text
+    };
+    encoding.encode(source).0.into_owned()
+}
+
 fn hostile_files() -> Vec<Hostile> {
+    let mut truncated_gbk = encoded("截断", "https://x.example/cut", encoding_rs::GBK);
+    truncated_gbk.push(0x81);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        seed(
+            "UTF-16 seed",
+            "https://x.example/u16",
+            1_300_000_000_000,
+            "<p>x</p>",
+        )
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes),
+    );
     let mut huge = seed("Huge", "https://x.example/huge", 1, "").into_bytes();
     huge.extend(std::iter::repeat_n(b'x', 20 * 1024 * 1024));
     vec![
@@ -61,6 +94,38 @@ fn hostile_files() -> Vec<Hostile> {
             Some("not UTF-8"),
         ),
         hostile("huge.txt", huge, None, Some("more than max_file_bytes")),
+        hostile(
+            "gbk.txt",
+            encoded(
+                "火星车命名为祝融号",
+                "https://x.example/gbk",
+                encoding_rs::GBK,
+            ),
+            Some("火星车命名为祝融号"),
+            None,
+        ),
+        hostile(
+            "gb18030.txt",
+            encoded(
+                "首辆火星漫游车",
+                "https://x.example/gb18030",
+                encoding_rs::GB18030,
+            ),
+            Some("首辆火星漫游车"),
+            None,
+        ),
+        hostile(
+            "big5.txt",
+            encoded(
+                "火星車命名為祝融號",
+                "https://x.example/big5",
+                encoding_rs::BIG5,
+            ),
+            Some("火星車命名為祝融號"),
+            None,
+        ),
+        hostile("truncated-gbk.txt", truncated_gbk, None, Some("not UTF-8")),
+        hostile("utf16.txt", utf16, Some("UTF-16 seed"), None),
         hostile(
             "header-only.txt",
             b"<!--1600000000000-->\n[Header only](https://x.example/h)\n------\n".to_vec(),
@@ -191,7 +256,7 @@ fn check_names_every_rejected_seed_with_its_reason() {
             .lines()
             .last()
             .unwrap()
-            .contains("4 entries, 6 rejected"),
+            .contains("8 entries, 7 rejected"),
         "{stdout}"
     );
 }
