@@ -5,18 +5,20 @@
 //! feed.
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use tracing::{debug, info};
+use chrono::{DateTime, Utc};
+use tracing::{debug, info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, SeedsConfig};
 use crate::index::{Indexer, ScanReport};
 use crate::snapshot::Snapshot;
+use crate::status::{self, Status};
 use crate::watch::{self, Batch};
 use crate::{feed, http};
 
@@ -52,9 +54,16 @@ pub struct Running {
     published: Published,
     server: actix_web::dev::ServerHandle,
     server_thread: JoinHandle<std::io::Result<()>>,
-    watcher: Option<watch::Watcher>,
+    updates_sender: Sender<Update>,
     updates: Option<JoinHandle<()>>,
     compressor: Option<JoinHandle<()>>,
+}
+
+/// What the update thread is told.
+pub enum Update {
+    /// The watcher saw a burst of changes.
+    Changed(Batch),
+    Stop,
 }
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
@@ -71,7 +80,30 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         folder = %indexer.root().display(),
         "initial scan done"
     );
-    let published: Published = Arc::new(ArcSwap::from_pointee(indexer.render().first_snapshot()));
+    let (updates_sender, updates) = mpsc::channel();
+    let root = indexer.root().to_path_buf();
+    let watcher = start_watcher(&config.seeds, &root, &updates_sender).map_err(|source| {
+        StartError::Watch {
+            path: root.clone(),
+            source,
+        }
+    })?;
+    let now = Utc::now();
+    let update_loop = UpdateLoop {
+        root_identity: folder_identity(&root),
+        indexer,
+        seeds: config.seeds.clone(),
+        watcher: Some(watcher),
+        updates_sender: updates_sender.clone(),
+        started: now,
+        last_change: None,
+        last_rescan: Some(now),
+        before_shrink: None,
+    };
+    let first = update_loop.indexer.render();
+    let published: Published = Arc::new(ArcSwap::from_pointee(
+        first.first_snapshot(update_loop.status_bytes()),
+    ));
 
     let listener = TcpListener::bind(config.server.bind).map_err(|source| StartError::Bind {
         addr: config.server.bind,
@@ -79,10 +111,6 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let addr = listener.local_addr().map_err(StartError::Http)?;
 
-    let (sender, batches) = mpsc::channel();
-    let root = indexer.root().to_path_buf();
-    let watcher = watch::start(&root, config.seeds.debounce, sender)
-        .map_err(|source| StartError::Watch { path: root, source })?;
     let (to_compress, uncompressed) = mpsc::channel();
     let _ = to_compress.send(published.load_full());
     let compressor = {
@@ -92,11 +120,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             .spawn(move || compress_loop(uncompressed, published))
             .map_err(StartError::Http)?
     };
-    let updates = {
+    let updates_thread = {
         let published = published.clone();
         thread::Builder::new()
             .name("seedfeed-update".into())
-            .spawn(move || update_loop(indexer, batches, published, to_compress))
+            .spawn(move || update_loop.run(updates, published, to_compress))
             .map_err(StartError::Http)?
     };
 
@@ -106,7 +134,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         .iter()
         .map(|(path, media_type, _)| (feed::home::absolute(&config.feed, path), *media_type))
         .collect();
-    let settings = http::Settings::new(config.server.cache_max_age, &feed_urls);
+    let settings = http::Settings::new(&config.server, &feed_urls);
     let state = published.clone();
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
@@ -127,15 +155,15 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             ));
         }
     };
-    info!(%addr, "serving /, /rss.xml, /atom.xml and /feed.json");
+    info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json and /status");
     Ok(Running {
         addr,
         report,
         published,
         server,
         server_thread,
-        watcher: Some(watcher),
-        updates: Some(updates),
+        updates_sender,
+        updates: Some(updates_thread),
         compressor: Some(compressor),
     })
 }
@@ -169,9 +197,8 @@ impl Running {
     }
 
     fn stop_updates(&mut self) {
-        // Dropping the watcher closes the channel, which ends the update loop, whose end
-        // closes the compressor's channel.
-        drop(self.watcher.take());
+        // The update loop drops the watcher and, ending, closes the compressor's channel.
+        let _ = self.updates_sender.send(Update::Stop);
         for thread in [self.updates.take(), self.compressor.take()]
             .into_iter()
             .flatten()
@@ -181,32 +208,178 @@ impl Running {
     }
 }
 
-/// The one writer: applies batches (coalescing any that queued up meanwhile), publishes the
-/// new state at once (uncompressed where it changed), and hands it to the compressor.
-fn update_loop(
-    mut indexer: Indexer,
-    batches: Receiver<Batch>,
-    published: Published,
-    to_compress: Sender<Arc<Snapshot>>,
-) {
-    while let Ok(first) = batches.recv() {
-        let started = Instant::now();
-        let mut count = 0;
-        for batch in std::iter::once(first).chain(batches.try_iter()) {
-            indexer.apply(&batch);
-            count += 1;
-        }
-        let next = Arc::new(indexer.render().snapshot_after(&published.load()));
-        published.store(next.clone());
-        debug!(
-            batches = count,
-            us = started.elapsed().as_micros() as u64,
-            "change applied"
-        );
-        if !next.is_compressed() {
-            let _ = to_compress.send(next);
+/// How often the update loop checks that the seeds folder is still the one it watches.
+const FOLDER_CHECK: Duration = Duration::from_millis(250);
+/// A run of deletion-only batches this recent is undone if the folder itself then vanishes:
+/// that was `rm -rf` on the folder, not an operator emptying it.
+const SHRINK_WINDOW: Duration = Duration::from_secs(3);
+
+/// The one writer: owns the indexer and the watcher, applies batches, follows the folder
+/// itself (deleted, moved away, re-created), and publishes.
+struct UpdateLoop {
+    indexer: Indexer,
+    seeds: SeedsConfig,
+    watcher: Option<watch::Watcher>,
+    /// Device and inode of the folder being watched; `None` while it is missing.
+    root_identity: Option<(u64, u64)>,
+    updates_sender: Sender<Update>,
+    started: DateTime<Utc>,
+    last_change: Option<DateTime<Utc>>,
+    last_rescan: Option<DateTime<Utc>>,
+    /// The state before a run of deletion-only batches, and when the run last grew.
+    before_shrink: Option<(Arc<Snapshot>, Instant)>,
+}
+
+impl UpdateLoop {
+    fn run(
+        mut self,
+        updates: Receiver<Update>,
+        published: Published,
+        to_compress: Sender<Arc<Snapshot>>,
+    ) {
+        loop {
+            let mut batches = Vec::new();
+            match updates.recv_timeout(FOLDER_CHECK) {
+                Ok(Update::Changed(batch)) => batches.push(batch),
+                Ok(Update::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            for update in updates.try_iter() {
+                match update {
+                    Update::Changed(batch) => batches.push(batch),
+                    Update::Stop => return,
+                }
+            }
+            let started = Instant::now();
+            let Some(next) = self.step(batches, &published.load_full()) else {
+                continue;
+            };
+            let next = Arc::new(next);
+            published.store(next.clone());
+            debug!(us = started.elapsed().as_micros() as u64, "change applied");
+            if !next.is_compressed() {
+                let _ = to_compress.send(next);
+            }
         }
     }
+
+    /// The state to publish after these batches and a look at the folder, if anything changed.
+    fn step(&mut self, batches: Vec<Batch>, current: &Arc<Snapshot>) -> Option<Snapshot> {
+        let root = self.indexer.root().to_path_buf();
+        let identity = folder_identity(&root);
+        if identity.is_none() {
+            // Still missing: events from the old folder mean nothing.
+            self.root_identity?;
+            warn!(folder = %root.display(), "the seeds folder is gone; serving the last good state until it is back");
+            self.root_identity = None;
+            self.watcher = None;
+            self.last_change = Some(Utc::now());
+            return Some(match self.before_shrink.take() {
+                Some((earlier, at)) if at.elapsed() < SHRINK_WINDOW => {
+                    current.restored(&earlier, self.status_bytes())
+                }
+                _ => self
+                    .indexer
+                    .render()
+                    .snapshot_after(current, self.status_bytes()),
+            });
+        }
+        if identity != self.root_identity {
+            // Back after being missing, or replaced by a new folder at the same path (git
+            // checkout, rsync): watch the new one and take it as it is.
+            info!(folder = %root.display(), "the seeds folder is back; rescanning");
+            self.before_shrink = None;
+            match start_watcher(&self.seeds, &root, &self.updates_sender) {
+                Ok(watcher) => self.watcher = Some(watcher),
+                Err(error) => {
+                    warn!(%error, "cannot watch the seeds folder yet; will retry");
+                    return None;
+                }
+            }
+            self.root_identity = identity;
+            self.indexer
+                .apply(&Batch::Rescan("the seeds folder was re-created".into()));
+            self.last_rescan = Some(Utc::now());
+            self.last_change = self.last_rescan;
+            return Some(
+                self.indexer
+                    .render()
+                    .snapshot_after(current, self.status_bytes()),
+            );
+        }
+        if batches.is_empty() {
+            return None;
+        }
+        let entries_before = self.indexer.store().len();
+        let mut files_read = 0;
+        for batch in &batches {
+            files_read += self.indexer.apply(batch);
+            if matches!(batch, Batch::Rescan(_)) {
+                self.last_rescan = Some(Utc::now());
+            }
+        }
+        let shrank_only = files_read == 0 && self.indexer.store().len() < entries_before;
+        self.before_shrink = match self.before_shrink.take() {
+            Some((earlier, at)) if shrank_only && at.elapsed() < SHRINK_WINDOW => {
+                Some((earlier, Instant::now()))
+            }
+            _ if shrank_only => Some((current.clone(), Instant::now())),
+            _ => None,
+        };
+        self.last_change = Some(Utc::now());
+        Some(
+            self.indexer
+                .render()
+                .snapshot_after(current, self.status_bytes()),
+        )
+    }
+
+    fn status_bytes(&self) -> Vec<u8> {
+        let store = self.indexer.store();
+        status::render(&Status {
+            folder: self.indexer.root().to_path_buf(),
+            folder_present: self.root_identity.is_some(),
+            watcher: self.watcher.as_ref().map_or("none", |w| w.mode().as_str()),
+            started: self.started,
+            last_change: self.last_change,
+            last_rescan: self.last_rescan,
+            entries: store.len(),
+            rejected: store
+                .rejected()
+                .iter()
+                .map(|(path, reason)| (path.clone(), reason.clone()))
+                .collect(),
+        })
+    }
+}
+
+fn start_watcher(
+    seeds: &SeedsConfig,
+    root: &Path,
+    updates: &Sender<Update>,
+) -> notify_debouncer_full::notify::Result<watch::Watcher> {
+    let sender = updates.clone();
+    let watcher = watch::start(
+        root,
+        seeds.watch,
+        seeds.debounce,
+        seeds.poll_interval,
+        move |batch| {
+            // The receiver is gone only while shutting down.
+            let _ = sender.send(Update::Changed(batch));
+        },
+    )?;
+    info!(mode = watcher.mode().as_str(), "watching the seeds folder");
+    Ok(watcher)
+}
+
+/// Device and inode of the folder at `path`, if a folder is there.
+fn folder_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
 }
 
 /// Fills in the codings of the newest state and swaps it in, only if that state is still the

@@ -26,6 +26,10 @@ pub struct ServerConfig {
     pub workers: usize,
     /// `Cache-Control: max-age` for the documents, in seconds.
     pub cache_max_age: u32,
+    /// A client must send its whole request head within this (slowloris defence).
+    pub request_timeout: Duration,
+    /// Open connections at most, across all workers; more wait in the kernel's backlog.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +43,19 @@ pub struct SeedsConfig {
     pub max_file_bytes: u64,
     /// How long the watcher waits for a burst of events on a file to settle.
     pub debounce: Duration,
+    pub watch: WatchMode,
+    /// How often the polling watcher looks at the folder.
+    pub poll_interval: Duration,
+}
+
+/// How the seeds folder is watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchMode {
+    /// inotify (or the platform's equivalent), falling back to polling if it cannot start.
+    Auto,
+    Native,
+    /// For file systems that send no notifications (network mounts, some bind mounts).
+    Poll,
 }
 
 /// Feed-level metadata: everything the renderer needs besides the entries.
@@ -111,6 +128,8 @@ struct RawServer {
     bind: String,
     workers: Option<usize>,
     cache_max_age: Option<u32>,
+    request_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +139,8 @@ struct RawSeeds {
     timezone: String,
     max_file_bytes: Option<u64>,
     debounce_ms: Option<u64>,
+    watch: Option<String>,
+    poll_interval_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +232,23 @@ impl Config {
             ));
         }
 
+        let request_timeout_ms = raw.server.request_timeout_ms.unwrap_or(5_000);
+        if !(100..=60_000).contains(&request_timeout_ms) {
+            return Err(refuse(
+                "server",
+                "request_timeout_ms",
+                "must be 100 to 60000".into(),
+            ));
+        }
+        let max_connections = raw.server.max_connections.unwrap_or(10_000);
+        if !(1..=1_000_000).contains(&max_connections) {
+            return Err(refuse(
+                "server",
+                "max_connections",
+                "must be 1 to 1000000".into(),
+            ));
+        }
+
         if raw.seeds.dir.trim().is_empty() {
             return Err(refuse("seeds", "dir", "must name a folder".into()));
         }
@@ -239,6 +277,27 @@ impl Config {
                 "seeds",
                 "debounce_ms",
                 "must be at most 10000".into(),
+            ));
+        }
+
+        let watch = match raw.seeds.watch.as_deref().unwrap_or("auto") {
+            "auto" => WatchMode::Auto,
+            "native" => WatchMode::Native,
+            "poll" => WatchMode::Poll,
+            other => {
+                return Err(refuse(
+                    "seeds",
+                    "watch",
+                    format!("expected \"auto\", \"native\" or \"poll\", got {other:?}"),
+                ));
+            }
+        };
+        let poll_interval_ms = raw.seeds.poll_interval_ms.unwrap_or(1_000);
+        if !(50..=600_000).contains(&poll_interval_ms) {
+            return Err(refuse(
+                "seeds",
+                "poll_interval_ms",
+                "must be 50 to 600000".into(),
             ));
         }
 
@@ -346,12 +405,16 @@ impl Config {
                 bind,
                 workers,
                 cache_max_age,
+                request_timeout: Duration::from_millis(request_timeout_ms),
+                max_connections,
             },
             seeds: SeedsConfig {
                 dir,
                 timezone,
                 max_file_bytes,
                 debounce: Duration::from_millis(debounce_ms),
+                watch,
+                poll_interval: Duration::from_millis(poll_interval_ms),
             },
             feed: FeedMeta {
                 title,

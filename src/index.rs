@@ -32,6 +32,8 @@ pub struct Indexer {
     max_file_bytes: u64,
     meta: FeedMeta,
     store: Store,
+    /// Files read since the current batch began.
+    files_read: usize,
 }
 
 impl Indexer {
@@ -44,6 +46,7 @@ impl Indexer {
             max_file_bytes: config.seeds.max_file_bytes,
             meta: config.feed.clone(),
             store: Store::new(),
+            files_read: 0,
         })
     }
 
@@ -67,7 +70,9 @@ impl Indexer {
         }
     }
 
-    pub fn apply(&mut self, batch: &Batch) {
+    /// Applies one batch; returns how many files it read (parsed or rejected).
+    pub fn apply(&mut self, batch: &Batch) -> usize {
+        self.files_read = 0;
         match batch {
             Batch::Paths(paths) => {
                 for path in paths {
@@ -85,6 +90,7 @@ impl Indexer {
                 );
             }
         }
+        self.files_read
     }
 
     /// Brings what the store holds for `path` (a file, a folder, or a path now gone) in line
@@ -129,6 +135,7 @@ impl Indexer {
     }
 
     fn ingest(&mut self, path: &Path, bytes: &[u8], modified: DateTime<Utc>) {
+        self.files_read += 1;
         let context = SeedContext {
             timezone: self.timezone,
             modified,
@@ -150,6 +157,7 @@ impl Indexer {
 
     /// Records a rejection, logging it once per change of reason rather than on every rescan.
     fn reject(&mut self, path: &Path, reason: String) {
+        self.files_read += 1;
         if self.store.rejected().get(path) != Some(&reason) {
             warn!(path = %path.display(), reason = %reason, "seed rejected");
         }
@@ -188,11 +196,11 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    pub fn first_snapshot(self) -> Snapshot {
-        Snapshot::first(self.documents, self.content_time, self.counts)
+    pub fn first_snapshot(self, status: Vec<u8>) -> Snapshot {
+        Snapshot::first(self.documents, status, self.content_time, self.counts)
     }
 
-    pub fn snapshot_after(self, previous: &Snapshot) -> Snapshot {
-        previous.next(self.documents, self.content_time, self.counts)
+    pub fn snapshot_after(self, previous: &Snapshot, status: Vec<u8>) -> Snapshot {
+        previous.next(self.documents, status, self.content_time, self.counts)
     }
 }

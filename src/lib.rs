@@ -13,5 +13,6 @@ pub mod index;
 pub mod seed;
 pub mod seedfs;
 pub mod snapshot;
+pub mod status;
 pub mod store;
 pub mod watch;

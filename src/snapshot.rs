@@ -13,10 +13,11 @@ pub enum Kind {
     Atom,
     Json,
     Home,
+    Status,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Rss, Kind::Atom, Kind::Json, Kind::Home];
+    pub const ALL: [Kind; 5] = [Kind::Rss, Kind::Atom, Kind::Json, Kind::Home, Kind::Status];
 
     pub fn media_type(self) -> &'static str {
         match self {
@@ -24,6 +25,7 @@ impl Kind {
             Kind::Atom => "application/atom+xml; charset=utf-8",
             Kind::Json => "application/feed+json; charset=utf-8",
             Kind::Home => "text/html; charset=utf-8",
+            Kind::Status => "application/json; charset=utf-8",
         }
     }
 }
@@ -34,6 +36,8 @@ pub struct Snapshot {
     pub atom: Document,
     pub json: Document,
     pub home: Document,
+    /// `/status`, the operator's view.
+    pub status: Document,
     /// The newest entry's `updated`, if any entry exists.
     pub updated: Option<DateTime<Utc>>,
     /// Entries in the store (the documents hold at most the feed's limit).
@@ -51,13 +55,19 @@ pub struct Counts {
 impl Snapshot {
     /// The first state after start. `content_time` is the newest moment the documents' content
     /// is known to have changed (entry dates, seed file mtimes): it becomes `Last-Modified`.
-    pub fn first(rendered: Documents, content_time: DateTime<Utc>, counts: Counts) -> Snapshot {
+    pub fn first(
+        rendered: Documents,
+        status: Vec<u8>,
+        content_time: DateTime<Utc>,
+        counts: Counts,
+    ) -> Snapshot {
         let document = |kind, body| Document::new(Kind::media_type(kind), body, content_time);
         Snapshot {
             rss: document(Kind::Rss, rendered.rss),
             atom: document(Kind::Atom, rendered.atom),
             json: document(Kind::Json, rendered.json),
             home: document(Kind::Home, rendered.home),
+            status: document(Kind::Status, status),
             updated: rendered.updated,
             entries: counts.entries,
             rejected: counts.rejected,
@@ -72,6 +82,7 @@ impl Snapshot {
     pub fn next(
         &self,
         rendered: Documents,
+        status: Vec<u8>,
         content_time: DateTime<Utc>,
         counts: Counts,
     ) -> Snapshot {
@@ -88,6 +99,7 @@ impl Snapshot {
             atom: follow(&self.atom, Kind::Atom, rendered.atom),
             json: follow(&self.json, Kind::Json, rendered.json),
             home: follow(&self.home, Kind::Home, rendered.home),
+            status: follow(&self.status, Kind::Status, status),
             updated: rendered.updated,
             entries: counts.entries,
             rejected: counts.rejected,
@@ -100,7 +112,27 @@ impl Snapshot {
             Kind::Atom => &self.atom,
             Kind::Json => &self.json,
             Kind::Home => &self.home,
+            Kind::Status => &self.status,
         }
+    }
+
+    /// The documents of an `earlier` state served again (the folder vanished right after a
+    /// burst of deletions that were really its removal), with validators that keep moving
+    /// forward.
+    pub fn restored(&self, earlier: &Snapshot, status: Vec<u8>) -> Snapshot {
+        let bytes = |document: &Document| document.identity.body.to_vec();
+        let documents = Documents {
+            rss: bytes(&earlier.rss),
+            atom: bytes(&earlier.atom),
+            json: bytes(&earlier.json),
+            home: bytes(&earlier.home),
+            updated: earlier.updated,
+        };
+        let counts = Counts {
+            entries: earlier.entries,
+            rejected: earlier.rejected,
+        };
+        self.next(documents, status, earlier.rss.last_modified, counts)
     }
 
     pub fn is_compressed(&self) -> bool {
@@ -114,6 +146,7 @@ impl Snapshot {
             atom: self.atom.compressed(),
             json: self.json.compressed(),
             home: self.home.compressed(),
+            status: self.status.compressed(),
             ..self.clone()
         }
     }
@@ -144,18 +177,18 @@ mod tests {
 
     #[test]
     fn unchanged_bytes_keep_their_validators() {
-        let first = Snapshot::first(rendered("a"), at(1000), COUNTS).compressed();
-        let next = first.next(rendered("a"), at(5000), COUNTS);
+        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS).compressed();
+        let next = first.next(rendered("a"), b"{}".to_vec(), at(5000), COUNTS);
         assert_eq!(next.rss, first.rss);
         assert!(next.is_compressed(), "nothing to recompress");
     }
 
     #[test]
     fn changed_bytes_move_last_modified_forward_even_when_content_time_goes_back() {
-        let first = Snapshot::first(rendered("a"), at(1000), COUNTS);
-        let later = first.next(rendered("b"), at(2000), COUNTS);
+        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
+        let later = first.next(rendered("b"), b"{}".to_vec(), at(2000), COUNTS);
         assert_eq!(later.rss.last_modified, at(2000));
-        let back = later.next(rendered("c"), at(1500), COUNTS);
+        let back = later.next(rendered("c"), b"{}".to_vec(), at(1500), COUNTS);
         assert_eq!(back.rss.last_modified, at(2001));
         assert_ne!(back.rss.identity.etag, later.rss.identity.etag);
         assert!(back.rss.gzip.is_none(), "new bytes wait for the compressor");

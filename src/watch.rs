@@ -2,15 +2,17 @@
 //! "these paths changed" or "rescan everything". No parsing here.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
-use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{
     DebounceEventResult, DebouncedEvent, Debouncer, NoCache, new_debouncer_opt, notify,
 };
 
+use tracing::warn;
+
+use crate::config::WatchMode;
 use crate::seedfs::is_ignored_path;
 
 /// What the update loop should do after a burst of file-system activity.
@@ -22,34 +24,105 @@ pub enum Batch {
     Rescan(String),
 }
 
-/// Keeps the watch alive; dropping it stops the watch and closes the channel.
+/// Keeps the watch alive; dropping it stops the watch.
 pub struct Watcher {
-    _debouncer: Debouncer<RecommendedWatcher, NoCache>,
+    mode: Mode,
+    _debouncer: Running,
 }
 
-/// Watches `root` recursively and sends a [`Batch`] per debounced burst.
-pub fn start(root: &Path, debounce: Duration, sink: Sender<Batch>) -> notify::Result<Watcher> {
-    let root_for_events = root.to_path_buf();
-    let handler = move |result: DebounceEventResult| {
-        if let Some(batch) = batch_from(&root_for_events, result) {
-            // The receiver is gone only while shutting down.
-            let _ = sink.send(batch);
+/// Held only to keep the debouncer (and its thread) alive.
+enum Running {
+    Native {
+        _debouncer: Debouncer<RecommendedWatcher, NoCache>,
+    },
+    Poll {
+        _debouncer: Debouncer<PollWatcher, NoCache>,
+    },
+}
+
+/// The watcher actually running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Native,
+    Poll,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Native => "native",
+            Mode::Poll => "poll",
+        }
+    }
+}
+
+impl Watcher {
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+}
+
+/// Watches `root` recursively and calls `sink` with a [`Batch`] per debounced burst. In
+/// [`WatchMode::Auto`] a native watcher that cannot start (inotify limits, unsupported file
+/// system) gives way to polling.
+pub fn start(
+    root: &Path,
+    mode: WatchMode,
+    debounce: Duration,
+    poll_interval: Duration,
+    sink: impl Fn(Batch) + Send + Clone + 'static,
+) -> notify::Result<Watcher> {
+    let handler = |sink: Box<dyn Fn(Batch) + Send>| {
+        let root = root.to_path_buf();
+        move |result: DebounceEventResult| {
+            if let Some(batch) = batch_from(&root, result) {
+                sink(batch);
+            }
         }
     };
     // Without a file-id cache: it would walk the whole tree at start, and renames are handled
     // by re-checking both paths anyway.
-    let tick = (debounce / 4).max(Duration::from_millis(5));
-    let mut debouncer = new_debouncer_opt(
-        debounce,
-        Some(tick),
-        handler,
-        NoCache,
-        notify::Config::default(),
-    )?;
-    debouncer.watch(root, RecursiveMode::Recursive)?;
-    Ok(Watcher {
-        _debouncer: debouncer,
-    })
+    let tick = Some((debounce / 4).max(Duration::from_millis(5)));
+    let native = || -> notify::Result<Watcher> {
+        let mut debouncer = new_debouncer_opt(
+            debounce,
+            tick,
+            handler(Box::new(sink.clone())),
+            NoCache,
+            notify::Config::default(),
+        )?;
+        debouncer.watch(root, RecursiveMode::Recursive)?;
+        Ok(Watcher {
+            mode: Mode::Native,
+            _debouncer: Running::Native {
+                _debouncer: debouncer,
+            },
+        })
+    };
+    let poll = || -> notify::Result<Watcher> {
+        let mut debouncer = new_debouncer_opt(
+            debounce,
+            tick,
+            handler(Box::new(sink.clone())),
+            NoCache,
+            notify::Config::default().with_poll_interval(poll_interval),
+        )?;
+        debouncer.watch(root, RecursiveMode::Recursive)?;
+        Ok(Watcher {
+            mode: Mode::Poll,
+            _debouncer: Running::Poll {
+                _debouncer: debouncer,
+            },
+        })
+    };
+    match mode {
+        WatchMode::Native => native(),
+        WatchMode::Poll => poll(),
+        WatchMode::Auto => native().or_else(|error| {
+            warn!(%error, "cannot watch the seeds folder natively; polling it instead");
+            poll()
+        }),
+    }
 }
 
 /// The pure core: which paths a burst touched, skipping reads and ignored names.

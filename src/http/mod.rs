@@ -6,30 +6,35 @@ mod conditional;
 mod negotiate;
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::app::Published;
+use crate::config::ServerConfig;
 use crate::document::Coding;
 use crate::snapshot::Kind;
 
 /// How long shutdown waits for in-flight responses.
 const SHUTDOWN_SECONDS: u64 = 5;
 
-/// Settings the handlers need, built once for all workers.
+/// Settings the server and handlers need, built once for all workers.
 #[derive(Clone)]
 pub struct Settings {
     /// The `Cache-Control` value for documents.
     cache_control: HeaderValue,
     /// The `Link` header pointing at every feed, sent with the home page.
     alternates: HeaderValue,
+    request_timeout: Duration,
+    max_connections: usize,
 }
 
 impl Settings {
-    /// `max_age` in seconds; `feed_urls` as (URL, media type) for the home page's `Link` header.
-    pub fn new(max_age: u32, feed_urls: &[(String, &str)]) -> Settings {
+    /// `feed_urls` as (URL, media type) for the home page's `Link` header.
+    pub fn new(server: &ServerConfig, feed_urls: &[(String, &str)]) -> Settings {
+        let max_age = server.cache_max_age;
         let alternates = feed_urls
             .iter()
             .map(|(url, media_type)| format!("<{url}>; rel=\"alternate\"; type=\"{media_type}\""))
@@ -39,6 +44,8 @@ impl Settings {
             cache_control: HeaderValue::from_str(&format!("public, max-age={max_age}"))
                 .unwrap_or(HeaderValue::from_static("no-cache")),
             alternates: HeaderValue::from_str(&alternates).unwrap_or(HeaderValue::from_static("")),
+            request_timeout: server.request_timeout,
+            max_connections: server.max_connections,
         }
     }
 }
@@ -54,6 +61,8 @@ pub fn server(
     settings: Settings,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
+    let per_worker_connections = settings.max_connections.div_ceil(workers).max(1);
+    let request_timeout = settings.request_timeout;
     let state = web::Data::new(State {
         published,
         settings,
@@ -61,6 +70,10 @@ pub fn server(
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
         .workers(workers)
         .shutdown_timeout(SHUTDOWN_SECONDS)
+        // A client that dribbles its request head (slowloris) is cut off after this; idle
+        // keep-alive connections after the keep-alive time (5 s).
+        .client_request_timeout(request_timeout)
+        .max_connections(per_worker_connections)
         // Like nginx's tcp_nodelay: the tail segment of a response is not held back waiting
         // for an ACK.
         .tcp_nodelay(true)
@@ -76,6 +89,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/rss.xml", web::to(rss))
         .route("/atom.xml", web::to(atom))
         .route("/feed.json", web::to(json))
+        .route("/status", web::to(status))
         .default_service(web::to(not_found));
 }
 
@@ -99,6 +113,17 @@ async fn atom(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
 
 async fn json(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
     serve(&request, &state, Kind::Json)
+}
+
+async fn status(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let mut response = serve(&request, &state, Kind::Status);
+    // The operator's view must be fresh, never a cached copy.
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
 }
 
 /// GET and HEAD of one document: negotiation, then validators, then bytes.

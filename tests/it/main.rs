@@ -6,6 +6,7 @@ mod caching;
 mod cli;
 mod concurrency;
 mod corpus;
+mod faults;
 mod formats;
 mod fuzz;
 mod http;

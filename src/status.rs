@@ -1,0 +1,106 @@
+//! `GET /status`: the operator's view as JSON — entries, every rejected seed with its reason,
+//! when the last change was applied and the last full rescan ran, and how the folder is
+//! watched. Rendered by the update loop with each published state, like the feeds.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// Rejections listed in full up to this many; the count is always exact.
+const REJECTED_SHOWN: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub folder: PathBuf,
+    /// False while the seeds folder is deleted or moved away (the last good state is served).
+    pub folder_present: bool,
+    /// "native", "poll", or "none" while the folder is missing.
+    pub watcher: &'static str,
+    pub started: DateTime<Utc>,
+    pub last_change: Option<DateTime<Utc>>,
+    pub last_rescan: Option<DateTime<Utc>>,
+    pub entries: usize,
+    /// Path and reason, in path order.
+    pub rejected: Vec<(PathBuf, String)>,
+}
+
+#[derive(Serialize)]
+struct Json<'a> {
+    folder: String,
+    folder_present: bool,
+    watcher: &'a str,
+    started: String,
+    last_change: Option<String>,
+    last_rescan: Option<String>,
+    entries: usize,
+    rejected_count: usize,
+    rejected: Vec<Rejected>,
+}
+
+#[derive(Serialize)]
+struct Rejected {
+    path: String,
+    reason: String,
+}
+
+pub fn render(status: &Status) -> Vec<u8> {
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let json = Json {
+        folder: status.folder.display().to_string(),
+        folder_present: status.folder_present,
+        watcher: status.watcher,
+        started: time(status.started),
+        last_change: status.last_change.map(time),
+        last_rescan: status.last_rescan.map(time),
+        entries: status.entries,
+        rejected_count: status.rejected.len(),
+        rejected: status
+            .rejected
+            .iter()
+            .take(REJECTED_SHOWN)
+            .map(|(path, reason)| Rejected {
+                // Paths are shown as they are; invalid UTF-8 in a name becomes U+FFFD.
+                path: path.to_string_lossy().into_owned(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    };
+    // Plain strings and numbers: serialising cannot fail.
+    let mut out = serde_json::to_vec_pretty(&json).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_rejections_with_reasons_and_counts_them_all() {
+        let status = Status {
+            folder: "/seeds".into(),
+            folder_present: true,
+            watcher: "native",
+            started: DateTime::UNIX_EPOCH,
+            last_change: None,
+            last_rescan: Some(DateTime::UNIX_EPOCH),
+            entries: 3,
+            rejected: (0..1500)
+                .map(|i| {
+                    (
+                        PathBuf::from(format!("/seeds/{i}.txt")),
+                        "empty file".into(),
+                    )
+                })
+                .collect(),
+        };
+        let json: serde_json::Value = serde_json::from_slice(&render(&status)).unwrap();
+        assert_eq!(json["entries"], 3);
+        assert_eq!(json["rejected_count"], 1500);
+        assert_eq!(json["rejected"].as_array().unwrap().len(), REJECTED_SHOWN);
+        assert_eq!(json["rejected"][0]["reason"], "empty file");
+        assert_eq!(json["last_change"], serde_json::Value::Null);
+        assert_eq!(json["last_rescan"], "1970-01-01T00:00:00.000Z");
+    }
+}

@@ -1,0 +1,285 @@
+//! File-system faults: the folder deleted, moved away and re-created; FIFOs and sockets;
+//! unreadable files; rename storms; the polling watcher; and `/status` telling the operator.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, config_text, seed, write};
+use crate::validity::rss_problems;
+
+fn numbered(count: usize) -> Vec<(String, String)> {
+    (0..count)
+        .map(|i| {
+            (
+                format!("sub/s{i:03}.txt"),
+                seed(
+                    &format!("Seed {i}"),
+                    &format!("https://x.example/world/{i}"),
+                    1_600_000_000_000 + i as i64 * 60_000,
+                    "<p>body</p>",
+                ),
+            )
+        })
+        .collect()
+}
+
+fn as_files(files: &[(String, String)]) -> Vec<(&str, String)> {
+    files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect()
+}
+
+fn status(server: &Server) -> serde_json::Value {
+    let response = server.get("/status");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("cache-control"), Some("no-cache"));
+    serde_json::from_slice(&response.body).expect("/status is JSON")
+}
+
+fn wait_for_status(server: &Server, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
+    let started = Instant::now();
+    loop {
+        let now = status(server);
+        if check(&now) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}; /status is {now:#}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn status_lists_entries_rejections_and_the_watcher() {
+    let files = vec![
+        (
+            "good.txt",
+            seed("Good", "https://x.example/a", 1, "<p>x</p>"),
+        ),
+        ("bad.txt", "no header at all".to_string()),
+    ];
+    let server = Server::with_files(&files, 50);
+    let now = status(&server);
+    assert_eq!(now["entries"], 1);
+    assert_eq!(now["rejected_count"], 1);
+    assert_eq!(now["watcher"], "native");
+    assert_eq!(now["folder_present"], true);
+    assert!(now["last_rescan"].is_string());
+    let rejected = &now["rejected"][0];
+    assert!(rejected["path"].as_str().unwrap().ends_with("bad.txt"));
+    assert!(rejected["reason"].as_str().unwrap().contains("------"));
+
+    fs::remove_file(server.path("bad.txt")).unwrap();
+    wait_for_status(&server, "the rejection to go", |s| s["rejected_count"] == 0);
+    assert!(status(&server)["last_change"].is_string());
+}
+
+#[test]
+fn a_deleted_folder_keeps_the_last_good_state_until_it_is_back() {
+    let files = numbered(30);
+    let server = Server::with_files(&as_files(&files), 100);
+    let before = server.titles("/rss.xml");
+    assert_eq!(before.len(), 30);
+
+    // rm -rf: the files go first, then the folder.
+    fs::remove_dir_all(&server.seeds).unwrap();
+    wait_for_status(&server, "the folder to be missing", |s| {
+        s["folder_present"] == false
+    });
+    assert_eq!(
+        server.titles("/rss.xml"),
+        before,
+        "last good state while missing"
+    );
+    assert_eq!(status(&server)["watcher"], "none");
+
+    // Re-created with different content, as git checkout or rsync would.
+    fs::create_dir_all(server.seeds.join("new")).unwrap();
+    write(
+        &server.seeds.join("new/back.txt"),
+        seed("Back again", "https://x.example/back", 1, "<p>b</p>").as_bytes(),
+    );
+    server.wait_until("the new folder", |t| t == ["Back again"]);
+    wait_for_status(&server, "the folder to be back", |s| {
+        s["folder_present"] == true && s["watcher"] == "native"
+    });
+
+    // And it is watched again.
+    write(
+        &server.seeds.join("later.txt"),
+        seed("Later", "https://x.example/later", 2, "<p>l</p>").as_bytes(),
+    );
+    server.wait_until("a file in the re-created folder", |t| t.len() == 2);
+}
+
+#[test]
+fn a_folder_moved_away_and_back_keeps_serving() {
+    let files = numbered(10);
+    let server = Server::with_files(&as_files(&files), 100);
+    let before = server.titles("/atom.xml");
+    let aside = server.seeds.with_file_name("aside");
+    fs::rename(&server.seeds, &aside).unwrap();
+    wait_for_status(&server, "the folder to be missing", |s| {
+        s["folder_present"] == false
+    });
+    // Changes in the moved-away folder are not the feed's business.
+    fs::remove_file(aside.join("sub/s000.txt")).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.titles("/atom.xml"), before);
+
+    fs::rename(&aside, &server.seeds).unwrap();
+    server.wait_until("the folder to be back", |t| t.len() == 9);
+}
+
+#[test]
+fn a_folder_replaced_in_one_step_is_taken_as_it_is() {
+    let server = Server::with_files(&as_files(&numbered(5)), 100);
+    let staging = server.seeds.with_file_name("staging");
+    fs::create_dir(&staging).unwrap();
+    write(
+        &staging.join("only.txt"),
+        seed("Only one", "https://x.example/only", 1, "<p>o</p>").as_bytes(),
+    );
+    let old = server.seeds.with_file_name("old");
+    fs::rename(&server.seeds, &old).unwrap();
+    fs::rename(&staging, &server.seeds).unwrap();
+    server.wait_until("the replacement folder", |t| t == ["Only one"]);
+}
+
+#[test]
+fn fifos_sockets_and_unreadable_files_do_not_block_or_break_the_feed() {
+    let server = Server::with_files(
+        &[("good.txt", seed("Good", "https://x.example/g", 1, ""))],
+        50,
+    );
+    let fifo = server.path("pipe.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(server.path("socket.txt")).unwrap();
+    write(
+        &server.path("after.txt"),
+        seed("After", "https://x.example/after", 2, "").as_bytes(),
+    );
+    server.wait_until("the file after the FIFO", |t| t.len() == 2);
+    assert_eq!(
+        status(&server)["rejected_count"],
+        0,
+        "FIFOs and sockets are skipped"
+    );
+
+    // Permission denied is a rejection with its reason, picked up again once fixed. Root
+    // reads anything, so only an unprivileged run can see the refusal.
+    let locked = server.path("locked.txt");
+    write(
+        &locked,
+        seed("Locked", "https://x.example/locked", 3, "").as_bytes(),
+    );
+    server.wait_until("the locked file", |t| t.len() == 3);
+    set_mode(&locked, 0o000);
+    if unsafe { libc::geteuid() } != 0 {
+        wait_for_status(&server, "the permission rejection", |s| {
+            s["rejected"][0]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("ermission denied"))
+        });
+        assert_eq!(server.titles("/rss.xml").len(), 2);
+    } else {
+        eprintln!("running as root: permission-denied rejection not observable, skipped");
+    }
+    set_mode(&locked, 0o644);
+    server.wait_until("the unlocked file", |t| t.len() == 3);
+    assert_eq!(
+        rss_problems(&server.get("/rss.xml").body),
+        Vec::<String>::new()
+    );
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_rename_storm_ends_in_the_folder_as_it_is() {
+    let files = numbered(40);
+    let server = Server::with_files(&as_files(&files), 100);
+    let outside = server.seeds.with_file_name("outside");
+    fs::create_dir(&outside).unwrap();
+    for round in 0..5 {
+        for i in 0..40 {
+            let from = server.path(&format!("sub/s{i:03}.txt"));
+            let within = server.path(&format!("sub/r{round}-{i:03}.txt"));
+            fs::rename(&from, &within).unwrap();
+            fs::rename(&within, &from).unwrap();
+        }
+        // Out of the folder and back in.
+        fs::rename(server.path("sub"), outside.join("sub")).unwrap();
+        fs::rename(outside.join("sub"), server.path("sub")).unwrap();
+    }
+    // Finally: ten files leave, five move to a new sub-folder.
+    for i in 0..10 {
+        fs::rename(
+            server.path(&format!("sub/s{i:03}.txt")),
+            outside.join(format!("s{i:03}.txt")),
+        )
+        .unwrap();
+    }
+    fs::create_dir(server.path("moved")).unwrap();
+    for i in 10..15 {
+        fs::rename(
+            server.path(&format!("sub/s{i:03}.txt")),
+            server.path(&format!("moved/s{i:03}.txt")),
+        )
+        .unwrap();
+    }
+    server.wait_until("the storm to settle", |t| t.len() == 30);
+    let fresh = Server::serving(&server.seeds, 100);
+    assert_eq!(server.get("/rss.xml").body, fresh.get("/rss.xml").body);
+}
+
+#[test]
+fn the_polling_watcher_follows_changes_too() {
+    let server = Server::with_files_and_config(
+        &[("a.txt", seed("First", "https://x.example/1", 1, ""))],
+        |seeds| {
+            config_text(seeds, 50).replace(
+                "debounce_ms = 20",
+                "debounce_ms = 20\nwatch = \"poll\"\npoll_interval_ms = 100",
+            )
+        },
+    );
+    assert_eq!(status(&server)["watcher"], "poll");
+    write(
+        &server.path("b.txt"),
+        seed("Second", "https://x.example/2", 2, "").as_bytes(),
+    );
+    server.wait_until("a polled addition", |t| t.len() == 2);
+    fs::remove_file(server.path("a.txt")).unwrap();
+    server.wait_until("a polled deletion", |t| t == ["Second"]);
+}
+
+#[test]
+fn a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes() {
+    let files = numbered(30);
+    let server = Server::with_files(&as_files(&files), 100);
+    let before = server.titles("/rss.xml");
+    // A big folder takes rm -rf a while: deletions arrive in several batches before the
+    // folder itself goes. Each batch is applied...
+    for i in 0..15 {
+        fs::remove_file(server.path(&format!("sub/s{i:03}.txt"))).unwrap();
+    }
+    server.wait_until("the first deletions", |t| t.len() == 15);
+    for i in 15..30 {
+        fs::remove_file(server.path(&format!("sub/s{i:03}.txt"))).unwrap();
+    }
+    server.wait_until("the last deletions", |t| t.is_empty());
+    // ...but once the folder itself is gone, that was its removal: the last good state returns.
+    fs::remove_dir(server.path("sub")).unwrap();
+    fs::remove_dir(&server.seeds).unwrap();
+    server.wait_until("the state before the removal", |t| t == before);
+    assert_eq!(status(&server)["folder_present"], false);
+}
