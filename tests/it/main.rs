@@ -4,6 +4,7 @@
 mod bad_input;
 mod caching;
 mod cli;
+mod clients;
 mod concurrency;
 mod corpus;
 mod faults;
@@ -12,5 +13,6 @@ mod fuzz;
 mod http;
 mod live;
 mod snapshots;
+mod soak;
 mod support;
 mod validity;

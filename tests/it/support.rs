@@ -279,3 +279,98 @@ impl Rng {
         self.next() as u8
     }
 }
+
+/// The real `seedfeed serve` binary in a child process, its log drained in the background.
+pub struct Process {
+    child: std::process::Child,
+    pub address: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Process {
+    /// Starts the binary on `config` and waits for the line that names its address.
+    pub fn start(config: &Path) -> Process {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_seedfeed"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("SEEDFEED_LOG", "info")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("seedfeed starts");
+        let mut reader = BufReader::new(child.stderr.take().unwrap());
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let address = loop {
+            let mut line = String::new();
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "seedfeed exited early"
+            );
+            log.lock().unwrap().push_str(&line);
+            if let Some(at) = line.find("addr=") {
+                break line[at + 5..].trim().to_string();
+            }
+        };
+        // A full pipe would block the server's logging: keep reading.
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Process {
+            child,
+            address,
+            log,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn signal(&self, signal: i32) {
+        unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+    }
+
+    pub fn wait_for_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "seedfeed did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Resident memory in KiB and open file descriptors, from /proc.
+    pub fn memory_and_fds(&self) -> (u64, usize) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let rss = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .unwrap()
+            .count();
+        (rss, fds)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
