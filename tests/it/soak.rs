@@ -231,7 +231,7 @@ fn poll_and_check(base: &str, writing: &AtomicBool, served: &AtomicUsize, reader
         let coding = ["identity", "gzip", "br"][(n / DOCUMENTS.len()) % 3];
         let mut headers = vec![("accept-encoding", coding)];
         let last: Option<&String> = etags.get(&(path, coding));
-        if let Some(etag) = last.filter(|_| n % 2 == 0) {
+        if let Some(etag) = last.filter(|_| n.is_multiple_of(2)) {
             headers.push(("if-none-match", etag.as_str()));
         }
         let response = request("GET", &format!("{base}{path}"), &headers);
