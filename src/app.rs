@@ -17,6 +17,7 @@ use tracing::{debug, info, warn};
 
 use crate::config::{Config, SeedsConfig};
 use crate::index::{Indexer, ScanReport};
+use crate::progress::ScanProgress;
 use crate::snapshot::Snapshot;
 use crate::status::{self, Status};
 use crate::watch::{self, Batch};
@@ -41,7 +42,7 @@ pub enum StartError {
     #[error("cannot watch the seeds folder {path}: {source}")]
     Watch {
         path: PathBuf,
-        source: notify_debouncer_full::notify::Error,
+        source: notify::Error,
     },
     #[error("cannot start the HTTP server: {0}")]
     Http(std::io::Error),
@@ -72,7 +73,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         path: config.seeds.dir.clone(),
         source,
     })?;
-    let report = indexer.scan();
+    let progress = ScanProgress::new();
+    let report = indexer.scan_with_progress(&|done, total| progress.update(done, total));
     info!(
         entries = report.entries,
         rejected = report.rejected,
@@ -89,7 +91,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         }
     })?;
     let now = Utc::now();
-    let update_loop = UpdateLoop {
+    let mut update_loop = UpdateLoop {
         root_identity: folder_identity(&root),
         indexer,
         seeds: config.seeds.clone(),
@@ -100,7 +102,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         last_rescan: Some(now),
         before_shrink: None,
     };
-    let first = update_loop.indexer.render();
+    let first = update_loop.indexer.render_now();
     let published: Published = Arc::new(ArcSwap::from_pointee(
         first.first_snapshot(update_loop.status_bytes()),
     ));
@@ -280,7 +282,7 @@ impl UpdateLoop {
                 }
                 _ => self
                     .indexer
-                    .render()
+                    .render_now()
                     .snapshot_after(current, self.status_bytes()),
             });
         }
@@ -303,7 +305,7 @@ impl UpdateLoop {
             self.last_change = self.last_rescan;
             return Some(
                 self.indexer
-                    .render()
+                    .render_now()
                     .snapshot_after(current, self.status_bytes()),
             );
         }
@@ -327,11 +329,12 @@ impl UpdateLoop {
             _ => None,
         };
         self.last_change = Some(Utc::now());
-        Some(
-            self.indexer
-                .render()
-                .snapshot_after(current, self.status_bytes()),
-        )
+        let rendered = self.indexer.render();
+        let status = self.status_bytes();
+        Some(match rendered {
+            Some(rendered) => rendered.snapshot_after(current, status),
+            None => current.with_status(status, self.indexer.counts()),
+        })
     }
 
     fn status_bytes(&self) -> Vec<u8> {
@@ -357,7 +360,7 @@ fn start_watcher(
     seeds: &SeedsConfig,
     root: &Path,
     updates: &Sender<Update>,
-) -> notify_debouncer_full::notify::Result<watch::Watcher> {
+) -> notify::Result<watch::Watcher> {
     let sender = updates.clone();
     let watcher = watch::start(
         root,

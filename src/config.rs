@@ -577,6 +577,36 @@ limit = 50
             ("https://cn.nytimes.com/", "ftp://x/", "[feed] site_url", 11),
             ("Asia/Shanghai", "Mars/Olympus", "[seeds] timezone", 6),
             ("127.0.0.1:8080", "localhost", "[server] bind", 3),
+            (
+                "bind = \"127.0.0.1:8080\"",
+                "bind = \"127.0.0.1:8080\"\ncache_max_age = 999999",
+                "[server] cache_max_age",
+                4,
+            ),
+            (
+                "bind = \"127.0.0.1:8080\"",
+                "bind = \"127.0.0.1:8080\"\nrequest_timeout_ms = 1",
+                "[server] request_timeout_ms",
+                4,
+            ),
+            (
+                "bind = \"127.0.0.1:8080\"",
+                "bind = \"127.0.0.1:8080\"\nmax_connections = 0",
+                "[server] max_connections",
+                4,
+            ),
+            (
+                "dir = \"seeds\"",
+                "dir = \"seeds\"\nwatch = \"sometimes\"",
+                "[seeds] watch",
+                6,
+            ),
+            (
+                "dir = \"seeds\"",
+                "dir = \"seeds\"\npoll_interval_ms = 5",
+                "[seeds] poll_interval_ms",
+                6,
+            ),
         ];
         for (from, to, key, line) in cases {
             let err = refused(&GOOD.replace(from, to));

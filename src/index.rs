@@ -1,8 +1,15 @@
-//! The update side: owns the [`Store`], turns "these paths changed" into parses, upserts and
-//! removals, and renders the documents for the result. The only place that reads seed files.
+//! The update side: owns the [`Store`], turns "these paths changed" into reads, key parses,
+//! upserts and removals, and renders the documents when what they show changed. The only place
+//! that reads seed files.
+//!
+//! Memory: the store keeps a [`Key`] per seed; whole entries are kept only for the seeds the
+//! documents show, and parsed (from the file) when a seed enters them. A change to a seed the
+//! documents do not show renders nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -12,8 +19,8 @@ use tracing::{info, warn};
 use crate::config::{Config, FeedMeta};
 use crate::entry::Entry;
 use crate::feed::{self, Documents};
-use crate::seed::{self, SeedContext};
-use crate::seedfs::{self, Found};
+use crate::seed::{self, Key, SeedContext};
+use crate::seedfs::{self, Found, Stamp};
 use crate::snapshot::{Counts, Snapshot};
 use crate::store::Store;
 use crate::watch::Batch;
@@ -26,6 +33,9 @@ pub struct ScanReport {
     pub elapsed: Duration,
 }
 
+/// Called as a scan goes: (files done, files in all).
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
 pub struct Indexer {
     root: PathBuf,
     timezone: Tz,
@@ -34,6 +44,20 @@ pub struct Indexer {
     store: Store,
     /// Files read since the current batch began.
     files_read: usize,
+    /// Whole entries for the seeds the documents show, with the stamp they were parsed at.
+    shown: HashMap<PathBuf, (Stamp, Arc<Entry>)>,
+    /// The seeds (and versions) the documents were last rendered from.
+    rendered_from: Option<Vec<(PathBuf, Stamp)>>,
+    /// Threads for reading and parsing many files at once.
+    threads: usize,
+}
+
+/// What one file turned out to be.
+enum Outcome {
+    Seed(Key, Stamp),
+    Rejected(String),
+    Dir,
+    Nothing,
 }
 
 impl Indexer {
@@ -47,6 +71,9 @@ impl Indexer {
             meta: config.feed.clone(),
             store: Store::new(),
             files_read: 0,
+            shown: HashMap::new(),
+            rendered_from: None,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         })
     }
 
@@ -60,9 +87,14 @@ impl Indexer {
 
     /// Re-checks the whole folder: new files parsed, vanished ones removed.
     pub fn scan(&mut self) -> ScanReport {
+        self.scan_with_progress(&|_, _| {})
+    }
+
+    /// [`Indexer::scan`], reporting progress; files are read and parsed on every core.
+    pub fn scan_with_progress(&mut self, progress: Progress<'_>) -> ScanReport {
         let started = Instant::now();
         let root = self.root.clone();
-        self.recheck_dir(&root);
+        self.recheck_dir(&root, progress);
         ScanReport {
             entries: self.store.len(),
             rejected: self.store.rejected().len(),
@@ -100,19 +132,18 @@ impl Indexer {
         if seedfs::is_ignored_path(&self.root, path) {
             return;
         }
-        match seedfs::read(&self.root, path, self.max_file_bytes) {
-            Ok(Found::Seed { bytes, modified }) => self.ingest(path, &bytes, modified),
-            Ok(Found::Dir) => self.recheck_dir(path),
-            Ok(Found::Nothing) => {
+        match self.read_key(path) {
+            Outcome::Dir => self.recheck_dir(path, &|_, _| {}),
+            Outcome::Nothing => {
                 for known in self.store.paths_under(path) {
                     self.store.remove(&known);
                 }
             }
-            Err(e) => self.reject(path, e.to_string()),
+            outcome => self.record(path, outcome),
         }
     }
 
-    fn recheck_dir(&mut self, dir: &Path) {
+    fn recheck_dir(&mut self, dir: &Path, progress: Progress<'_>) {
         let (files, errors) = seedfs::walk(&self.root, dir);
         for (path, reason) in errors {
             warn!(path = %path.display(), reason = %reason, "folder unreadable");
@@ -123,26 +154,77 @@ impl Indexer {
                 self.store.remove(&known);
             }
         }
-        for file in &files {
-            match seedfs::read(&self.root, file, self.max_file_bytes) {
-                Ok(Found::Seed { bytes, modified }) => self.ingest(file, &bytes, modified),
-                Ok(Found::Dir | Found::Nothing) => {
-                    self.store.remove(file);
+        for (path, outcome) in self.read_keys(&files, progress) {
+            match outcome {
+                Outcome::Dir | Outcome::Nothing => {
+                    self.store.remove(&path);
                 }
-                Err(e) => self.reject(file, e.to_string()),
+                outcome => self.record(&path, outcome),
             }
         }
     }
 
-    fn ingest(&mut self, path: &Path, bytes: &[u8], modified: DateTime<Utc>) {
-        self.files_read += 1;
-        let context = SeedContext {
+    /// Reads and key-parses `files` on all threads; results in the order of `files`.
+    fn read_keys(&self, files: &[PathBuf], progress: Progress<'_>) -> Vec<(PathBuf, Outcome)> {
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let threads = self.threads.min(files.len() / 64 + 1);
+        let mut results: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(path) = files.get(i) else { break };
+                            mine.push((i, self.read_key(path)));
+                            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            if finished.is_multiple_of(256) || finished == files.len() {
+                                progress(finished, files.len());
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        results.sort_by_key(|(i, _)| *i);
+        results
+            .into_iter()
+            .map(|(i, outcome)| (files[i].clone(), outcome))
+            .collect()
+    }
+
+    /// Reads one path and parses the key of what it holds. Touches no state: runs on any thread.
+    fn read_key(&self, path: &Path) -> Outcome {
+        match seedfs::read(&self.root, path, self.max_file_bytes) {
+            Ok(Found::Seed { bytes, stamp }) => match seed::parse_key(&bytes, &self.context(stamp))
+            {
+                Ok(key) => Outcome::Seed(key, stamp),
+                Err(e) => Outcome::Rejected(e.to_string()),
+            },
+            Ok(Found::Dir) => Outcome::Dir,
+            Ok(Found::Nothing) => Outcome::Nothing,
+            Err(e) => Outcome::Rejected(e.to_string()),
+        }
+    }
+
+    fn context(&self, stamp: Stamp) -> SeedContext {
+        SeedContext {
             timezone: self.timezone,
-            modified,
-        };
-        match seed::parse(bytes, &context) {
-            Ok(entry) => {
-                if let Some(dup) = self.store.upsert(path, entry, modified) {
+            modified: stamp.modified,
+        }
+    }
+
+    fn record(&mut self, path: &Path, outcome: Outcome) {
+        self.files_read += 1;
+        match outcome {
+            Outcome::Seed(key, stamp) => {
+                if let Some(dup) = self.store.upsert(path, key, stamp) {
                     warn!(
                         link = %dup.link,
                         served = %dup.winner.display(),
@@ -151,38 +233,121 @@ impl Indexer {
                     );
                 }
             }
-            Err(e) => self.reject(path, e.to_string()),
+            Outcome::Rejected(reason) => self.reject(path, reason),
+            Outcome::Dir | Outcome::Nothing => {}
         }
     }
 
     /// Records a rejection, logging it once per change of reason rather than on every rescan.
     fn reject(&mut self, path: &Path, reason: String) {
-        self.files_read += 1;
         if self.store.rejected().get(path) != Some(&reason) {
             warn!(path = %path.display(), reason = %reason, "seed rejected");
         }
         self.store.reject(path, reason);
     }
 
-    /// Renders the documents for the current state.
-    pub fn render(&self) -> Rendered {
-        let mut content_time = DateTime::UNIX_EPOCH;
-        let entries: Vec<&Entry> = self
+    /// Renders the documents whatever changed.
+    pub fn render_now(&mut self) -> Rendered {
+        self.rendered_from = None;
+        match self.render() {
+            Some(rendered) => rendered,
+            None => self.render_window(Vec::new()),
+        }
+    }
+
+    /// Renders the documents if the seeds they show (or their versions) changed since the
+    /// last render; `None` when nothing they show changed.
+    pub fn render(&mut self) -> Option<Rendered> {
+        // A seed that changed after it was indexed is re-indexed and the window taken again;
+        // a file rewritten faster than this can be read is left out until its next event.
+        for _ in 0..3 {
+            let window: Vec<(PathBuf, Key, Stamp)> = self
+                .store
+                .newest()
+                .take(self.meta.limit)
+                .map(|(path, key, stamp)| (path.to_path_buf(), key.clone(), stamp))
+                .collect();
+            let from: Vec<(PathBuf, Stamp)> =
+                window.iter().map(|(p, _, s)| (p.clone(), *s)).collect();
+            if self.rendered_from.as_ref() == Some(&from) {
+                return None;
+            }
+            let stale: Vec<PathBuf> = window
+                .iter()
+                .filter(|(path, key, stamp)| !self.ensure_shown(path, key, *stamp))
+                .map(|(path, _, _)| path.clone())
+                .collect();
+            if stale.is_empty() {
+                return Some(self.render_window(from));
+            }
+            for path in stale {
+                self.recheck(&path);
+            }
+        }
+        let from: Vec<(PathBuf, Stamp)> = self
             .store
-            .newest_with_mtime()
+            .newest()
             .take(self.meta.limit)
-            .map(|(entry, modified)| {
-                content_time = content_time.max(entry.updated).max(modified);
-                entry.as_ref()
+            .map(|(p, _, s)| (p.to_path_buf(), s))
+            .filter(|(p, s)| self.shown.get(p).is_some_and(|(shown, _)| shown == s))
+            .collect();
+        Some(self.render_window(from))
+    }
+
+    /// Makes sure the whole entry for `path` at `stamp` is at hand; false if the file no longer
+    /// is what the index says.
+    fn ensure_shown(&mut self, path: &Path, key: &Key, stamp: Stamp) -> bool {
+        if self.shown.get(path).is_some_and(|(s, _)| *s == stamp) {
+            return true;
+        }
+        let Ok(Found::Seed { bytes, stamp: now }) =
+            seedfs::read(&self.root, path, self.max_file_bytes)
+        else {
+            return false;
+        };
+        if now != stamp {
+            return false;
+        }
+        match seed::parse(&bytes, &self.context(stamp)) {
+            Ok(entry)
+                if entry.id == key.id
+                    && entry.published == key.published
+                    && entry.updated == key.updated =>
+            {
+                self.shown
+                    .insert(path.to_path_buf(), (stamp, Arc::new(entry)));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn render_window(&mut self, from: Vec<(PathBuf, Stamp)>) -> Rendered {
+        let mut content_time = DateTime::UNIX_EPOCH;
+        let entries: Vec<Arc<Entry>> = from
+            .iter()
+            .filter_map(|(path, stamp)| {
+                let entry = self.shown.get(path)?.1.clone();
+                content_time = content_time.max(entry.updated).max(stamp.modified);
+                Some(entry)
             })
             .collect();
-        Rendered {
-            documents: feed::render(&self.meta, &entries),
+        let showing: HashSet<&PathBuf> = from.iter().map(|(p, _)| p).collect();
+        self.shown.retain(|path, _| showing.contains(path));
+        let references: Vec<&Entry> = entries.iter().map(Arc::as_ref).collect();
+        let rendered = Rendered {
+            documents: feed::render(&self.meta, &references),
             content_time,
-            counts: Counts {
-                entries: self.store.len(),
-                rejected: self.store.rejected().len(),
-            },
+            counts: self.counts(),
+        };
+        self.rendered_from = Some(from);
+        rendered
+    }
+
+    pub fn counts(&self) -> Counts {
+        Counts {
+            entries: self.store.len(),
+            rejected: self.store.rejected().len(),
         }
     }
 }

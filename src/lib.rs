@@ -10,6 +10,7 @@ pub mod entry;
 pub mod feed;
 pub mod http;
 pub mod index;
+pub mod progress;
 pub mod seed;
 pub mod seedfs;
 pub mod snapshot;

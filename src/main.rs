@@ -92,7 +92,8 @@ fn check(config_path: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = indexer.scan();
+    let progress = seedfeed::progress::ScanProgress::new();
+    let report = indexer.scan_with_progress(&|done, total| progress.update(done, total));
     for (path, reason) in indexer.store().rejected() {
         println!("rejected {}: {reason}", path.display());
     }

@@ -59,14 +59,34 @@ pub fn walk(root: &Path, dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     (files, errors)
 }
 
+/// What identifies one version of a file without reading it: if size, mtime and inode are
+/// the same, the bytes are taken to be the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    pub size: u64,
+    pub modified: DateTime<Utc>,
+    pub inode: u64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            size: meta.len(),
+            modified: meta
+                .modified()
+                .map(DateTime::<Utc>::from)
+                .unwrap_or(DateTime::UNIX_EPOCH),
+            inode: meta.ino(),
+        }
+    }
+}
+
 /// What is at a path now.
 #[derive(Debug)]
 pub enum Found {
-    /// A seed's bytes and modification time.
-    Seed {
-        bytes: Vec<u8>,
-        modified: DateTime<Utc>,
-    },
+    /// A seed's bytes, and the stamp of the file they were read from.
+    Seed { bytes: Vec<u8>, stamp: Stamp },
     /// A directory: walk it.
     Dir,
     /// Nothing, or something that is not a seed (a dangling link, a FIFO, a socket, a device):
@@ -132,19 +152,17 @@ pub fn read(root: &Path, path: &Path, max_bytes: u64) -> Result<Found, ReadError
         Err(e) if gone(&e) => return Ok(Found::Nothing),
         Err(e) => return Err(ReadError::Io(describe(&e))),
     };
-    let bytes = read_capped(file, max_bytes)?;
-    let modified = meta
-        .modified()
-        .map(DateTime::<Utc>::from)
-        .unwrap_or(DateTime::UNIX_EPOCH);
-    Ok(Found::Seed { bytes, modified })
+    let (bytes, stamp) = read_capped(file, max_bytes)?;
+    Ok(Found::Seed { bytes, stamp })
 }
 
-fn read_capped(file: File, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+/// The bytes of an open file, and the stamp of exactly that file (fstat, not the path).
+fn read_capped(file: File, max_bytes: u64) -> Result<(Vec<u8>, Stamp), ReadError> {
     let opened = file.metadata().map_err(|e| ReadError::Io(describe(&e)))?;
     if !opened.is_file() {
         return Err(ReadError::Io("not a regular file".into()));
     }
+    let stamp = Stamp::of(&opened);
     let mut bytes = Vec::with_capacity(opened.len().min(max_bytes) as usize);
     file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
@@ -155,7 +173,7 @@ fn read_capped(file: File, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
             limit: max_bytes,
         });
     }
-    Ok(bytes)
+    Ok((bytes, stamp))
 }
 
 fn gone(e: &io::Error) -> bool {

@@ -86,14 +86,7 @@ impl Snapshot {
         content_time: DateTime<Utc>,
         counts: Counts,
     ) -> Snapshot {
-        let follow = |previous: &Document, kind: Kind, body: Vec<u8>| {
-            if previous.identity.body == body {
-                return previous.clone();
-            }
-            let at_least = previous.last_modified + Duration::seconds(1);
-            let modified = whole_seconds(content_time).max(at_least);
-            Document::new(kind.media_type(), body, modified)
-        };
+        let follow = |previous, kind, body| follow(previous, kind, body, content_time);
         Snapshot {
             rss: follow(&self.rss, Kind::Rss, rendered.rss),
             atom: follow(&self.atom, Kind::Atom, rendered.atom),
@@ -103,6 +96,17 @@ impl Snapshot {
             updated: rendered.updated,
             entries: counts.entries,
             rejected: counts.rejected,
+        }
+    }
+
+    /// The same documents with a new `/status` (the change touched nothing they show).
+    pub fn with_status(&self, status: Vec<u8>, counts: Counts) -> Snapshot {
+        let now = self.status.last_modified;
+        Snapshot {
+            status: follow(&self.status, Kind::Status, status, now),
+            entries: counts.entries,
+            rejected: counts.rejected,
+            ..self.clone()
         }
     }
 
@@ -150,6 +154,17 @@ impl Snapshot {
             ..self.clone()
         }
     }
+}
+
+/// The document after a change: carried over whole if its bytes did not change; otherwise
+/// new, with a `Last-Modified` strictly later than before.
+fn follow(previous: &Document, kind: Kind, body: Vec<u8>, content_time: DateTime<Utc>) -> Document {
+    if previous.identity.body == body {
+        return previous.clone();
+    }
+    let at_least = previous.last_modified + Duration::seconds(1);
+    let modified = whole_seconds(content_time).max(at_least);
+    Document::new(kind.media_type(), body, modified)
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
-//! The index of entries: which file holds which entry, which file wins a shared link, and the
-//! feed order. No I/O, no locks: one writer owns it and publishes what it renders.
+//! The index of all seeds: for each file the [`Key`] of its entry (id and dates) and the stamp
+//! it was read at; which file wins a shared link; the feed order. Whole entries are not kept
+//! here — only the few in the documents are (see `index.rs`), so memory does not grow with the
+//! bodies. No I/O, no locks: one writer owns it.
 
+use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
-use crate::entry::Entry;
+use crate::seed::Key;
+use crate::seedfs::Stamp;
 
 /// Feed order: newest `published` first, ties by id.
 type OrderKey = (Reverse<DateTime<Utc>>, String);
@@ -17,8 +18,8 @@ type OrderKey = (Reverse<DateTime<Utc>>, String);
 type Claims = BTreeSet<(DateTime<Utc>, PathBuf)>;
 
 struct Stored {
-    entry: Arc<Entry>,
-    modified: DateTime<Utc>,
+    key: Key,
+    stamp: Stamp,
 }
 
 #[derive(Default)]
@@ -42,25 +43,14 @@ impl Store {
         Store::default()
     }
 
-    /// Puts the entry parsed from `path`, replacing what that file held before. Reports a
-    /// duplicate when another file already holds the same link.
-    pub fn upsert(
-        &mut self,
-        path: &Path,
-        entry: Entry,
-        modified: DateTime<Utc>,
-    ) -> Option<Duplicate> {
+    /// Puts the key parsed from `path` (read at `stamp`), replacing what that file held
+    /// before. Reports a duplicate when another file already holds the same link.
+    pub fn upsert(&mut self, path: &Path, key: Key, stamp: Stamp) -> Option<Duplicate> {
         self.remove(path);
-        let link = entry.link.clone();
-        self.files.insert(
-            path.to_path_buf(),
-            Stored {
-                entry: Arc::new(entry),
-                modified,
-            },
-        );
+        let link = key.id.clone();
+        self.files.insert(path.to_path_buf(), Stored { key, stamp });
         let claims = self.claims.entry(link.clone()).or_default();
-        claims.insert((modified, path.to_path_buf()));
+        claims.insert((stamp.modified, path.to_path_buf()));
         let winner = claims.last().map(|(_, p)| p.clone())?;
         let loser = if winner == path {
             claims.iter().rev().nth(1).map(|(_, p)| p.clone())
@@ -87,10 +77,10 @@ impl Store {
         let Some(stored) = self.files.remove(path) else {
             return was_rejected;
         };
-        let link = stored.entry.link.clone();
-        self.order.remove(&order_key(&stored.entry));
+        let link = stored.key.id.clone();
+        self.order.remove(&order_key(&stored.key));
         if let Some(claims) = self.claims.get_mut(&link) {
-            claims.remove(&(stored.modified, path.to_path_buf()));
+            claims.remove(&(stored.stamp.modified, path.to_path_buf()));
             if claims.is_empty() {
                 self.claims.remove(&link);
             }
@@ -122,26 +112,28 @@ impl Store {
             .map(|(_, p)| p.clone());
         for (_, path) in self.claims.get(link).into_iter().flatten() {
             if let Some(stored) = self.files.get(path) {
-                self.order.remove(&order_key(&stored.entry));
+                self.order.remove(&order_key(&stored.key));
             }
         }
         if let Some(winner) = winner
             && let Some(stored) = self.files.get(&winner)
         {
-            self.order.insert(order_key(&stored.entry), winner);
+            self.order.insert(order_key(&stored.key), winner);
         }
     }
 
-    /// Entries in feed order, newest first.
-    pub fn newest(&self) -> impl Iterator<Item = &Arc<Entry>> {
-        self.newest_with_mtime().map(|(entry, _)| entry)
+    /// Entries in feed order, newest first: the file, its key, and the stamp it was read at.
+    pub fn newest(&self) -> impl Iterator<Item = (&Path, &Key, Stamp)> {
+        self.order.values().filter_map(|path| {
+            self.files
+                .get(path)
+                .map(|s| (path.as_path(), &s.key, s.stamp))
+        })
     }
 
-    /// Entries in feed order, each with its file's modification time.
-    pub fn newest_with_mtime(&self) -> impl Iterator<Item = (&Arc<Entry>, DateTime<Utc>)> {
-        self.order
-            .values()
-            .filter_map(|path| self.files.get(path).map(|s| (&s.entry, s.modified)))
+    /// The stamp `path` was last read at, if it holds an entry.
+    pub fn stamp(&self, path: &Path) -> Option<Stamp> {
+        self.files.get(path).map(|s| s.stamp)
     }
 
     /// Entries served (duplicates counted once).
@@ -159,8 +151,8 @@ impl Store {
     }
 }
 
-fn order_key(entry: &Entry) -> OrderKey {
-    (Reverse(entry.published), entry.id.clone())
+fn order_key(key: &Key) -> OrderKey {
+    (Reverse(key.published), key.id.clone())
 }
 
 #[cfg(test)]
@@ -171,33 +163,38 @@ mod tests {
         DateTime::from_timestamp(hour * 3600, 0).unwrap()
     }
 
-    fn entry(link: &str, published_hour: i64) -> Entry {
-        Entry {
+    fn entry(link: &str, published_hour: i64) -> Key {
+        Key {
             id: link.into(),
-            link: link.into(),
-            title: link.into(),
-            authors: vec![],
             published: at(published_hour),
             updated: at(published_hour),
-            summary: String::new(),
-            content: String::new(),
-            media: vec![],
-            categories: vec![],
+        }
+    }
+
+    fn stamp(modified: DateTime<Utc>) -> Stamp {
+        Stamp {
+            size: 1,
+            modified,
+            inode: 1,
         }
     }
 
     fn links(store: &Store) -> Vec<String> {
-        store.newest().map(|e| e.link.clone()).collect()
+        store.newest().map(|(_, k, _)| k.id.clone()).collect()
+    }
+
+    fn newest_published(store: &Store) -> DateTime<Utc> {
+        store.newest().next().unwrap().1.published
     }
 
     #[test]
     fn order_is_newest_first_then_id() {
         let mut s = Store::new();
-        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), at(0));
-        s.upsert(Path::new("/s/c"), entry("https://x/c", 2), at(0));
-        s.upsert(Path::new("/s/b"), entry("https://x/b", 2), at(0));
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), stamp(at(0)));
+        s.upsert(Path::new("/s/c"), entry("https://x/c", 2), stamp(at(0)));
+        s.upsert(Path::new("/s/b"), entry("https://x/b", 2), stamp(at(0)));
         assert_eq!(links(&s), ["https://x/b", "https://x/c", "https://x/a"]);
-        s.upsert(Path::new("/s/a"), entry("https://x/a", 3), at(1));
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 3), stamp(at(1)));
         assert_eq!(links(&s), ["https://x/a", "https://x/b", "https://x/c"]);
         assert!(s.remove(Path::new("/s/b")));
         assert_eq!(links(&s), ["https://x/a", "https://x/c"]);
@@ -208,27 +205,39 @@ mod tests {
     fn newer_file_wins_a_shared_link() {
         let mut s = Store::new();
         assert_eq!(
-            s.upsert(Path::new("/s/old"), entry("https://x/same", 1), at(1)),
+            s.upsert(
+                Path::new("/s/old"),
+                entry("https://x/same", 1),
+                stamp(at(1))
+            ),
             None
         );
         let dup = s
-            .upsert(Path::new("/s/new"), entry("https://x/same", 5), at(2))
+            .upsert(
+                Path::new("/s/new"),
+                entry("https://x/same", 5),
+                stamp(at(2)),
+            )
             .unwrap();
         assert_eq!(
             (dup.winner.as_path(), dup.loser.as_path()),
             (Path::new("/s/new"), Path::new("/s/old"))
         );
         assert_eq!(s.len(), 1);
-        assert_eq!(s.newest().next().unwrap().published, at(5));
+        assert_eq!(newest_published(&s), at(5));
         // an older file arriving later still loses
         let dup = s
-            .upsert(Path::new("/s/older"), entry("https://x/same", 9), at(0))
+            .upsert(
+                Path::new("/s/older"),
+                entry("https://x/same", 9),
+                stamp(at(0)),
+            )
             .unwrap();
         assert_eq!(dup.loser, Path::new("/s/older"));
-        assert_eq!(s.newest().next().unwrap().published, at(5));
+        assert_eq!(newest_published(&s), at(5));
         // the winner goes: the next newest file takes over
         s.remove(Path::new("/s/new"));
-        assert_eq!(s.newest().next().unwrap().published, at(1));
+        assert_eq!(newest_published(&s), at(1));
         s.remove(Path::new("/s/old"));
         s.remove(Path::new("/s/older"));
         assert!(s.is_empty());
@@ -237,14 +246,14 @@ mod tests {
     #[test]
     fn rejection_replaces_the_entry() {
         let mut s = Store::new();
-        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), at(0));
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), stamp(at(0)));
         s.reject(Path::new("/s/a"), "broken".into());
         assert!(s.is_empty());
         assert_eq!(
             s.rejected().get(Path::new("/s/a")).map(String::as_str),
             Some("broken")
         );
-        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), at(0));
+        s.upsert(Path::new("/s/a"), entry("https://x/a", 1), stamp(at(0)));
         assert!(s.rejected().is_empty());
         assert_eq!(s.paths_under(Path::new("/s")), [PathBuf::from("/s/a")]);
         assert!(s.paths_under(Path::new("/t")).is_empty());

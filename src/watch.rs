@@ -1,15 +1,18 @@
-//! notify + debouncer on the seeds folder, and a pure function that turns what it reports into
-//! "these paths changed" or "rescan everything". No parsing here.
+//! notify on the seeds folder, our own debounce, and a pure function that turns what notify
+//! reports into "these paths changed" or "rescan everything". No parsing here.
+//!
+//! The debounce only gathers the set of paths touched until the folder has been quiet for the
+//! debounce time (or a burst has lasted eight times that). It deliberately does not interpret
+//! event sequences: notify-debouncer-full merges them per path and drops, for instance, a
+//! rename followed by a delete of the new name — which loses the old name's removal. The update
+//! loop re-checks every path as it is now, so the set of paths is all it needs.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
-use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
-use notify_debouncer_full::notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{
-    DebounceEventResult, DebouncedEvent, Debouncer, NoCache, new_debouncer_opt, notify,
-};
-
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 use tracing::warn;
 
 use crate::config::WatchMode;
@@ -24,20 +27,10 @@ pub enum Batch {
     Rescan(String),
 }
 
-/// Keeps the watch alive; dropping it stops the watch.
+/// Keeps the watch alive; dropping it stops the watch and, with it, the debounce thread.
 pub struct Watcher {
     mode: Mode,
-    _debouncer: Running,
-}
-
-/// Held only to keep the debouncer (and its thread) alive.
-enum Running {
-    Native {
-        _debouncer: Debouncer<RecommendedWatcher, NoCache>,
-    },
-    Poll {
-        _debouncer: Debouncer<PollWatcher, NoCache>,
-    },
+    _watcher: Box<dyn notify::Watcher + Send>,
 }
 
 /// The watcher actually running.
@@ -70,82 +63,116 @@ pub fn start(
     mode: WatchMode,
     debounce: Duration,
     poll_interval: Duration,
-    sink: impl Fn(Batch) + Send + Clone + 'static,
+    sink: impl Fn(Batch) + Send + 'static,
 ) -> notify::Result<Watcher> {
-    let handler = |sink: Box<dyn Fn(Batch) + Send>| {
-        let root = root.to_path_buf();
-        move |result: DebounceEventResult| {
-            if let Some(batch) = batch_from(&root, result) {
-                sink(batch);
-            }
-        }
-    };
-    // Without a file-id cache: it would walk the whole tree at start, and renames are handled
-    // by re-checking both paths anyway.
-    let tick = Some((debounce / 4).max(Duration::from_millis(5)));
+    let (events, received) = mpsc::channel();
     let native = || -> notify::Result<Watcher> {
-        let mut debouncer = new_debouncer_opt(
-            debounce,
-            tick,
-            handler(Box::new(sink.clone())),
-            NoCache,
-            notify::Config::default(),
-        )?;
-        debouncer.watch(root, RecursiveMode::Recursive)?;
+        let mut watcher = RecommendedWatcher::new(events.clone(), notify::Config::default())?;
+        watcher.watch(root, RecursiveMode::Recursive)?;
         Ok(Watcher {
             mode: Mode::Native,
-            _debouncer: Running::Native {
-                _debouncer: debouncer,
-            },
+            _watcher: Box::new(watcher),
         })
     };
     let poll = || -> notify::Result<Watcher> {
-        let mut debouncer = new_debouncer_opt(
-            debounce,
-            tick,
-            handler(Box::new(sink.clone())),
-            NoCache,
-            notify::Config::default().with_poll_interval(poll_interval),
-        )?;
-        debouncer.watch(root, RecursiveMode::Recursive)?;
+        let config = notify::Config::default().with_poll_interval(poll_interval);
+        let mut watcher = PollWatcher::new(events.clone(), config)?;
+        watcher.watch(root, RecursiveMode::Recursive)?;
         Ok(Watcher {
             mode: Mode::Poll,
-            _debouncer: Running::Poll {
-                _debouncer: debouncer,
-            },
+            _watcher: Box::new(watcher),
         })
     };
-    match mode {
-        WatchMode::Native => native(),
-        WatchMode::Poll => poll(),
+    let watcher = match mode {
+        WatchMode::Native => native()?,
+        WatchMode::Poll => poll()?,
         WatchMode::Auto => native().or_else(|error| {
             warn!(%error, "cannot watch the seeds folder natively; polling it instead");
             poll()
-        }),
+        })?,
+    };
+    // Only the watcher holds a sender now: when it is dropped, the debounce thread ends.
+    drop(events);
+    let root = root.to_path_buf();
+    std::thread::Builder::new()
+        .name("seedfeed-watch".into())
+        .spawn(move || debounce_loop(&root, &received, debounce, &sink))
+        .map_err(notify::Error::io)?;
+    Ok(watcher)
+}
+
+/// Gathers events until the folder is quiet for `debounce` (or a burst has lasted eight times
+/// that), then hands over the batch.
+fn debounce_loop(
+    root: &Path,
+    received: &Receiver<notify::Result<Event>>,
+    debounce: Duration,
+    sink: &dyn Fn(Batch),
+) {
+    let longest = debounce * 8;
+    let mut pending: Vec<notify::Result<Event>> = Vec::new();
+    let mut first: Option<Instant> = None;
+    let mut last = Instant::now();
+    loop {
+        let next = match first {
+            None => received.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(first) => {
+                let quiet_at = last + debounce;
+                let cut_at = first + longest;
+                let wait = quiet_at
+                    .min(cut_at)
+                    .saturating_duration_since(Instant::now());
+                received.recv_timeout(wait)
+            }
+        };
+        match next {
+            Ok(event) => {
+                // Our own reads of seed files show up as access events: they change nothing.
+                if matches!(&event, Ok(e) if is_read_only(&e.kind)) {
+                    continue;
+                }
+                pending.push(event);
+                last = Instant::now();
+                first.get_or_insert(last);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(batch) = batch_from(root, std::mem::take(&mut pending)) {
+                    sink(batch);
+                }
+                first = None;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
     }
 }
 
 /// The pure core: which paths a burst touched, skipping reads and ignored names.
-pub fn batch_from(root: &Path, result: DebounceEventResult) -> Option<Batch> {
-    let events: Vec<DebouncedEvent> = match result {
-        Ok(events) => events,
-        Err(errors) => {
-            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            return Some(Batch::Rescan(format!("watcher error: {}", text.join("; "))));
+pub fn batch_from(root: &Path, events: Vec<notify::Result<Event>>) -> Option<Batch> {
+    let mut paths = Vec::new();
+    let mut errors = Vec::new();
+    for event in events {
+        match event {
+            Err(error) => errors.push(error.to_string()),
+            Ok(event) if event.need_rescan() => {
+                return Some(Batch::Rescan(
+                    "the kernel dropped events (queue overflow)".into(),
+                ));
+            }
+            Ok(event) if is_read_only(&event.kind) => {}
+            Ok(event) => paths.extend(
+                event
+                    .paths
+                    .into_iter()
+                    .filter(|p| p.starts_with(root) && !is_ignored_path(root, p)),
+            ),
         }
-    };
-    if events.iter().any(|e| e.need_rescan()) {
-        return Some(Batch::Rescan(
-            "the kernel dropped events (queue overflow)".into(),
-        ));
     }
-    let mut paths: Vec<PathBuf> = events
-        .iter()
-        .filter(|e| !is_read_only(&e.kind))
-        .flat_map(|e| e.paths.iter())
-        .filter(|p| p.starts_with(root) && !is_ignored_path(root, p))
-        .cloned()
-        .collect();
+    if !errors.is_empty() {
+        return Some(Batch::Rescan(format!(
+            "watcher error: {}",
+            errors.join("; ")
+        )));
+    }
     paths.sort();
     paths.dedup();
     (!paths.is_empty()).then_some(Batch::Paths(paths))
@@ -163,15 +190,12 @@ fn is_read_only(kind: &EventKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::Event;
     use notify::event::{CreateKind, Flag, ModifyKind, RemoveKind, RenameMode};
-    use std::time::Instant;
 
-    fn event(kind: EventKind, paths: &[&str]) -> DebouncedEvent {
-        let event = paths
+    fn event(kind: EventKind, paths: &[&str]) -> Event {
+        paths
             .iter()
-            .fold(Event::new(kind), |e, p| e.add_path(PathBuf::from(p)));
-        DebouncedEvent::new(event, Instant::now())
+            .fold(Event::new(kind), |e, p| e.add_path(PathBuf::from(p)))
     }
 
     fn paths(list: &[&str]) -> Option<Batch> {
@@ -181,7 +205,7 @@ mod tests {
     #[test]
     fn events_become_paths() {
         let root = Path::new("/s");
-        let cases: Vec<(Vec<DebouncedEvent>, Option<Batch>)> = vec![
+        let cases: Vec<(Vec<Event>, Option<Batch>)> = vec![
             (
                 vec![event(EventKind::Create(CreateKind::File), &["/s/a.txt"])],
                 paths(&["/s/a.txt"]),
@@ -195,6 +219,21 @@ mod tests {
                     event(EventKind::Modify(ModifyKind::Any), &["/s/b.txt"]),
                 ],
                 paths(&["/s/b.txt", "/s/sub/c.txt"]),
+            ),
+            (
+                // Renamed, then the new name deleted: both names are re-checked.
+                vec![
+                    event(
+                        EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                        &["/s/w.txt"],
+                    ),
+                    event(
+                        EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                        &["/s/x.txt"],
+                    ),
+                    event(EventKind::Remove(RemoveKind::File), &["/s/x.txt"]),
+                ],
+                paths(&["/s/w.txt", "/s/x.txt"]),
             ),
             (
                 vec![event(EventKind::Remove(RemoveKind::Folder), &["/s/2020"])],
@@ -232,25 +271,23 @@ mod tests {
         ];
         for (events, want) in cases {
             let described = format!("{events:?}");
-            assert_eq!(batch_from(root, Ok(events)), want, "{described}");
+            let events = events.into_iter().map(Ok).collect();
+            assert_eq!(batch_from(root, events), want, "{described}");
         }
     }
 
     #[test]
     fn overflow_and_errors_mean_rescan() {
         let root = Path::new("/s");
-        let overflow = event(EventKind::Other, &[]);
-        let overflow = DebouncedEvent::new(
-            overflow.event.clone().set_flag(Flag::Rescan),
-            Instant::now(),
-        );
+        let overflow = event(EventKind::Other, &[]).set_flag(Flag::Rescan);
         assert!(matches!(
-            batch_from(root, Ok(vec![overflow])),
+            batch_from(root, vec![Ok(overflow)]),
             Some(Batch::Rescan(_))
         ));
         let error = notify::Error::generic("inotify died");
+        let created = event(EventKind::Create(CreateKind::File), &["/s/a.txt"]);
         assert!(
-            matches!(batch_from(root, Err(vec![error])), Some(Batch::Rescan(m)) if m.contains("inotify died"))
+            matches!(batch_from(root, vec![Ok(created), Err(error)]), Some(Batch::Rescan(m)) if m.contains("inotify died"))
         );
     }
 }

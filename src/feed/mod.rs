@@ -1,5 +1,5 @@
 //! Entries + feed metadata → the bytes of each document: RSS 2.0, Atom 1.0, JSON Feed 1.1 and
-//! the HTML home page. The only user of rss, atom_syndication and serde_json. Pure: no I/O, no
+//! the HTML home page. The only user of rss and atom_syndication. Pure: no I/O, no
 //! clock; the same input gives the same bytes.
 
 mod atom;

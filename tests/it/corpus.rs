@@ -180,3 +180,22 @@ fn each_corpus_folder_serves_valid_complete_feeds() {
         }
     }
 }
+
+#[test]
+fn the_index_key_agrees_with_the_full_parse_for_every_seed() {
+    for path in all_seed_files() {
+        let bytes = std::fs::read(&path).unwrap();
+        let context = SeedContext {
+            timezone: chrono_tz::Asia::Shanghai,
+            modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        };
+        let entry = seed::parse(&bytes, &context).unwrap();
+        let key = seed::parse_key(&bytes, &context).unwrap();
+        assert_eq!(
+            (key.id, key.published, key.updated),
+            (entry.id, entry.published, entry.updated),
+            "{}",
+            path.display()
+        );
+    }
+}

@@ -81,10 +81,23 @@ fn soak() {
             if got == want {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{path} never matched a fresh server"
-            );
+            if Instant::now() > deadline {
+                let ids = |bytes: &[u8]| -> Vec<String> {
+                    match feed_rs::parser::parse(bytes) {
+                        Ok(feed) => feed.entries.iter().map(|e| e.id.clone()).collect(),
+                        Err(_) => vec![],
+                    }
+                };
+                let status = |base: &str| request("GET", &format!("{base}/status"), &[]).text();
+                panic!(
+                    "{path} never matched a fresh server\nserved: {:?}\nfresh:  {:?}\n\
+                     served status: {}\nfresh status: {}",
+                    ids(&got),
+                    ids(&want),
+                    status(&base),
+                    status(&fresh.base),
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
