@@ -78,6 +78,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     info!(
         entries = report.entries,
         rejected = report.rejected,
+        from_cache = report.from_cache,
         ms = report.elapsed.as_millis() as u64,
         folder = %indexer.root().display(),
         "initial scan done"
@@ -101,6 +102,9 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         last_change: None,
         last_rescan: Some(now),
         before_shrink: None,
+        cache_dirty: true,
+        cache_saved: Instant::now(),
+        started_from_cache: report.from_cache,
     };
     let first = update_loop.indexer.render_now();
     let published: Published = Arc::new(ArcSwap::from_pointee(
@@ -215,6 +219,8 @@ const FOLDER_CHECK: Duration = Duration::from_millis(250);
 /// A run of deletion-only batches this recent is undone if the folder itself then vanishes:
 /// that was `rm -rf` on the folder, not an operator emptying it.
 const SHRINK_WINDOW: Duration = Duration::from_secs(3);
+/// The index cache is written at most this often while changes come in (and at stop).
+const CACHE_EVERY: Duration = Duration::from_secs(30);
 
 /// The one writer: owns the indexer and the watcher, applies batches, follows the folder
 /// itself (deleted, moved away, re-created), and publishes.
@@ -230,6 +236,10 @@ struct UpdateLoop {
     last_rescan: Option<DateTime<Utc>>,
     /// The state before a run of deletion-only batches, and when the run last grew.
     before_shrink: Option<(Arc<Snapshot>, Instant)>,
+    /// Changes not yet in the on-disk index cache, and when it was last written.
+    cache_dirty: bool,
+    cache_saved: Instant,
+    started_from_cache: usize,
 }
 
 impl UpdateLoop {
@@ -239,19 +249,27 @@ impl UpdateLoop {
         published: Published,
         to_compress: Sender<Arc<Snapshot>>,
     ) {
+        // The first scan's results, for the next start.
+        self.save_cache_if_due(true);
         loop {
             let mut batches = Vec::new();
+            let mut stop = false;
             match updates.recv_timeout(FOLDER_CHECK) {
                 Ok(Update::Changed(batch)) => batches.push(batch),
-                Ok(Update::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(Update::Stop) | Err(RecvTimeoutError::Disconnected) => stop = true,
                 Err(RecvTimeoutError::Timeout) => {}
             }
             for update in updates.try_iter() {
                 match update {
                     Update::Changed(batch) => batches.push(batch),
-                    Update::Stop => return,
+                    Update::Stop => stop = true,
                 }
             }
+            if stop {
+                self.save_cache_if_due(true);
+                return;
+            }
+            self.save_cache_if_due(false);
             let started = Instant::now();
             let Some(next) = self.step(batches, &published.load_full()) else {
                 continue;
@@ -299,6 +317,7 @@ impl UpdateLoop {
                 }
             }
             self.root_identity = identity;
+            self.cache_dirty = true;
             self.indexer
                 .apply(&Batch::Rescan("the seeds folder was re-created".into()));
             self.last_rescan = Some(Utc::now());
@@ -312,6 +331,7 @@ impl UpdateLoop {
         if batches.is_empty() {
             return None;
         }
+        self.cache_dirty = true;
         let entries_before = self.indexer.store().len();
         let mut files_read = 0;
         for batch in &batches {
@@ -337,6 +357,16 @@ impl UpdateLoop {
         })
     }
 
+    /// Writes the index cache when it is behind and (unless `now`) it was last written a while
+    /// ago: a burst of changes costs one write, not one per change.
+    fn save_cache_if_due(&mut self, now: bool) {
+        if self.cache_dirty && (now || self.cache_saved.elapsed() >= CACHE_EVERY) {
+            self.indexer.save_cache();
+            self.cache_dirty = false;
+            self.cache_saved = Instant::now();
+        }
+    }
+
     fn status_bytes(&self) -> Vec<u8> {
         let store = self.indexer.store();
         status::render(&Status {
@@ -346,6 +376,7 @@ impl UpdateLoop {
             started: self.started,
             last_change: self.last_change,
             last_rescan: self.last_rescan,
+            started_from_cache: self.started_from_cache,
             entries: store.len(),
             rejected: store
                 .rejected()

@@ -46,6 +46,8 @@ pub struct SeedsConfig {
     pub watch: WatchMode,
     /// How often the polling watcher looks at the folder.
     pub poll_interval: Duration,
+    /// The on-disk index cache; `None` when disabled.
+    pub cache: Option<PathBuf>,
 }
 
 /// How the seeds folder is watched.
@@ -111,6 +113,8 @@ impl ConfigError {
 pub const DEFAULT_CACHE_MAX_AGE: u32 = 300;
 /// One day: a longer max-age would hide new articles from anyone behind a cache.
 const MAX_CACHE_MAX_AGE: u32 = 86_400;
+/// The index cache's default place, relative to the config file's folder.
+pub const DEFAULT_CACHE: &str = ".seedfeed/index";
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 const DEFAULT_DEBOUNCE_MS: u64 = 30;
 
@@ -141,6 +145,7 @@ struct RawSeeds {
     debounce_ms: Option<u64>,
     watch: Option<String>,
     poll_interval_ms: Option<u64>,
+    cache: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +306,13 @@ impl Config {
             ));
         }
 
+        // Beside the config by default; "" turns it off.
+        let cache = match raw.seeds.cache.as_deref().map(str::trim) {
+            None => Some(base_dir.join(DEFAULT_CACHE)),
+            Some("") => None,
+            Some(path) => Some(base_dir.join(path)),
+        };
+
         let feed = raw.feed;
         let non_empty = |key: &str, value: String| {
             let value = value.trim().to_string();
@@ -415,6 +427,7 @@ impl Config {
                 debounce: Duration::from_millis(debounce_ms),
                 watch,
                 poll_interval: Duration::from_millis(poll_interval_ms),
+                cache,
             },
             feed: FeedMeta {
                 title,

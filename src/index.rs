@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tracing::{info, warn};
 
+use crate::cache;
 use crate::config::{Config, FeedMeta};
 use crate::entry::Entry;
 use crate::feed::{self, Documents};
@@ -30,6 +31,8 @@ use crate::watch::Batch;
 pub struct ScanReport {
     pub entries: usize,
     pub rejected: usize,
+    /// Seeds whose key came from the on-disk cache instead of a parse.
+    pub from_cache: usize,
     pub elapsed: Duration,
 }
 
@@ -50,6 +53,12 @@ pub struct Indexer {
     rendered_from: Option<Vec<(PathBuf, Stamp)>>,
     /// Threads for reading and parsing many files at once.
     threads: usize,
+    /// Keys from the on-disk cache, used (and emptied) by the first scan.
+    cached: cache::Records,
+    /// How many keys the cache gave during the current scan.
+    cache_hits: AtomicUsize,
+    cache_file: Option<PathBuf>,
+    fingerprint: String,
 }
 
 /// What one file turned out to be.
@@ -64,7 +73,22 @@ impl Indexer {
     /// An empty index over the configured seeds folder (resolved to its canonical path, so
     /// watcher events and walked paths agree).
     pub fn open(config: &Config) -> std::io::Result<Indexer> {
+        let fingerprint =
+            cache::fingerprint(config.seeds.timezone.name(), config.seeds.max_file_bytes);
+        let cached = match &config.seeds.cache {
+            Some(file) => cache::load(file, &fingerprint).unwrap_or_else(|reason| {
+                if file.exists() {
+                    info!(file = %file.display(), %reason, "index cache not used; rebuilding it");
+                }
+                cache::Records::new()
+            }),
+            None => cache::Records::new(),
+        };
         Ok(Indexer {
+            cached,
+            cache_hits: AtomicUsize::new(0),
+            cache_file: config.seeds.cache.clone(),
+            fingerprint,
             root: std::fs::canonicalize(&config.seeds.dir)?,
             timezone: config.seeds.timezone,
             max_file_bytes: config.seeds.max_file_bytes,
@@ -94,10 +118,14 @@ impl Indexer {
     pub fn scan_with_progress(&mut self, progress: Progress<'_>) -> ScanReport {
         let started = Instant::now();
         let root = self.root.clone();
+        self.cache_hits.store(0, Ordering::Relaxed);
         self.recheck_dir(&root, progress);
+        // The cache serves the first scan only; from here on events say what changed.
+        self.cached = cache::Records::new();
         ScanReport {
             entries: self.store.len(),
             rejected: self.store.rejected().len(),
+            from_cache: self.cache_hits.load(Ordering::Relaxed),
             elapsed: started.elapsed(),
         }
     }
@@ -199,8 +227,15 @@ impl Indexer {
             .collect()
     }
 
-    /// Reads one path and parses the key of what it holds. Touches no state: runs on any thread.
+    /// Reads one path and parses the key of what it holds — unless the cache holds its key
+    /// for the very same stamp. Touches no state: runs on any thread.
     fn read_key(&self, path: &Path) -> Outcome {
+        if let Some((stamp, key)) = self.cached.get(path)
+            && std::fs::metadata(path).is_ok_and(|m| m.is_file() && Stamp::of(&m) == *stamp)
+        {
+            self.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Outcome::Seed(key.clone(), *stamp);
+        }
         match seedfs::read(&self.root, path, self.max_file_bytes) {
             Ok(Found::Seed { bytes, stamp }) => match seed::parse_key(&bytes, &self.context(stamp))
             {
@@ -342,6 +377,16 @@ impl Indexer {
         };
         self.rendered_from = Some(from);
         rendered
+    }
+
+    /// Writes the on-disk index cache, if one is configured.
+    pub fn save_cache(&self) {
+        let Some(file) = &self.cache_file else {
+            return;
+        };
+        if let Err(error) = cache::save(file, &self.fingerprint, self.store.all()) {
+            warn!(file = %file.display(), %error, "cannot write the index cache");
+        }
     }
 
     pub fn counts(&self) -> Counts {

@@ -4,6 +4,7 @@
 //! See ARCHITECTURE.md for the map and the rules each module keeps.
 
 pub mod app;
+pub mod cache;
 pub mod config;
 pub mod document;
 pub mod entry;

@@ -82,6 +82,9 @@ fn check(config_path: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // `check` reads every seed afresh: the cache would only say what was true before.
+    let mut config = config;
+    config.seeds.cache = None;
     let mut indexer = match Indexer::open(&config) {
         Ok(i) => i,
         Err(e) => {

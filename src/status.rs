@@ -20,6 +20,8 @@ pub struct Status {
     pub started: DateTime<Utc>,
     pub last_change: Option<DateTime<Utc>>,
     pub last_rescan: Option<DateTime<Utc>>,
+    /// Seeds whose key the start took from the on-disk index cache rather than a parse.
+    pub started_from_cache: usize,
     pub entries: usize,
     /// Path and reason, in path order.
     pub rejected: Vec<(PathBuf, String)>,
@@ -33,6 +35,7 @@ struct Json<'a> {
     started: String,
     last_change: Option<String>,
     last_rescan: Option<String>,
+    started_from_cache: usize,
     entries: usize,
     rejected_count: usize,
     rejected: Vec<Rejected>,
@@ -53,6 +56,7 @@ pub fn render(status: &Status) -> Vec<u8> {
         started: time(status.started),
         last_change: status.last_change.map(time),
         last_rescan: status.last_rescan.map(time),
+        started_from_cache: status.started_from_cache,
         entries: status.entries,
         rejected_count: status.rejected.len(),
         rejected: status
@@ -85,6 +89,7 @@ mod tests {
             started: DateTime::UNIX_EPOCH,
             last_change: None,
             last_rescan: Some(DateTime::UNIX_EPOCH),
+            started_from_cache: 0,
             entries: 3,
             rejected: (0..1500)
                 .map(|i| {

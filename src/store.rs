@@ -131,6 +131,13 @@ impl Store {
         })
     }
 
+    /// Every seed that holds an entry (duplicates included): file, stamp, key.
+    pub fn all(&self) -> impl ExactSizeIterator<Item = (&Path, &Stamp, &Key)> {
+        self.files
+            .iter()
+            .map(|(path, s)| (path.as_path(), &s.stamp, &s.key))
+    }
+
     /// The stamp `path` was last read at, if it holds an entry.
     pub fn stamp(&self, path: &Path) -> Option<Stamp> {
         self.files.get(path).map(|s| s.stamp)

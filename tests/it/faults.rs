@@ -283,3 +283,52 @@ fn a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes() {
     server.wait_until("the state before the removal", |t| t == before);
     assert_eq!(status(&server)["folder_present"], false);
 }
+
+#[test]
+fn a_restart_takes_unchanged_seeds_from_the_index_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    for (name, text) in numbered(30) {
+        write(&seeds.join(name), text.as_bytes());
+    }
+    let seeds = fs::canonicalize(&seeds).unwrap();
+    let cache = dir.path().join("state/index");
+    let with_cache = config_text(&seeds, 100).replace(
+        "cache = \"\"",
+        &format!("cache = {:?}", cache.display().to_string()),
+    );
+
+    let first = Server::start(&seeds, &with_cache);
+    assert_eq!(status(&first)["started_from_cache"], 0);
+    drop(first);
+    assert!(cache.exists(), "the cache is written");
+
+    // One seed changes while the server is down.
+    write(
+        &seeds.join("sub/s007.txt"),
+        seed(
+            "Changed while down",
+            "https://x.example/world/7",
+            1_700_000_000_000,
+            "",
+        )
+        .as_bytes(),
+    );
+    let second = Server::start(&seeds, &with_cache);
+    assert_eq!(status(&second)["started_from_cache"], 29);
+    let truth = Server::serving(&seeds, 100);
+    for path in ["/rss.xml", "/atom.xml", "/feed.json"] {
+        assert_eq!(second.get(path).body, truth.get(path).body, "{path}");
+    }
+    assert_eq!(second.titles("/rss.xml")[0], "Changed while down");
+    drop(second);
+
+    // A corrupt cache is ignored and rebuilt.
+    fs::write(&cache, b"garbage").unwrap();
+    let third = Server::start(&seeds, &with_cache);
+    assert_eq!(status(&third)["started_from_cache"], 0);
+    assert_eq!(third.get("/rss.xml").body, truth.get("/rss.xml").body);
+    drop(third);
+    let fourth = Server::start(&seeds, &with_cache);
+    assert_eq!(status(&fourth)["started_from_cache"], 30);
+}

@@ -24,6 +24,7 @@ workers = 1
 dir = "{}"
 timezone = "Asia/Shanghai"
 debounce_ms = 20
+cache = ""
 [feed]
 title = "Test feed"
 description = "Seeds under test"
@@ -89,7 +90,7 @@ impl Server {
         Server::start(seeds, &config_text(seeds, limit))
     }
 
-    fn start(seeds: &Path, config_text: &str) -> Server {
+    pub fn start(seeds: &Path, config_text: &str) -> Server {
         let config = Config::parse(config_text, Path::new("/")).expect("test config is valid");
         let running = seedfeed::app::start(config).expect("server starts");
         let base = format!("http://{}", running.addr);

@@ -1,0 +1,191 @@
+//! The on-disk index cache: for every seed, the stamp (size, mtime, inode) it was read at and
+//! the key it gave, so that a restart on an unchanged folder stats files instead of parsing
+//! them. A cache that is missing, corrupt, from another version or made with other settings is
+//! ignored (and rebuilt); it can never change what is served, only how fast the start is.
+//!
+//! Format: magic, format version, settings fingerprint, record count, records, SHA-256 of all
+//! that. Integers are little-endian; strings and paths are length-prefixed bytes.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::seed::Key;
+use crate::seedfs::Stamp;
+
+const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
+const FORMAT: u32 = 1;
+
+/// What a cache file holds, by path.
+pub type Records = HashMap<PathBuf, (Stamp, Key)>;
+
+/// Everything besides the file that decides its key: another value means another parse.
+pub fn fingerprint(timezone: &str, max_file_bytes: u64) -> String {
+    format!(
+        "seedfeed {} / timezone {timezone} / max {max_file_bytes}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Reads the cache at `path`; `Err` says why it cannot be used.
+pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let (body, checksum) = bytes
+        .split_at_checked(bytes.len().saturating_sub(32))
+        .ok_or("too short")?;
+    if Sha256::digest(body).as_slice() != checksum {
+        return Err("checksum mismatch (corrupt or truncated)".into());
+    }
+    let mut reader = Reader { bytes: body };
+    if reader.take(MAGIC.len())? != MAGIC {
+        return Err("not a seedfeed index cache".into());
+    }
+    if reader.u32()? != FORMAT {
+        return Err("written by another format version".into());
+    }
+    if reader.bytes_field()? != fingerprint.as_bytes() {
+        return Err("written with other settings or by another seedfeed version".into());
+    }
+    let count = reader.u64()? as usize;
+    let mut records = HashMap::with_capacity(count.min(10_000_000));
+    for _ in 0..count {
+        let path = PathBuf::from(std::ffi::OsString::from_vec(reader.bytes_field()?.to_vec()));
+        let stamp = Stamp {
+            size: reader.u64()?,
+            modified: reader.time()?,
+            inode: reader.u64()?,
+        };
+        let key = Key {
+            id: String::from_utf8(reader.bytes_field()?.to_vec()).map_err(|_| "bad id")?,
+            published: reader.time()?,
+            updated: reader.time()?,
+        };
+        records.insert(path, (stamp, key));
+    }
+    if !reader.bytes.is_empty() {
+        return Err("trailing bytes".into());
+    }
+    Ok(records)
+}
+
+/// Writes the cache atomically (a temp file renamed over the old one).
+pub fn save<'a>(
+    path: &Path,
+    fingerprint: &str,
+    records: impl ExactSizeIterator<Item = (&'a Path, &'a Stamp, &'a Key)>,
+) -> std::io::Result<()> {
+    let mut out = Vec::with_capacity(records.len() * 160 + 64);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    put_bytes(&mut out, fingerprint.as_bytes());
+    out.extend_from_slice(&(records.len() as u64).to_le_bytes());
+    for (file, stamp, key) in records {
+        put_bytes(&mut out, file.as_os_str().as_bytes());
+        out.extend_from_slice(&stamp.size.to_le_bytes());
+        put_time(&mut out, stamp.modified);
+        out.extend_from_slice(&stamp.inode.to_le_bytes());
+        put_bytes(&mut out, key.id.as_bytes());
+        put_time(&mut out, key.published);
+        put_time(&mut out, key.updated);
+    }
+    let checksum = Sha256::digest(&out);
+    out.extend_from_slice(&checksum);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(&out)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn put_time(out: &mut Vec<u8>, time: DateTime<Utc>) {
+    out.extend_from_slice(&time.timestamp().to_le_bytes());
+    out.extend_from_slice(&time.timestamp_subsec_nanos().to_le_bytes());
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let (head, rest) = self.bytes.split_at_checked(n).ok_or("truncated")?;
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().map_err(|_| "truncated")?,
+        ))
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| "truncated")?,
+        ))
+    }
+
+    fn bytes_field(&mut self) -> Result<&'a [u8], String> {
+        let length = self.u32()? as usize;
+        self.take(length)
+    }
+
+    fn time(&mut self) -> Result<DateTime<Utc>, String> {
+        let seconds = self.u64()? as i64;
+        let nanos = self.u32()?;
+        DateTime::from_timestamp(seconds, nanos).ok_or_else(|| "bad time".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (PathBuf, Stamp, Key) {
+        let at = DateTime::from_timestamp(1_712_707_200, 123_456_789).unwrap();
+        (
+            PathBuf::from("/seeds/2024/日本.txt"),
+            Stamp {
+                size: 4500,
+                modified: at,
+                inode: 42,
+            },
+            Key {
+                id: "https://x.example/a".into(),
+                published: at,
+                updated: at,
+            },
+        )
+    }
+
+    #[test]
+    fn round_trips_and_refuses_anything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub/index");
+        let (path, stamp, key) = sample();
+        save(&file, "fp", std::iter::once((path.as_path(), &stamp, &key))).unwrap();
+        let records = load(&file, "fp").unwrap();
+        assert_eq!(records.get(&path), Some(&(stamp, key)));
+
+        assert!(load(&file, "other settings").is_err());
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes[40] ^= 1;
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(load(&file, "fp").unwrap_err().contains("checksum"));
+        std::fs::write(&file, b"short").unwrap();
+        assert!(load(&file, "fp").is_err());
+        assert!(load(&dir.path().join("missing"), "fp").is_err());
+    }
+}
