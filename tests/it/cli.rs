@@ -30,17 +30,17 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         (
             good.replace("limit = 50", "limit = 50\nlimt = 3"),
             "[feed] limt",
-            "line 15",
+            "line 16",
         ),
         (
             good.replace("limit = 50", "limit = \"fifty\""),
             "[feed] limit",
-            "line 14",
+            "line 15",
         ),
         (
             good.replace("http://127.0.0.1:8080/", "feeds/"),
             "[feed] base_url",
-            "line 11",
+            "line 12",
         ),
         (
             good.replace("Asia/Shanghai", "Asia/Atlantis"),

@@ -207,14 +207,20 @@ fn sigterm_finishes_in_flight_responses_and_exits_zero() {
             stream
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(20));
-    let signalled = Instant::now();
-    process.signal(libc::SIGTERM);
+    // In flight: each response has begun to arrive.
+    let mut heads: Vec<Vec<u8>> = Vec::new();
     for stream in &mut streams {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let mut answer = Vec::new();
+        let mut first = vec![0u8; 1];
+        stream.read_exact(&mut first).unwrap();
+        heads.push(first);
+    }
+    let signalled = Instant::now();
+    process.signal(libc::SIGTERM);
+    for (stream, head) in streams.iter_mut().zip(heads) {
+        let mut answer = head;
         stream.read_to_end(&mut answer).unwrap();
         let text = String::from_utf8_lossy(&answer);
         assert!(text.starts_with("HTTP/1.1 200"), "{text:.200}");
