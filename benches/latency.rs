@@ -1,24 +1,31 @@
 //! Write → visible latency: how long after a seed file is added, modified or deleted the served
-//! RSS document shows it. Runs the real server on loopback over a copy of ../shared/corpus.
+//! RSS document shows it. Runs the real server (release build) on loopback.
 //!
-//!     cargo bench --bench latency            # 30 tries of each operation
+//!     cargo bench --bench latency                  # a copy of ../shared/corpus, 30 tries each
 //!     TRIES=100 cargo bench --bench latency
+//!     SEEDS=/path/to/folder cargo bench --bench latency   # that folder, in place (bench-*.txt
+//!                                                         # files are written and removed)
+//!     LOAD=4 cargo bench --bench latency           # while 4 clients poll all feeds nonstop
+//!
+//! The probe polls /rss.xml with If-None-Match, so it adds little load of its own.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use seedfeed::config::Config;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
-fn main() {
-    let tries: usize = std::env::var("TRIES")
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|t| t.parse().ok())
-        .unwrap_or(30);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let seeds = dir.path().join("seeds");
-    let mut copied = 0;
+        .unwrap_or(default)
+}
+
+fn copy_of_corpus(dir: &Path) -> PathBuf {
+    let seeds = dir.join("seeds");
     for folder in ["2020", "2021", "modern"] {
         let target = seeds.join(folder);
         std::fs::create_dir_all(&target).unwrap();
@@ -27,40 +34,68 @@ fn main() {
         {
             let file = file.unwrap().path();
             std::fs::copy(&file, target.join(file.file_name().unwrap())).unwrap();
-            copied += 1;
         }
     }
+    seeds
+}
+
+fn main() {
+    let tries = env_number("TRIES", 30);
+    let load_clients = env_number("LOAD", 0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seeds = match std::env::var_os("SEEDS") {
+        Some(folder) => PathBuf::from(folder),
+        None => copy_of_corpus(dir.path()),
+    };
     let config_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"))
         .unwrap()
         .replace("127.0.0.1:8080\"          #", "127.0.0.1:0\"          #")
         .replace(
             "dir = \"seeds\"",
-            &format!("dir = {:?}", seeds.display().to_string()),
+            &format!("dir = {:?}\ncache = \"\"", seeds.display().to_string()),
         );
     let config = Config::parse(&config_text, Path::new("/")).expect("config");
     let debounce = config.seeds.debounce;
     let started = Instant::now();
     let running = seedfeed::app::start(config).expect("server starts");
     let load = started.elapsed();
-    let url = format!("http://{}/rss.xml", running.addr);
+    let base = format!("http://{}", running.addr);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(5)))
+        .http_status_as_error(false)
         .build()
         .into();
+    // The current /rss.xml, fetched again only when its ETag changed.
+    let last = std::sync::Mutex::new((String::new(), String::new()));
     let fetch = || -> String {
-        agent
-            .get(&url)
+        let mut last = last.lock().unwrap();
+        let mut response = agent
+            .get(format!("{base}/rss.xml"))
+            .header("if-none-match", last.0.as_str())
             .call()
-            .expect("GET")
-            .body_mut()
-            .with_config()
-            .limit(1 << 26)
-            .read_to_string()
-            .unwrap()
+            .expect("GET");
+        if response.status() == 200 {
+            let etag = response
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(1 << 26)
+                .read_to_string()
+                .unwrap();
+            *last = (etag, body);
+        }
+        last.1.clone()
     };
 
     println!(
-        "seedfeed write→visible latency: {copied} corpus seeds, limit 50, debounce {} ms, {tries} tries",
+        "seedfeed write→visible latency: {} entries in {}, limit 50, debounce {} ms, {tries} tries, {load_clients} load clients",
+        running.snapshot().entries,
+        seeds.display(),
         debounce.as_millis()
     );
     println!("initial scan + bind: {:.0} ms", load.as_secs_f64() * 1000.0);
@@ -101,20 +136,55 @@ fn main() {
             ms(samples[0])
         );
     };
-    report("add", &|i| {
-        let title = format!("bench {i} v1");
-        std::fs::write(seeds.join(format!("bench-{i}.txt")), seed_text(i, "v1")).unwrap();
-        wait_for(&|body| body.contains(&title))
+    let loading = AtomicBool::new(true);
+    let served = AtomicUsize::new(0);
+    let load_started = Instant::now();
+    std::thread::scope(|scope| {
+        for client in 0..load_clients {
+            let (base, loading, served) = (&base, &loading, &served);
+            scope.spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let paths = ["/rss.xml", "/atom.xml", "/feed.json", "/"];
+                let mut n = client;
+                while loading.load(Ordering::Relaxed) {
+                    n += 1;
+                    let mut response = agent
+                        .get(format!("{base}{}", paths[n % paths.len()]))
+                        .header("accept-encoding", "gzip")
+                        .call()
+                        .expect("GET");
+                    let _ = response
+                        .body_mut()
+                        .with_config()
+                        .limit(1 << 26)
+                        .read_to_vec();
+                    served.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        report("add", &|i| {
+            let title = format!("bench {i} v1");
+            std::fs::write(seeds.join(format!("bench-{i}.txt")), seed_text(i, "v1")).unwrap();
+            wait_for(&|body| body.contains(&title))
+        });
+        report("modify", &|i| {
+            let title = format!("bench {i} v2");
+            std::fs::write(seeds.join(format!("bench-{i}.txt")), seed_text(i, "v2")).unwrap();
+            wait_for(&|body| body.contains(&title))
+        });
+        report("delete", &|i| {
+            let title = format!("bench {i} v2");
+            std::fs::remove_file(seeds.join(format!("bench-{i}.txt"))).unwrap();
+            wait_for(&|body| !body.contains(&title))
+        });
+        loading.store(false, Ordering::Relaxed);
     });
-    report("modify", &|i| {
-        let title = format!("bench {i} v2");
-        std::fs::write(seeds.join(format!("bench-{i}.txt")), seed_text(i, "v2")).unwrap();
-        wait_for(&|body| body.contains(&title))
-    });
-    report("delete", &|i| {
-        let title = format!("bench {i} v2");
-        std::fs::remove_file(seeds.join(format!("bench-{i}.txt"))).unwrap();
-        wait_for(&|body| !body.contains(&title))
-    });
+    if load_clients > 0 {
+        let rate = served.load(Ordering::Relaxed) as f64 / load_started.elapsed().as_secs_f64();
+        println!("load: {rate:.0} requests/s served meanwhile");
+    }
     running.stop().unwrap();
 }

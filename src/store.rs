@@ -24,7 +24,8 @@ struct Stored {
 
 #[derive(Default)]
 pub struct Store {
-    files: HashMap<PathBuf, Stored>,
+    /// By path, in path order: everything under a folder is one contiguous range.
+    files: BTreeMap<PathBuf, Stored>,
     claims: HashMap<String, Claims>,
     order: BTreeMap<OrderKey, PathBuf>,
     rejected: BTreeMap<PathBuf, String>,
@@ -90,12 +91,10 @@ impl Store {
     }
 
     /// Every path the store knows (entries and rejections) at or below `dir`.
+    /// In O(log n + found): paths order component-wise, so a folder's descendants follow it.
     pub fn paths_under(&self, dir: &Path) -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = self
-            .files
-            .keys()
-            .chain(self.rejected.keys())
-            .filter(|p| p.starts_with(dir))
+        let mut paths: Vec<PathBuf> = keys_under(&self.files, dir)
+            .chain(keys_under(&self.rejected, dir))
             .cloned()
             .collect();
         paths.sort();
@@ -156,6 +155,15 @@ impl Store {
     pub fn rejected(&self) -> &BTreeMap<PathBuf, String> {
         &self.rejected
     }
+}
+
+fn keys_under<'a, V>(
+    map: &'a BTreeMap<PathBuf, V>,
+    dir: &'a Path,
+) -> impl Iterator<Item = &'a PathBuf> + 'a {
+    map.range(dir.to_path_buf()..)
+        .map(|(path, _)| path)
+        .take_while(move |path| path.starts_with(dir))
 }
 
 fn order_key(key: &Key) -> OrderKey {
