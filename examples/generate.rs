@@ -1,7 +1,10 @@
 //! Writes N realistic seed files, deterministically from a seed number.
 //!
 //!     cargo run --release --example generate -- --count 10000 --out /tmp/seeds [--seed 1]
-//!         [--corpus ../shared/corpus]
+//!         [--corpus ../shared/corpus] [--markdown]
+//!
+//! With `--markdown` it writes the same N articles as Hugo content instead (front matter with
+//! title, date and link; the body's HTML as is), for comparing with a static site generator.
 //!
 //! Each generated seed is a real corpus seed (so every dialect and the real size distribution
 //! appear: `<time>`, `<address>`, NYT 2020 bylines, `日期` lines, figures, inline images, video,
@@ -20,6 +23,7 @@ struct Args {
     out: PathBuf,
     seed: u64,
     corpus: PathBuf,
+    markdown: bool,
 }
 
 fn main() {
@@ -46,9 +50,15 @@ fn main() {
         let oddity = (rng.below(100) == 0).then(|| rng.below(4));
         let text = generate(template, i, epoch_ms, oddity);
         let (year, month) = year_month(epoch_ms);
-        let path = args
-            .out
-            .join(format!("{year}/{month:02}/{i:07}_{:016x}.txt", rng.next()));
+        let name = format!("{year}/{month:02}/{i:07}_{:016x}", rng.next());
+        let (path, text) = if args.markdown {
+            (
+                args.out.join(format!("{name}.md")),
+                markdown(&text, epoch_ms),
+            )
+        } else {
+            (args.out.join(format!("{name}.txt")), text)
+        };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).unwrap_or_else(|e| fail(parent, e));
         }
@@ -73,9 +83,14 @@ fn parse_args() -> Result<Args, String> {
     let mut count = None;
     let mut out = None;
     let mut seed = 1;
+    let mut markdown = false;
     let mut corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--markdown" {
+            markdown = true;
+            continue;
+        }
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--count" => count = Some(value.parse().map_err(|_| "--count: not a number")?),
@@ -90,6 +105,7 @@ fn parse_args() -> Result<Args, String> {
         out: out.ok_or("--out is required")?,
         seed,
         corpus,
+        markdown,
     })
 }
 
@@ -176,6 +192,54 @@ fn generate(template: &Template, i: usize, epoch_ms: i64, oddity: Option<u64>) -
         _ => {}
     }
     text
+}
+
+/// The same article as Hugo content: front matter, then the body's HTML.
+fn markdown(seed: &str, epoch_ms: i64) -> String {
+    let seed = seed.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let template = split_template(&seed);
+    let (title, link, rest) = match &template {
+        Some(t) => (t.title.as_str(), t.link.as_str(), t.rest.as_str()),
+        None => ("untitled", "https://example.org/", ""),
+    };
+    let body = rest.split_once("------").map_or(rest, |(_, body)| body);
+    // A YAML double-quoted string: no control characters, `\` and `"` escaped.
+    let quoted = |text: &str| -> String {
+        let plain: String = text.chars().filter(|c| !c.is_control()).collect();
+        format!("\"{}\"", plain.replace('\\', "\\\\").replace('"', "\\\""))
+    };
+    let seconds = epoch_ms / 1000;
+    format!(
+        "---\ntitle: {}\ndate: {}\nlink: {}\n---\n{}\n",
+        quoted(title),
+        iso_date(seconds),
+        quoted(link),
+        body.trim()
+    )
+}
+
+fn iso_date(seconds: i64) -> String {
+    let (year, month) = year_month(seconds * 1000);
+    let day_start = days_from_civil(year, month, 1);
+    let days = seconds.div_euclid(86_400);
+    let day = days - day_start + 1;
+    let rest = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 fn year_month(epoch_ms: i64) -> (i64, i64) {

@@ -381,8 +381,7 @@ impl UpdateLoop {
             entries: store.len(),
             rejected: store
                 .rejected()
-                .iter()
-                .map(|(path, reason)| (path.clone(), reason.clone()))
+                .map(|(path, reason)| (path.to_path_buf(), reason.to_string()))
                 .collect(),
         })
     }
@@ -432,6 +431,10 @@ fn compress_loop(uncompressed: Receiver<Arc<Snapshot>>, published: Published) {
             swapped = Arc::ptr_eq(&previous, &newest),
             "compressed"
         );
+        drop((previous, newest));
+        // The encoders' working memory (megabytes for brotli) and the replaced snapshot's
+        // bytes are free now; without this they stay resident in this thread's arena.
+        release_freed_memory();
     }
 }
 
@@ -444,8 +447,22 @@ fn lower_priority_of_this_thread() {
     }
 }
 
-/// Hands memory freed after the scan (file buffers, the loaded index cache) back to the OS, so
-/// the resident size reflects what is kept, not what the scan briefly needed.
+/// Allocations of 256 KiB and more (document bodies, the compressors' windows and tables) get
+/// their own mappings, returned to the OS when freed. glibc's default raises that threshold
+/// after the first such free, and from then on keeps up to twice the largest freed block
+/// resident in each thread's arena: 13 MB of a 29 MB process serving 1,000 seeds. Call once,
+/// before other threads start.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+/// Hands freed memory (after the scan: file buffers, the loaded index cache; after a
+/// compression: the encoders' state) back to the OS, so the resident size reflects what is
+/// kept, not what a moment briefly needed. Costs a walk over the free lists, a few ms at most.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free heap pages; it touches no live allocation.

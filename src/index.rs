@@ -275,7 +275,7 @@ impl Indexer {
 
     /// Records a rejection, logging it once per change of reason rather than on every rescan.
     fn reject(&mut self, path: &Path, reason: String) {
-        if self.store.rejected().get(path) != Some(&reason) {
+        if self.store.rejection(path) != Some(reason.as_str()) {
             warn!(path = %path.display(), reason = %reason, "seed rejected");
         }
         self.store.reject(path, reason);

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, config_text, seed, write};
+use crate::support::{Process, Server, config_text, request, seed, write};
 use crate::validity::rss_problems;
 
 fn numbered(count: usize) -> Vec<(String, String)> {
@@ -171,31 +171,84 @@ fn fifos_sockets_and_unreadable_files_do_not_block_or_break_the_feed() {
         "FIFOs and sockets are skipped"
     );
 
-    // Permission denied is a rejection with its reason, picked up again once fixed. Root
-    // reads anything, so only an unprivileged run can see the refusal.
-    let locked = server.path("locked.txt");
-    write(
-        &locked,
-        seed("Locked", "https://x.example/locked", 3, "").as_bytes(),
-    );
-    server.wait_until("the locked file", |t| t.len() == 3);
-    set_mode(&locked, 0o000);
-    if unsafe { libc::geteuid() } != 0 {
-        wait_for_status(&server, "the permission rejection", |s| {
-            s["rejected"][0]["reason"]
-                .as_str()
-                .is_some_and(|r| r.contains("ermission denied"))
-        });
-        assert_eq!(server.titles("/rss.xml").len(), 2);
-    } else {
-        eprintln!("running as root: permission-denied rejection not observable, skipped");
-    }
-    set_mode(&locked, 0o644);
-    server.wait_until("the unlocked file", |t| t.len() == 3);
     assert_eq!(
         rss_problems(&server.get("/rss.xml").body),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn an_unreadable_seed_is_rejected_with_the_reason_until_it_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755); // the server may run as another user (see start_unprivileged)
+    let seeds = dir.path().join("seeds");
+    write(
+        &seeds.join("good.txt"),
+        seed("Good", "https://x.example/g", 1, "").as_bytes(),
+    );
+    let locked_at_start = seeds.join("locked-at-start.txt");
+    write(
+        &locked_at_start,
+        seed("Locked at start", "https://x.example/s", 2, "").as_bytes(),
+    );
+    set_mode(&locked_at_start, 0o000);
+    let config = dir.path().join("config.toml");
+    fs::write(&config, config_text(&seeds, 50)).unwrap();
+    let server = Process::start_unprivileged(&config);
+    let get = |path: &str| request("GET", &format!("http://{}{path}", server.address), &[]);
+    let wait_for = |what: &str, check: &dyn Fn(&serde_json::Value, &[String]) -> bool| {
+        let started = Instant::now();
+        loop {
+            let status: serde_json::Value = serde_json::from_str(&get("/status").text()).unwrap();
+            let rss = get("/rss.xml");
+            let feed = feed_rs::parser::parse(&rss.body[..]).expect("a valid feed");
+            let titles: Vec<String> = feed
+                .entries
+                .iter()
+                .filter_map(|e| e.title.clone())
+                .map(|t| t.content)
+                .collect();
+            if check(&status, &titles) {
+                assert_eq!(rss_problems(&rss.body), Vec::<String>::new());
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "waited for {what}: {status} {titles:?}\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let denied = |status: &serde_json::Value, name: &str| {
+        status["rejected"].as_array().unwrap().iter().any(|r| {
+            r["path"].as_str().is_some_and(|p| p.ends_with(name))
+                && r["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("ermission denied"))
+        })
+    };
+    wait_for("the rejection at start", &|s, t| {
+        denied(s, "locked-at-start.txt") && t == ["Good"]
+    });
+    assert!(
+        server.log().contains("locked-at-start.txt"),
+        "the log names the file"
+    );
+
+    // Fixed: picked up. Locked while served: rejected, the rest stays.
+    set_mode(&locked_at_start, 0o644);
+    wait_for("the fixed file", &|s, t| {
+        s["rejected_count"] == 0 && t.len() == 2
+    });
+    set_mode(&seeds.join("good.txt"), 0o000);
+    wait_for("the rejection while running", &|s, t| {
+        denied(s, "good.txt") && t == ["Locked at start"]
+    });
+    set_mode(&seeds.join("good.txt"), 0o644);
+    wait_for("the file unlocked again", &|s, t| {
+        s["rejected_count"] == 0 && t.len() == 2
+    });
 }
 
 fn set_mode(path: &Path, mode: u32) {

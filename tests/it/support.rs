@@ -291,8 +291,33 @@ pub struct Process {
 impl Process {
     /// Starts the binary on `config` and waits for the line that names its address.
     pub fn start(config: &Path) -> Process {
+        Process::spawn(
+            std::process::Command::new(env!("CARGO_BIN_EXE_seedfeed")),
+            config,
+        )
+    }
+
+    /// Like `start`, but never as root: root reads any file, so permission errors only show
+    /// for an ordinary user. As root, a copy of the binary beside `config` runs as `nobody`;
+    /// `config`'s folder and everything the server reads must be open to others.
+    pub fn start_unprivileged(config: &Path) -> Process {
+        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::process::CommandExt;
+        if unsafe { libc::geteuid() } != 0 {
+            return Process::start(config);
+        }
+        const NOBODY: u32 = 65534;
+        let binary = config.with_file_name("seedfeed-unprivileged");
+        std::fs::copy(env!("CARGO_BIN_EXE_seedfeed"), &binary).unwrap();
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = std::process::Command::new(&binary);
+        command.uid(NOBODY).gid(NOBODY);
+        Process::spawn(command, config)
+    }
+
+    fn spawn(mut command: std::process::Command, config: &Path) -> Process {
         use std::io::{BufRead, BufReader};
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_seedfeed"))
+        let mut child = command
             .args(["serve", "--config"])
             .arg(config)
             .env("SEEDFEED_LOG", "info")
