@@ -101,8 +101,14 @@ pub fn start(
     Ok(watcher)
 }
 
-/// Gathers events until the folder is quiet for `debounce` (or a burst has lasted eight times
-/// that), then hands over the batch.
+/// How long the folder must be quiet before a batch in which every file was finished (closed
+/// after writing, renamed, deleted) is handed over: enough to gather a burst such as `cp -r`,
+/// far below any reader's notice.
+const SETTLED_QUIET: Duration = Duration::from_millis(2);
+
+/// Gathers events until the folder is quiet — for [`SETTLED_QUIET`] when no file in the batch
+/// is still open for writing, else for `debounce` — or a burst has lasted eight times
+/// `debounce`, then hands over the batch.
 fn debounce_loop(
     root: &Path,
     received: &Receiver<notify::Result<Event>>,
@@ -111,13 +117,19 @@ fn debounce_loop(
 ) {
     let longest = debounce * 8;
     let mut pending: Vec<notify::Result<Event>> = Vec::new();
+    let mut writing = Writing::default();
     let mut first: Option<Instant> = None;
     let mut last = Instant::now();
     loop {
         let next = match first {
             None => received.recv().map_err(|_| RecvTimeoutError::Disconnected),
             Some(first) => {
-                let quiet_at = last + debounce;
+                let quiet = if writing.is_empty() {
+                    SETTLED_QUIET.min(debounce)
+                } else {
+                    debounce
+                };
+                let quiet_at = last + quiet;
                 let cut_at = first + longest;
                 let wait = quiet_at
                     .min(cut_at)
@@ -131,6 +143,10 @@ fn debounce_loop(
                 if matches!(&event, Ok(e) if is_read_only(&e.kind)) {
                     continue;
                 }
+                match &event {
+                    Ok(event) => writing.follow(event),
+                    Err(_) => writing.unsure(),
+                }
                 pending.push(event);
                 last = Instant::now();
                 first.get_or_insert(last);
@@ -139,9 +155,49 @@ fn debounce_loop(
                 if let Some(batch) = batch_from(root, std::mem::take(&mut pending)) {
                     sink(batch);
                 }
+                writing = Writing::default();
                 first = None;
             }
             Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Which files of the current burst may still be being written: created or written to, and not
+/// yet closed, renamed or deleted. A batch waits out the full debounce only while this is not
+/// empty, so a file saved in one go (`cp`, `write` + `close`, an atomic rename) shows at once
+/// and a writer that keeps a file open gets the debounce. Events that say nothing about
+/// closing (the polling watcher's, unknown kinds) count as still writing.
+#[derive(Default)]
+struct Writing {
+    paths: std::collections::HashSet<PathBuf>,
+    /// An error or an event without paths: nothing can be said to be finished.
+    unsure: bool,
+}
+
+impl Writing {
+    fn is_empty(&self) -> bool {
+        self.paths.is_empty() && !self.unsure
+    }
+
+    fn unsure(&mut self) {
+        self.unsure = true;
+    }
+
+    fn follow(&mut self, event: &Event) {
+        use notify::event::{CreateKind, ModifyKind};
+        match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Name(_)) => {
+                for path in &event.paths {
+                    self.paths.remove(path);
+                }
+            }
+            // Nothing written: a new folder, a touch, a chmod.
+            EventKind::Create(CreateKind::Folder) | EventKind::Modify(ModifyKind::Metadata(_)) => {}
+            _ if event.paths.is_empty() => self.unsure = true,
+            _ => self.paths.extend(event.paths.iter().cloned()),
         }
     }
 }
@@ -289,5 +345,70 @@ mod tests {
         assert!(
             matches!(batch_from(root, vec![Ok(created), Err(error)]), Some(Batch::Rescan(m)) if m.contains("inotify died"))
         );
+    }
+
+    #[test]
+    fn a_batch_is_settled_once_every_written_file_is_finished() {
+        use notify::event::{DataChange, MetadataKind};
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let removed = EventKind::Remove(RemoveKind::File);
+        let created = EventKind::Create(CreateKind::File);
+        let folder = EventKind::Create(CreateKind::Folder);
+        let touched = EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any));
+        let polled = EventKind::Modify(ModifyKind::Any);
+        let cases: Vec<(Vec<Event>, bool)> = vec![
+            // `write` + `close`, as `cp` and `fs::write` do
+            (
+                vec![
+                    event(created, &["/s/a"]),
+                    event(write, &["/s/a"]),
+                    event(closed, &["/s/a"]),
+                ],
+                true,
+            ),
+            // still open: the debounce applies
+            (
+                vec![event(created, &["/s/a"]), event(write, &["/s/a"])],
+                false,
+            ),
+            (
+                vec![event(write, &["/s/a"]), event(closed, &["/s/b"])],
+                false,
+            ),
+            // an atomic save: the temp file written and closed, then renamed over the seed
+            (
+                vec![
+                    event(created, &["/s/.a.tmp"]),
+                    event(closed, &["/s/.a.tmp"]),
+                    event(renamed, &["/s/.a.tmp", "/s/a"]),
+                ],
+                true,
+            ),
+            // renamed or deleted while being written: nothing left to wait for
+            (
+                vec![event(write, &["/s/a"]), event(renamed, &["/s/a", "/s/b"])],
+                true,
+            ),
+            (
+                vec![event(write, &["/s/a"]), event(removed, &["/s/a"])],
+                true,
+            ),
+            (
+                vec![event(folder, &["/s/d"]), event(touched, &["/s/a"])],
+                true,
+            ),
+            // the polling watcher says nothing about closing
+            (vec![event(polled, &["/s/a"])], false),
+            (vec![event(EventKind::Other, &[])], false),
+        ];
+        for (events, settled) in cases {
+            let mut writing = Writing::default();
+            for e in &events {
+                writing.follow(e);
+            }
+            assert_eq!(writing.is_empty(), settled, "{events:?}");
+        }
     }
 }
