@@ -14,6 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 OUT=$ROOT/bench/out/scale
 N_LIST=${N_LIST:-"1000 10000 100000"}
 HUGO_MAX=${HUGO_MAX:-50000}
@@ -22,37 +24,9 @@ TRIES=${TRIES:-20}
 PORT=${PORT:-18531}
 HUGO_PORT=${HUGO_PORT:-18532}
 
-install_missing() {
-    local missing=()
-    command -v hugo >/dev/null || missing+=(hugo)
-    [ -x /usr/bin/time ] || missing+=(time)
-    command -v bc >/dev/null || missing+=(bc)
-    [ ${#missing[@]} -eq 0 ] && return
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo=sudo
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
-}
-
 now() { date +%s.%N; }
 seconds_since() { echo "$(now) - $1" | bc | awk '{printf "%.2f", $1}'; }
 kib_to_mb() { awk '{printf "%.0f", $1 / 1024}'; }
-
-wait_for_200() { # URL
-    # Connecting costs no new process, so the wait adds ~5 ms rather than a curl per try.
-    local hostport=${1#http://}
-    hostport=${hostport%%/*}
-    for _ in $(seq 1 20000); do
-        (exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}") 2>/dev/null && break
-        sleep 0.005
-    done
-    for _ in $(seq 1 6000); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" 2>/dev/null)" = 200 ] && return 0
-        sleep 0.01
-    done
-    echo "no answer from $1" >&2
-    return 1
-}
 
 seedfeed_config() { # SEEDS CACHE
     cat <<EOF
@@ -180,7 +154,7 @@ hugo_server_latency() { # SITE
     echo "$(printf '%s\n' "${adds[@]}" | median_max_ms) $(printf '%s\n' "${mods[@]}" | median_max_ms) $(printf '%s\n' "${dels[@]}" | median_max_ms)"
 }
 
-install_missing
+install_missing hugo:hugo time:time bc:bc
 cargo build --release --quiet
 cargo build --release --quiet --example generate
 mkdir -p "$OUT"

@@ -14,6 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 OUT=$ROOT/bench/out/serve
 CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 SCALE=${SCALE:-10000}
@@ -25,29 +27,9 @@ WORKERS=${WORKERS:-2}
 SEEDFEED_PORT=${SEEDFEED_PORT:-18431}
 NGINX_PORT=${NGINX_PORT:-18432}
 
-install_missing() {
-    local missing=()
-    command -v wrk >/dev/null || missing+=(wrk)
-    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-    [ ${#missing[@]} -eq 0 ] && return
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo=sudo
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
-}
-
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-
-wait_for() { # URL, then extra curl args; waits until it answers 200
-    for _ in $(seq 1 600); do
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "${@:2}" "$1")" = 200 ]; then return 0; fi
-        sleep 0.1
-    done
-    echo "no answer from $1" >&2
-    return 1
-}
 
 start_seedfeed() { # SEEDS_DIR
     cat >"$OUT/seedfeed.toml" <<EOF
@@ -70,7 +52,7 @@ EOF
     SEEDFEED_PID=$!
     PIDS+=("$SEEDFEED_PID")
     local started=$SECONDS
-    wait_for "http://127.0.0.1:$SEEDFEED_PORT/rss.xml"
+    wait_for_200 "http://127.0.0.1:$SEEDFEED_PORT/rss.xml"
     # The compressor runs right after start; wait until gzip is being served.
     for _ in $(seq 1 300); do
         curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$SEEDFEED_PORT/rss.xml" |
@@ -114,7 +96,7 @@ EOF
     /usr/sbin/nginx -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
     NGINX_PID=$!
     PIDS+=("$NGINX_PID")
-    wait_for "http://127.0.0.1:$NGINX_PORT/rss.xml"
+    wait_for_200 "http://127.0.0.1:$NGINX_PORT/rss.xml"
 }
 
 etag_of() { # URL -> its ETag header value
@@ -181,7 +163,7 @@ measure() { # LABEL SEEDS_DIR
     wait "$SEEDFEED_PID" "$NGINX_PID" 2>/dev/null || true
 }
 
-install_missing
+install_missing wrk:wrk nginx:nginx
 cargo build --release --quiet
 rm -rf "$OUT" && mkdir -p "$OUT"
 {
