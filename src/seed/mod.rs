@@ -84,17 +84,80 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
 }
 
 /// Parses only what the index needs; a seed rejected here is rejected by [`parse`] too.
+/// The date usually shows in the body's first few KB; the whole body is parsed only when it
+/// does not (see [`byline::quick_date`]).
 pub fn parse_key(bytes: &[u8], context: &SeedContext) -> Result<Key, SeedError> {
     let text = decode::decode(bytes)?;
-    let seed = Essentials::read(&text, context)?;
+    let heading = Heading::read(&text)?;
+    let stated = byline::quick_date(heading.head.body, context.timezone).unwrap_or_else(|| {
+        byline::read(
+            Html::parse_fragment(heading.head.body).root_element(),
+            context.timezone,
+        )
+        .date
+    });
+    let (published, updated) = heading.dates(stated, context);
     Ok(Key {
-        id: seed.link.to_string(),
-        published: seed.published,
-        updated: seed.updated,
+        id: heading.link.to_string(),
+        published,
+        updated,
     })
 }
 
-/// The part of a parse that both [`parse`] and [`parse_key`] need.
+/// The header's fields, checked: everything a seed is rejected for, without touching the body.
+struct Heading<'t> {
+    head: header::Header<'t>,
+    link: Url,
+    title: String,
+}
+
+impl<'t> Heading<'t> {
+    fn read(text: &'t str) -> Result<Heading<'t>, SeedError> {
+        if text.chars().all(char::is_whitespace) {
+            return Err(SeedError::Empty);
+        }
+        let head = header::split(text)?;
+        let link = parse_link(head.raw_link)?;
+        let title = truncate_chars(&one_line(&decode_entities(head.raw_title)), TITLE_CHARS);
+        if title.is_empty() {
+            return Err(SeedError::EmptyTitle);
+        }
+        Ok(Heading { head, link, title })
+    }
+
+    /// `published` and `updated` from the date the body states (if any), the header's epoch
+    /// and `日期` line, and the file's mtime, in that order of trust.
+    fn dates(
+        &self,
+        stated: Option<dates::Stated>,
+        context: &SeedContext,
+    ) -> (DateTime<Utc>, DateTime<Utc>) {
+        let epoch = self
+            .head
+            .epoch_ms
+            .and_then(DateTime::from_timestamp_millis)
+            .filter(|&d| dates::plausible(d));
+        let published = match stated {
+            // A bare date is less precise than the feed's timestamp of the same day.
+            Some(stated) if stated.date_only => match epoch {
+                Some(e) if dates::same_local_day(stated.instant, e) => e,
+                _ => stated.instant,
+            },
+            Some(stated) => stated.instant,
+            None => self
+                .head
+                .stated_date
+                .and_then(|d| dates::parse(d, context.timezone))
+                .map(|s| s.instant)
+                .or(epoch)
+                .unwrap_or(context.modified),
+        };
+        let updated = epoch.filter(|&e| e > published).unwrap_or(published);
+        (published, updated)
+    }
+}
+
+/// What a whole parse starts from: the checked header and the body's DOM.
 struct Essentials<'t> {
     link: Url,
     title: String,
@@ -107,40 +170,14 @@ struct Essentials<'t> {
 
 impl<'t> Essentials<'t> {
     fn read(text: &'t str, context: &SeedContext) -> Result<Essentials<'t>, SeedError> {
-        if text.chars().all(char::is_whitespace) {
-            return Err(SeedError::Empty);
-        }
-        let head = header::split(text)?;
-        let link = parse_link(head.raw_link)?;
-        let title = truncate_chars(&one_line(&decode_entities(head.raw_title)), TITLE_CHARS);
-        if title.is_empty() {
-            return Err(SeedError::EmptyTitle);
-        }
-        let html = Html::parse_fragment(head.body);
+        let heading = Heading::read(text)?;
+        let html = Html::parse_fragment(heading.head.body);
         let byline = byline::read(html.root_element(), context.timezone);
-        let epoch = head
-            .epoch_ms
-            .and_then(DateTime::from_timestamp_millis)
-            .filter(|&d| dates::plausible(d));
-        let published = match byline.date {
-            // A bare date is less precise than the feed's timestamp of the same day.
-            Some(stated) if stated.date_only => match epoch {
-                Some(e) if dates::same_local_day(stated.instant, e) => e,
-                _ => stated.instant,
-            },
-            Some(stated) => stated.instant,
-            None => head
-                .stated_date
-                .and_then(|d| dates::parse(d, context.timezone))
-                .map(|s| s.instant)
-                .or(epoch)
-                .unwrap_or(context.modified),
-        };
-        let updated = epoch.filter(|&e| e > published).unwrap_or(published);
+        let (published, updated) = heading.dates(byline.date, context);
         Ok(Essentials {
-            link,
-            title,
-            body: head.body,
+            body: heading.head.body,
+            link: heading.link,
+            title: heading.title,
             html,
             authors: byline.authors,
             published,

@@ -228,3 +228,61 @@ fn categories_come_from_the_link() {
         ["story", "cn.ft.com"]
     );
 }
+
+#[test]
+fn the_index_key_reads_only_the_top_when_that_settles_the_date() {
+    let filler = "<p>正文段落，足够长的一段文字。</p>".repeat(200); // well past the quick prefix
+    let seed = |body: &str| {
+        format!("<!--1593744278000-->\n[t](https://x.example/a/b)\n------\n\n{body}\n")
+    };
+    let lead = r#"<div><i>JANE DOE<br>2020-07-17T00:23:25</i></div>"#;
+    let time = r#"<time pudate="2024-04-10 08:37:36">x</time>"#;
+    // (body, whether the first 4 KB settle the date)
+    let cases: Vec<(String, bool)> = vec![
+        (format!("{time}{filler}"), true),
+        (format!("<address>A</address>{time}{filler}"), true),
+        (format!("{lead}{filler}"), true),
+        (format!("<p>no date</p>{filler}"), true),
+        // a <time> anywhere outranks the lead: only the whole body can say
+        (format!("{lead}{filler}{time}"), false),
+        (
+            format!("{lead}{filler}<TIME datetime=\"2024-04-10\">x</TIME>"),
+            false,
+        ),
+        // a <time> only in a comment or an attribute is not one, but a prefix cannot tell
+        (format!("<!-- {time} -->{lead}{filler}"), false),
+        // an unparsable first <time>: the lead decides, after a whole parse
+        (
+            format!("<time pudate=\"soon\">x</time>{lead}{filler}"),
+            false,
+        ),
+        // tables may move later content before earlier content
+        (
+            format!("<table><tr><td>{time}</td></tr></table>{filler}"),
+            false,
+        ),
+        // the first element goes past the prefix: its end is unknown
+        (
+            format!("<div>{filler}<i>x<br>2020-07-17T00:23:25</i></div>"),
+            false,
+        ),
+        (filler.clone(), true),
+    ];
+    for (body, quick) in cases {
+        assert_eq!(
+            byline::quick_date(&body, Shanghai).is_some(),
+            quick,
+            "{:.120}",
+            body
+        );
+        let text = seed(&body);
+        let whole = entry(&text);
+        let key = parse_key(text.as_bytes(), &context()).unwrap();
+        assert_eq!(
+            (key.id, key.published, key.updated),
+            (whole.id, whole.published, whole.updated),
+            "{:.120}",
+            body
+        );
+    }
+}

@@ -232,12 +232,27 @@ fn parser_and_renderers_survive_arbitrary_input() {
             continue;
         }
         let bytes = mutate(&mut rng, &samples);
+        let key = seed::parse_key(&bytes, &context);
         match seed::parse(&bytes, &context) {
             Ok(entry) => {
                 parsed += 1;
                 check_rendering(&meta, &[&entry], &label);
+                let whole = (entry.id, entry.published, entry.updated);
+                let key = key.map(|k| (k.id, k.published, k.updated));
+                assert_eq!(
+                    key,
+                    Ok(whole),
+                    "{label}: the index key disagrees with the parse"
+                );
             }
-            Err(_) => rejected += 1,
+            Err(e) => {
+                rejected += 1;
+                assert_eq!(
+                    key,
+                    Err(e),
+                    "{label}: the index key disagrees with the parse"
+                );
+            }
         }
     }
     eprintln!("fuzz: {cases} cases (seed {seed}): {parsed} seeds parsed, {rejected} rejected");
