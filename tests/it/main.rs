@@ -7,6 +7,7 @@ mod cli;
 mod clients;
 mod concurrency;
 mod corpus;
+mod cost;
 mod faults;
 mod formats;
 mod fuzz;
