@@ -431,10 +431,6 @@ fn compress_loop(uncompressed: Receiver<Arc<Snapshot>>, published: Published) {
             swapped = Arc::ptr_eq(&previous, &newest),
             "compressed"
         );
-        drop((previous, newest));
-        // The encoders' working memory (megabytes for brotli) and the replaced snapshot's
-        // bytes are free now; without this they stay resident in this thread's arena.
-        release_freed_memory();
     }
 }
 
@@ -460,9 +456,8 @@ pub fn tune_allocator() {
     }
 }
 
-/// Hands freed memory (after the scan: file buffers, the loaded index cache; after a
-/// compression: the encoders' state) back to the OS, so the resident size reflects what is
-/// kept, not what a moment briefly needed. Costs a walk over the free lists, a few ms at most.
+/// Hands memory freed after the scan (file buffers, the loaded index cache) back to the OS, so
+/// the resident size reflects what is kept, not what the scan briefly needed.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free heap pages; it touches no live allocation.

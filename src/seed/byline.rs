@@ -35,13 +35,11 @@ pub fn read(root: ElementRef<'_>, zone: Tz) -> Byline {
     if let Some(time) = root.select(&TIME).next() {
         byline.date = time_date(time, zone);
     }
-    let first = dom::first_element(root);
-    if byline.authors.is_empty()
-        && let Some(italic) = lead_italic_of(first)
-    {
-        byline.authors = split_names(&lead_italic(italic).0);
+    let lead = Lead::of(dom::first_element(root), zone);
+    if byline.authors.is_empty() {
+        byline.authors = split_names(&lead.author);
     }
-    byline.date = byline.date.or_else(|| lead_date(first, zone));
+    byline.date = byline.date.or(lead.date);
 
     if byline.authors.is_empty() {
         byline.authors = labelled_author(root)
@@ -87,7 +85,7 @@ pub fn quick_date(body: &str, zone: Tz) -> Option<Option<Stated>> {
     }
     let first = dom::first_element(root)?;
     first.next_sibling()?;
-    Some(lead_date(Some(first), zone))
+    Some(Lead::of(Some(first), zone).date)
 }
 
 /// How much of a body [`quick_date`] reads; bodies this short are parsed whole anyway.
@@ -115,26 +113,39 @@ fn time_date(time: ElementRef<'_>, zone: Tz) -> Option<Stated> {
         .find_map(|v| dates::parse(v, zone))
 }
 
-/// VOA, DW, Reuters, NYT 2020, BBC 2020: a leading `<div><i>[AUTHOR<br>]DATE</i></div>`.
-fn lead_italic_of(first: Option<ElementRef<'_>>) -> Option<ElementRef<'_>> {
-    let first = first.filter(|f| f.value().name() == "div")?;
-    first
-        .select(&LEAD_I)
-        .next()
-        .filter(|i| i.parent() == Some(*first))
+/// What the body's leading element states, for the dialects that put the byline there.
+#[derive(Default)]
+struct Lead {
+    author: String,
+    date: Option<Stated>,
 }
 
-/// The date the leading element states: the lead italic's date part, or RFI's leading
-/// `<div>dd/mm/yyyy - hh:mm</div>`.
-fn lead_date(first: Option<ElementRef<'_>>, zone: Tz) -> Option<Stated> {
-    if let Some(italic) = lead_italic_of(first) {
-        return dates::parse(&one_line(&lead_italic(italic).1), zone);
+impl Lead {
+    /// VOA, DW, Reuters, NYT 2020, BBC 2020: a leading `<div><i>[AUTHOR<br>]DATE</i></div>`;
+    /// RFI: a leading `<div>dd/mm/yyyy - hh:mm</div>`.
+    fn of(first: Option<ElementRef<'_>>, zone: Tz) -> Lead {
+        let Some(first) = first.filter(|f| f.value().name() == "div") else {
+            return Lead::default();
+        };
+        let italic = first
+            .select(&LEAD_I)
+            .next()
+            .filter(|i| i.parent() == Some(*first));
+        if let Some(italic) = italic {
+            let (author, date) = lead_italic(italic);
+            return Lead {
+                author,
+                date: dates::parse(&one_line(&date), zone),
+            };
+        }
+        if first.child_elements().next().is_some() {
+            return Lead::default();
+        }
+        Lead {
+            author: String::new(),
+            date: dates::parse(&one_line(&dom::text_of(first)), zone),
+        }
     }
-    let first = first.filter(|f| f.value().name() == "div")?;
-    if first.child_elements().next().is_some() {
-        return None;
-    }
-    dates::parse(&one_line(&dom::text_of(first)), zone)
 }
 
 /// Splits `<i>AUTHOR<br>DATE</i>` into its two parts; without `<br>` it is all date.

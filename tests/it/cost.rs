@@ -9,18 +9,12 @@ use seedfeed::config::Config;
 use seedfeed::index::Indexer;
 use seedfeed::watch::Batch;
 
-use crate::support::{Server, config_text, seed, write};
+use crate::support::{Server, config_text, numbered_seed, write};
 
 const LIMIT: usize = 5;
 
-/// Seed `i` is published `i` minutes after a fixed start: the highest numbers are shown.
-fn numbered_seed(i: usize, title: &str) -> String {
-    seed(
-        title,
-        &format!("https://x.example/world/{i}"),
-        1_600_000_000_000 + i as i64 * 60_000,
-        "<p>body</p>",
-    )
+fn seed_path(seeds: &Path, i: usize) -> PathBuf {
+    seeds.join(format!("s{i:03}.txt"))
 }
 
 fn folder(count: usize) -> (tempfile::TempDir, PathBuf) {
@@ -28,7 +22,7 @@ fn folder(count: usize) -> (tempfile::TempDir, PathBuf) {
     let seeds = dir.path().join("seeds");
     for i in 0..count {
         write(
-            &seeds.join(format!("s{i:03}.txt")),
+            &seed_path(&seeds, i),
             numbered_seed(i, &format!("Seed {i}")).as_bytes(),
         );
     }
@@ -60,9 +54,9 @@ fn a_change_reads_one_file_and_renders_only_the_shown_seeds() {
     // Seeds the documents do not show are broken on disk behind the index's back: if a
     // change read or rendered any of them, it would be rejected or show.
     for i in (0..34).filter(|i| i % 2 == 0) {
-        fs::write(seeds.join(format!("s{i:03}.txt")), "garbage").unwrap();
+        fs::write(seed_path(&seeds, i), "garbage").unwrap();
     }
-    let path = |i: usize| seeds.join(format!("s{i:03}.txt"));
+    let path = |i: usize| seed_path(&seeds, i);
 
     // A seed outside the window changes: one read, nothing rendered.
     write(&path(1), numbered_seed(1, "Seed 1, edited").as_bytes());
@@ -135,7 +129,7 @@ fn a_change_outside_the_shown_entries_leaves_the_documents_as_they_were() {
     let changed_before = last_change();
 
     write(
-        &seeds.join("s003.txt"),
+        &seed_path(&seeds, 3),
         numbered_seed(3, "Seed 3, edited").as_bytes(),
     );
     let started = Instant::now();
@@ -154,7 +148,7 @@ fn a_change_outside_the_shown_entries_leaves_the_documents_as_they_were() {
 
     // …while a change to a shown seed does change them.
     write(
-        &seeds.join("s028.txt"),
+        &seed_path(&seeds, 28),
         numbered_seed(28, "Seed 28, edited").as_bytes(),
     );
     server.wait_until("the shown seed's change", |t| t[1] == "Seed 28, edited");

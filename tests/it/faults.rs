@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Process, Server, config_text, request, seed, write};
+use crate::support::{Process, Server, config_text, numbered_seed, request, seed, write};
 use crate::validity::rss_problems;
 
 fn numbered(count: usize) -> Vec<(String, String)> {
@@ -13,12 +13,7 @@ fn numbered(count: usize) -> Vec<(String, String)> {
         .map(|i| {
             (
                 format!("sub/s{i:03}.txt"),
-                seed(
-                    &format!("Seed {i}"),
-                    &format!("https://x.example/world/{i}"),
-                    1_600_000_000_000 + i as i64 * 60_000,
-                    "<p>body</p>",
-                ),
+                numbered_seed(i, &format!("Seed {i}")),
             )
         })
         .collect()

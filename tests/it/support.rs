@@ -14,6 +14,17 @@ pub fn seed(title: &str, link: &str, epoch_ms: i64, body: &str) -> String {
     format!("<!--{epoch_ms}-->\n[{title}]({link})\n------\n\n{body}\n")
 }
 
+/// The `i`-th of a numbered series: link `https://x.example/world/{i}`, published `i` minutes
+/// after a fixed start, so higher numbers are newer.
+pub fn numbered_seed(i: usize, title: &str) -> String {
+    seed(
+        title,
+        &format!("https://x.example/world/{i}"),
+        1_600_000_000_000 + i as i64 * 60_000,
+        "<p>body</p>",
+    )
+}
+
 /// Config text for a seeds folder, listening on an ephemeral loopback port.
 pub fn config_text(seeds: &Path, limit: usize) -> String {
     format!(
