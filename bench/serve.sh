@@ -17,7 +17,7 @@ ROOT=$PWD
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 OUT=$ROOT/bench/out/serve
-CORPUS=${CORPUS:-$ROOT/../shared/corpus}
+CORPUS=${CORPUS:-$ROOT/tests/corpus}
 SCALE=${SCALE:-10000}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}

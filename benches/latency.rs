@@ -1,7 +1,7 @@
 //! Write → visible latency: how long after a seed file is added, modified or deleted the served
 //! RSS document shows it. Runs the real server (release build) on loopback.
 //!
-//!     cargo bench --bench latency                  # a copy of ../shared/corpus, 30 tries each
+//!     cargo bench --bench latency                  # a copy of tests/corpus, 30 tries each
 //!     TRIES=100 cargo bench --bench latency
 //!     SEEDS=/path/to/folder cargo bench --bench latency   # that folder, in place (bench-*.txt
 //!                                                         # files are written and removed)
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use seedfeed::config::Config;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -30,7 +30,7 @@ fn copy_of_corpus(dir: &Path) -> PathBuf {
         let target = seeds.join(folder);
         std::fs::create_dir_all(&target).unwrap();
         for file in
-            std::fs::read_dir(Path::new(CORPUS).join(folder)).expect("../shared/corpus is present")
+            std::fs::read_dir(Path::new(CORPUS).join(folder)).expect("tests/corpus is present")
         {
             let file = file.unwrap().path();
             std::fs::copy(&file, target.join(file.file_name().unwrap())).unwrap();

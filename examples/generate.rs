@@ -1,7 +1,7 @@
 //! Writes N realistic seed files, deterministically from a seed number.
 //!
 //!     cargo run --release --example generate -- --count 10000 --out /tmp/seeds [--seed 1]
-//!         [--corpus ../shared/corpus] [--markdown]
+//!         [--corpus tests/corpus] [--markdown]
 //!
 //! With `--markdown` it writes the same N articles as Hugo content instead (front matter with
 //! title, date and link; the body's HTML as is), for comparing with a static site generator.
@@ -32,7 +32,7 @@ fn main() {
         Err(message) => {
             eprintln!("generate: {message}");
             eprintln!(
-                "usage: generate --count N --out DIR [--seed S] [--corpus DIR]  (default corpus: ../shared/corpus)"
+                "usage: generate --count N --out DIR [--seed S] [--corpus DIR]  (default corpus: tests/corpus)"
             );
             std::process::exit(2);
         }
@@ -84,7 +84,7 @@ fn parse_args() -> Result<Args, String> {
     let mut out = None;
     let mut seed = 1;
     let mut markdown = false;
-    let mut corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    let mut corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"));
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--markdown" {

@@ -181,19 +181,21 @@ impl Running {
         self.published.load_full()
     }
 
-    /// Blocks until the HTTP server stops (on SIGINT/SIGTERM, or `stop`).
+    /// Blocks until the HTTP server stops (on SIGINT/SIGTERM, or `stop`), then stops the
+    /// update and compressor threads within `STOP_GRACE`. An error names a thread that
+    /// panicked while the server ran.
     pub fn wait(mut self) -> std::io::Result<()> {
-        let result = self.join_server();
-        self.stop_updates();
-        result
+        let served = self.join_server();
+        let stopped = self.stop_updates();
+        served.and(stopped)
     }
 
     /// Stops accepting, lets in-flight responses finish, stops watching.
     pub fn stop(mut self) -> std::io::Result<()> {
         actix_web::rt::System::new().block_on(self.server.stop(true));
-        let result = self.join_server();
-        self.stop_updates();
-        result
+        let served = self.join_server();
+        let stopped = self.stop_updates();
+        served.and(stopped)
     }
 
     fn join_server(&mut self) -> std::io::Result<()> {
@@ -203,16 +205,47 @@ impl Running {
             .unwrap_or_else(|_| Err(std::io::Error::other("HTTP thread panicked")))
     }
 
-    fn stop_updates(&mut self) {
-        // The update loop drops the watcher and, ending, closes the compressor's channel.
+    /// Tells the update loop to stop (it saves the index cache, drops the watcher and, ending,
+    /// closes the compressor's channel) and waits for both threads until `STOP_GRACE` has
+    /// passed. A thread still busy then, such as the compressor halfway through a large
+    /// document, is abandoned: the process exits without it, and the next start compresses
+    /// again. The cache is written to a temporary file and renamed, so an abandoned save
+    /// leaves the previous cache whole.
+    fn stop_updates(&mut self) -> std::io::Result<()> {
         let _ = self.updates_sender.send(Update::Stop);
+        let deadline = Instant::now() + STOP_GRACE;
+        let mut result = Ok(());
         for thread in [self.updates.take(), self.compressor.take()]
             .into_iter()
             .flatten()
         {
-            let _ = thread.join();
+            if let Err(error) = join_before(thread, deadline) {
+                result = result.and(Err(error));
+            }
         }
+        result
     }
+}
+
+/// How long the update and compressor threads get to finish after the HTTP server stopped.
+/// With the HTTP server's own `SHUTDOWN_SECONDS` (3) this keeps SIGTERM → exit under 5 s,
+/// whatever the threads are doing.
+const STOP_GRACE: Duration = Duration::from_millis(1500);
+
+/// Joins `thread` if it ends before `deadline`; one still running then is left behind. An
+/// error says the thread panicked.
+fn join_before(thread: JoinHandle<()>, deadline: Instant) -> std::io::Result<()> {
+    let name = thread.thread().name().unwrap_or("a worker").to_string();
+    while !thread.is_finished() {
+        if Instant::now() >= deadline {
+            warn!(thread = %name, "still busy at shutdown; abandoned");
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    thread
+        .join()
+        .map_err(|_| std::io::Error::other(format!("thread {name} panicked")))
 }
 
 /// How often the update loop checks that the seeds folder is still the one it watches.

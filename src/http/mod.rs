@@ -17,8 +17,9 @@ use crate::config::ServerConfig;
 use crate::document::Coding;
 use crate::snapshot::Kind;
 
-/// How long shutdown waits for in-flight responses.
-const SHUTDOWN_SECONDS: u64 = 5;
+/// How long shutdown waits for in-flight responses. With the app's `STOP_GRACE` for the
+/// update and compressor threads, SIGTERM → exit stays under 5 s.
+const SHUTDOWN_SECONDS: u64 = 3;
 
 /// Settings the server and handlers need, built once for all workers.
 #[derive(Clone)]
@@ -77,9 +78,40 @@ pub fn server(
         // Like nginx's tcp_nodelay: the tail segment of a response is not held back waiting
         // for an ACK.
         .tcp_nodelay(true)
+        // actix stops at once on SIGINT; both signals must let in-flight responses finish.
+        .disable_signals()
         .listen(listener)?
         .run();
+    actix_web::rt::spawn(stop_gracefully_on_signal(server.handle()));
     Ok(server)
+}
+
+/// Waits for SIGTERM or SIGINT, then stops accepting and lets in-flight responses finish (up
+/// to `SHUTDOWN_SECONDS`).
+async fn stop_gracefully_on_signal(server: actix_web::dev::ServerHandle) {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot listen for SIGTERM/SIGINT; stop the server with SIGKILL");
+        return;
+    };
+    let name = std::future::poll_fn(|context| {
+        if terminate.poll_recv(context).is_ready() {
+            std::task::Poll::Ready("SIGTERM")
+        } else if interrupt.poll_recv(context).is_ready() {
+            std::task::Poll::Ready("SIGINT")
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    tracing::info!(
+        signal = name,
+        "stopping: graceful shutdown, finishing in-flight responses"
+    );
+    server.stop(true).await;
 }
 
 /// The routes; tests mount the same function.

@@ -1,4 +1,4 @@
-//! Every real seed in ../shared/corpus and seeds/ parses, and each corpus folder is served as
+//! Every real seed in tests/corpus and seeds/ parses, and each corpus folder is served as
 //! valid feeds.
 
 use std::collections::HashSet;
@@ -28,7 +28,6 @@ fn all_seed_files() -> Vec<PathBuf> {
         files.extend(files_in(&Path::new(CORPUS).join(dir)));
     }
     files.extend(files_in(Path::new(PROJECT_SEEDS)));
-    files.extend(files_in(&Path::new(CORPUS).join("../seeds")));
     assert!(files.len() >= 500, "corpus not found: {}", files.len());
     files
 }

@@ -73,7 +73,7 @@ fn corpus_samples() -> Vec<Vec<u8>> {
     let mut files = Vec::new();
     for folder in ["2020", "2021", "modern"] {
         let mut names: Vec<_> = std::fs::read_dir(Path::new(CORPUS).join(folder))
-            .expect("../shared/corpus is present")
+            .expect("tests/corpus is present")
             .map(|e| e.unwrap().path())
             .collect();
         names.sort();

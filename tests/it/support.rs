@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use seedfeed::app::Running;
 use seedfeed::config::Config;
 
-pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
 pub const PROJECT_SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
 
 /// A seed file's text.
