@@ -71,6 +71,8 @@ fn item(entry: &Entry) -> Item {
     let creators = bylines(entry);
     let enclosure = entry.media.first().map(|m| Enclosure {
         url: m.url.clone(),
+        // RSS 2.0 requires the attribute; "0" is the RSS Advisory Board's value for a size
+        // nobody stated (Atom and JSON Feed simply leave theirs out).
         length: m.length.unwrap_or(0).to_string(),
         mime_type: m.mime.clone(),
     });

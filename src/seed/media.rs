@@ -55,7 +55,7 @@ fn media_item(element: ElementRef<'_>, base: &Url) -> Option<Media> {
         mime,
         width: dimension(e.attr("width")),
         height: dimension(e.attr("height")),
-        length: None,
+        length: stated_length(element, source),
         caption,
         credit,
     })
@@ -69,6 +69,33 @@ pub fn absolute_url(raw: &str, base: &Url) -> Option<Url> {
     }
     let url = base.join(raw).ok()?;
     (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+}
+
+/// Attributes that state a file's size in bytes: `length` as in an RSS enclosure, and the
+/// `data-` spellings some publishing systems use. `data-size` is left out on purpose: on
+/// images it is as often a pixel size as a byte count.
+const LENGTH_ATTRIBUTES: [&str; 4] = ["length", "data-length", "data-filesize", "data-bytes"];
+
+/// The size in bytes the seed states for this medium (on the element or its `<source>`), if
+/// any: plain decimal digits, at least one byte and at most 1 TB.
+fn stated_length(element: ElementRef<'_>, source: Option<ElementRef<'_>>) -> Option<u64> {
+    std::iter::once(element)
+        .chain(source)
+        .flat_map(|e| {
+            LENGTH_ATTRIBUTES
+                .iter()
+                .filter_map(move |a| e.value().attr(a))
+        })
+        .find_map(|value| {
+            let value = value.trim();
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            value
+                .parse::<u64>()
+                .ok()
+                .filter(|&bytes| (1..=1_000_000_000_000).contains(&bytes))
+        })
 }
 
 /// Pixel sizes such as `1050`; percentages and nonsense are not sizes.
@@ -200,6 +227,54 @@ mod tests {
             m[0].credit.as_deref(),
             Some("Russian Foreign Ministry, via AP")
         );
+    }
+
+    #[test]
+    fn a_stated_byte_size_is_the_length_and_anything_else_is_unknown() {
+        let cases = [
+            (
+                r#"<audio src="https://a.example/1.mp3" length="5242880"></audio>"#,
+                Some(5_242_880),
+            ),
+            (
+                r#"<video src="https://a.example/2.mp4" data-filesize=" 1234 "></video>"#,
+                Some(1234),
+            ),
+            (
+                r#"<audio data-length="77"><source src="https://a.example/3.mp3"></audio>"#,
+                Some(77),
+            ),
+            (
+                r#"<video><source src="https://a.example/4.mp4" data-bytes="99"></video>"#,
+                Some(99),
+            ),
+            (r#"<audio src="https://a.example/5.mp3"></audio>"#, None),
+            (
+                r#"<audio src="https://a.example/6.mp3" length="5 MB"></audio>"#,
+                None,
+            ),
+            (
+                r#"<audio src="https://a.example/7.mp3" length="-5"></audio>"#,
+                None,
+            ),
+            (
+                r#"<audio src="https://a.example/8.mp3" length="0"></audio>"#,
+                None,
+            ),
+            (
+                r#"<audio src="https://a.example/9.mp3" length="99999999999999999"></audio>"#,
+                None,
+            ),
+            (
+                r#"<img src="https://a.example/10.jpg" data-size="1050">"#,
+                None,
+            ),
+        ];
+        for (body, length) in cases {
+            let m = media(body);
+            assert_eq!(m.len(), 1, "{body}");
+            assert_eq!(m[0].length, length, "{body}");
+        }
     }
 
     #[test]

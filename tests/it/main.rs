@@ -8,6 +8,7 @@ mod clients;
 mod concurrency;
 mod corpus;
 mod cost;
+mod enclosures;
 mod faults;
 mod formats;
 mod fuzz;
