@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::seed::Key;
+use crate::seed::outlets::Outlets;
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
@@ -24,10 +25,12 @@ const FORMAT: u32 = 1;
 pub type Records = HashMap<PathBuf, (Stamp, Key)>;
 
 /// Everything besides the file that decides its key: another value means another parse.
-pub fn fingerprint(timezone: &str, max_file_bytes: u64) -> String {
+pub fn fingerprint(timezone: &str, outlets: &Outlets, max_file_bytes: u64) -> String {
     format!(
-        "seedfeed {} / timezone {timezone} / max {max_file_bytes}",
-        env!("CARGO_PKG_VERSION")
+        "seedfeed {} / keys {} / timezone {timezone} / max {max_file_bytes} / outlets\n{}",
+        env!("CARGO_PKG_VERSION"),
+        crate::seed::KEY_RULES,
+        outlets.fingerprint()
     )
 }
 

@@ -7,9 +7,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
+
+use crate::seed::outlets::{Outlet, Outlets};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -17,6 +21,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub seeds: SeedsConfig,
     pub feed: FeedMeta,
+    /// The embedded `outlets.toml` with the config's `[outlets.*]` tables applied.
+    pub outlets: Outlets,
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +130,22 @@ struct RawConfig {
     server: RawServer,
     seeds: RawSeeds,
     feed: RawFeed,
+    #[serde(default)]
+    outlets: BTreeMap<String, RawOutlet>,
 }
+
+/// One `[outlets.<key>]` table, in `src/outlets.toml` or in the config. In the config every
+/// field is optional: what it states replaces the built-in value.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutlet {
+    name: Option<String>,
+    hosts: Option<Vec<String>>,
+    timezone: Option<String>,
+}
+
+/// The outlet rules shipped in the binary.
+const BUILTIN_OUTLETS: &str = include_str!("outlets.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -412,7 +433,10 @@ impl Config {
             });
         }
 
+        let outlets = outlets_with(raw.outlets, text)?;
+
         Ok(Config {
+            outlets,
             server: ServerConfig {
                 bind,
                 workers,
@@ -443,6 +467,100 @@ impl Config {
             },
         })
     }
+}
+
+/// The built-in outlet rules, as a config without `[outlets.*]` tables gets them.
+pub fn builtin_outlets() -> Outlets {
+    outlets_with(BTreeMap::new(), "").unwrap_or_default()
+}
+
+/// The built-in outlets with the config's tables applied: a table for a known outlet replaces
+/// the fields it states; a new one must list its `hosts`. Outlets new in the config come after
+/// the built-in ones, so on a host both claim, the config's wins.
+fn outlets_with(
+    overrides: BTreeMap<String, RawOutlet>,
+    text: &str,
+) -> Result<Outlets, ConfigError> {
+    let builtin: BTreeMap<String, RawOutlet> =
+        toml::from_str(BUILTIN_OUTLETS).map_err(|e| ConfigError {
+            file: Some(PathBuf::from("src/outlets.toml")),
+            line: None,
+            key: "(built-in outlet rules)".into(),
+            message: e.message().to_string(),
+        })?;
+    let mut merged: Vec<(String, RawOutlet, bool)> = builtin
+        .into_iter()
+        .map(|(key, raw)| (key, raw, false))
+        .collect();
+    for (key, raw) in overrides {
+        match merged.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, known, from_config)) => {
+                known.name = raw.name.or(known.name.take());
+                known.hosts = raw.hosts.or(known.hosts.take());
+                known.timezone = raw.timezone.or(known.timezone.take());
+                *from_config = true;
+            }
+            None => merged.push((key, raw, true)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(key, raw, from_config)| {
+            let table = format!("outlets.{key}");
+            let refuse = |field: &str, message: String| ConfigError {
+                file: (!from_config).then(|| PathBuf::from("src/outlets.toml")),
+                line: from_config
+                    .then(|| line_of_key(text, &table, field).or(line_of_table(text, &table)))
+                    .flatten(),
+                key: format!("[{table}] {field}"),
+                message,
+            };
+            let hosts: Vec<String> = raw
+                .hosts
+                .unwrap_or_default()
+                .iter()
+                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .collect();
+            if hosts.is_empty() || hosts.iter().any(|h| !is_host_name(h)) {
+                return Err(refuse(
+                    "hosts",
+                    "must list the outlet's link hosts, such as [\"cn.nytimes.com\"]".into(),
+                ));
+            }
+            let timezone = raw
+                .timezone
+                .map(|zone| {
+                    zone.parse::<Tz>().map_err(|_| {
+                        refuse(
+                            "timezone",
+                            format!("unknown IANA time zone {zone:?} (e.g. \"Europe/Paris\")"),
+                        )
+                    })
+                })
+                .transpose()?;
+            let name = raw
+                .name
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| key.clone());
+            Ok(Outlet {
+                key,
+                name,
+                hosts,
+                timezone,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Outlets::new)
+}
+
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn parse_web_url(value: &str) -> Option<Url> {
@@ -516,6 +634,16 @@ fn table_at_line(text: &str, line: usize) -> String {
 }
 
 /// 1-based line where `key = …` is written inside `[table]`, if it is written in the plain form.
+/// 1-based line of the `[table]` header itself.
+fn line_of_table(text: &str, table: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let trimmed = line.trim();
+            trimmed.starts_with('[') && table_at_line(trimmed, 1) == table
+        })
+        .map(|index| index + 1)
+}
+
 fn line_of_key(text: &str, table: &str, key: &str) -> Option<usize> {
     let mut current = String::new();
     for (index, line) in text.lines().enumerate() {
@@ -626,6 +754,74 @@ limit = 50
             assert_eq!(&err.key, key, "{err}");
             assert_eq!(err.line, Some(*line), "{err}");
             assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn outlet_rules_are_built_in_and_the_config_changes_or_adds_them() {
+        let builtin = Config::parse(GOOD, Path::new("/base")).unwrap().outlets;
+        assert_eq!(builtin, builtin_outlets());
+        let zone = |outlets: &Outlets, host: &str| {
+            outlets
+                .for_host(host)
+                .and_then(|o| o.timezone)
+                .map(|z| z.name().to_string())
+        };
+        assert_eq!(zone(&builtin, "cn.reuters.com").as_deref(), Some("UTC"));
+        assert_eq!(
+            zone(&builtin, "www.rfi.fr").as_deref(),
+            Some("Europe/Paris")
+        );
+        assert_eq!(
+            zone(&builtin, "cn.nytimes.com").as_deref(),
+            Some("Asia/Shanghai")
+        );
+        assert_eq!(builtin.for_host("www.bbc.com").unwrap().name, "BBC中文");
+
+        let text = format!(
+            "{GOOD}[outlets.rfi]\ntimezone = \"UTC\"\n[outlets.mine]\nhosts = [\"News.Example.\"]\n"
+        );
+        let outlets = Config::parse(&text, Path::new("/base")).unwrap().outlets;
+        assert_eq!(zone(&outlets, "www.rfi.fr").as_deref(), Some("UTC"));
+        let rfi = outlets.for_host("www.rfi.fr").unwrap();
+        assert_eq!(rfi.name, "法国国际广播电台", "fields not stated stay");
+        let mine = outlets.for_host("a.news.example").unwrap();
+        assert_eq!((mine.key.as_str(), mine.name.as_str()), ("mine", "mine"));
+        assert_eq!(mine.timezone, None);
+        assert_ne!(outlets.fingerprint(), builtin.fingerprint());
+    }
+
+    #[test]
+    fn bad_outlet_rules_are_refused_with_key_and_line() {
+        // (appended text, key, line): GOOD has 13 lines
+        let cases: &[(&str, &str, usize)] = &[
+            (
+                "[outlets.rfi]\ntimezone = \"Europe/Nowhere\"\n",
+                "[outlets.rfi] timezone",
+                15,
+            ),
+            (
+                "[outlets.mine]\nname = \"Mine\"\n",
+                "[outlets.mine] hosts",
+                14,
+            ),
+            (
+                "[outlets.mine]\nname = \"Mine\"\nhosts = [\"bad host\"]\n",
+                "[outlets.mine] hosts",
+                16,
+            ),
+            ("[outlets.nyt]\nhosts = []\n", "[outlets.nyt] hosts", 15),
+            ("[outlets.nyt]\nzone = \"UTC\"\n", "[outlets.nyt] zone", 15),
+        ];
+        for (appended, key, line) in cases {
+            let err = refused(&format!("{GOOD}{appended}"));
+            assert_eq!(&err.key, key, "{appended}: {err}");
+            assert_eq!(err.line, Some(*line), "{appended}: {err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("config line {line}: {key}: ")),
+                "{err}"
+            );
         }
     }
 

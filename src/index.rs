@@ -20,6 +20,7 @@ use crate::cache;
 use crate::config::{Config, FeedMeta};
 use crate::entry::Entry;
 use crate::feed::{self, Documents};
+use crate::seed::outlets::Outlets;
 use crate::seed::{self, Key, SeedContext};
 use crate::seedfs::{self, Found, Stamp};
 use crate::snapshot::{Counts, Snapshot};
@@ -42,6 +43,7 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 pub struct Indexer {
     root: PathBuf,
     timezone: Tz,
+    outlets: Outlets,
     max_file_bytes: u64,
     meta: FeedMeta,
     store: Store,
@@ -73,8 +75,11 @@ impl Indexer {
     /// An empty index over the configured seeds folder (resolved to its canonical path, so
     /// watcher events and walked paths agree).
     pub fn open(config: &Config) -> std::io::Result<Indexer> {
-        let fingerprint =
-            cache::fingerprint(config.seeds.timezone.name(), config.seeds.max_file_bytes);
+        let fingerprint = cache::fingerprint(
+            config.seeds.timezone.name(),
+            &config.outlets,
+            config.seeds.max_file_bytes,
+        );
         let cached = match &config.seeds.cache {
             Some(file) => cache::load(file, &fingerprint).unwrap_or_else(|reason| {
                 if file.exists() {
@@ -91,6 +96,7 @@ impl Indexer {
             fingerprint,
             root: std::fs::canonicalize(&config.seeds.dir)?,
             timezone: config.seeds.timezone,
+            outlets: config.outlets.clone(),
             max_file_bytes: config.seeds.max_file_bytes,
             meta: config.feed.clone(),
             store: Store::new(),
@@ -237,21 +243,28 @@ impl Indexer {
             return Outcome::Seed(key.clone(), *stamp);
         }
         match seedfs::read(&self.root, path, self.max_file_bytes) {
-            Ok(Found::Seed { bytes, stamp }) => match seed::parse_key(&bytes, &self.context(stamp))
-            {
-                Ok(key) => Outcome::Seed(key, stamp),
-                Err(e) => Outcome::Rejected(e.to_string()),
-            },
+            Ok(Found::Seed { bytes, stamp }) => {
+                match seed::parse_key_with_doubts(&bytes, &self.context(stamp)) {
+                    Ok((key, doubts)) => {
+                        for doubt in doubts {
+                            warn!(path = %path.display(), %doubt, "seed date passed over");
+                        }
+                        Outcome::Seed(key, stamp)
+                    }
+                    Err(e) => Outcome::Rejected(e.to_string()),
+                }
+            }
             Ok(Found::Dir) => Outcome::Dir,
             Ok(Found::Nothing) => Outcome::Nothing,
             Err(e) => Outcome::Rejected(e.to_string()),
         }
     }
 
-    fn context(&self, stamp: Stamp) -> SeedContext {
+    fn context(&self, stamp: Stamp) -> SeedContext<'_> {
         SeedContext {
             timezone: self.timezone,
             modified: stamp.modified,
+            outlets: &self.outlets,
         }
     }
 

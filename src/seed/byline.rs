@@ -294,7 +294,7 @@ mod tests {
             (
                 "<div><i>2020年 6月 29日</i></div>",
                 &[],
-                utc("2020-06-28T16:00:00Z"),
+                utc("2020-06-29T00:00:00Z"),
             ),
             (
                 r#"<div><strong>标题：</strong>t<br><strong>作者：</strong><a href="x">廖宇彬</a><br><strong>发表日期：</strong>2025.2.11</div>"#,

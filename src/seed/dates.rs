@@ -1,7 +1,8 @@
 //! Dates as seeds write them, each read to a UTC instant.
 //!
-//! Dates without an offset are wall-clock times in the configured zone (the NYT seeds write
-//! Beijing time without saying so).
+//! Dates without an offset are wall-clock times in the outlet's zone (the NYT seeds write
+//! Beijing time without saying so, Reuters UTC, RFI Paris time). A date without a time of
+//! day is that calendar day, starting at midnight UTC, in any zone.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -35,12 +36,10 @@ pub fn parse(text: &str, zone: Tz) -> Option<Stated> {
                 })
         })
         .or_else(|| {
-            date_only(text)
-                .and_then(|d| local(d.and_time(NaiveTime::MIN), zone))
-                .map(|instant| Stated {
-                    instant,
-                    date_only: true,
-                })
+            date_only(text).map(|d| Stated {
+                instant: d.and_time(NaiveTime::MIN).and_utc(),
+                date_only: true,
+            })
         })?;
     plausible(stated.instant).then_some(stated)
 }
@@ -102,8 +101,8 @@ fn local(naive: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
     Some(resolved.with_timezone(&Utc))
 }
 
-/// Whether `instant` falls on the local calendar day that starts at `midnight`.
-pub fn same_local_day(midnight: DateTime<Utc>, instant: DateTime<Utc>) -> bool {
+/// Whether `instant` falls on the day that starts at `midnight`.
+pub fn same_day(midnight: DateTime<Utc>, instant: DateTime<Utc>) -> bool {
     instant >= midnight && instant < midnight + chrono::Duration::hours(24)
 }
 
@@ -139,8 +138,8 @@ mod tests {
                 false,
             ),
             ("09/07/2020 - 13:26", "2020-07-09T05:26:00Z", false),
-            ("2020年 6月 29日", "2020-06-28T16:00:00Z", true),
-            ("2021-05-06", "2021-05-05T16:00:00Z", true),
+            ("2020年 6月 29日", "2020-06-29T00:00:00Z", true),
+            ("2021-05-06", "2021-05-06T00:00:00Z", true),
             ("2020-12-05T00:00:00Z", "2020-12-05T00:00:00Z", false),
         ];
         for (input, want, date_only) in cases {

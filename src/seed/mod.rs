@@ -7,6 +7,7 @@ mod decode;
 mod dom;
 pub mod header;
 mod media;
+pub mod outlets;
 mod sanitize;
 pub mod text;
 
@@ -17,15 +18,28 @@ use url::Url;
 
 pub use crate::entry::Entry;
 use dom::static_selector;
+use outlets::Outlets;
 use text::{decode_entities, one_line, truncate_chars};
 
 /// What a parse needs besides the bytes.
 #[derive(Debug, Clone, Copy)]
-pub struct SeedContext {
-    /// Zone for dates written without an offset.
+pub struct SeedContext<'a> {
+    /// Zone for dates written without an offset, where the outlet has none of its own.
     pub timezone: Tz,
     /// The file's modification time: the date of last resort.
     pub modified: DateTime<Utc>,
+    /// What is known about each outlet, found by the link's host.
+    pub outlets: &'a Outlets,
+}
+
+impl SeedContext<'_> {
+    /// The zone for dates the seed at `link` writes without an offset.
+    fn zone_for(&self, link: &Url) -> Tz {
+        link.host_str()
+            .and_then(|host| self.outlets.for_host(host))
+            .and_then(|outlet| outlet.timezone)
+            .unwrap_or(self.timezone)
+    }
 }
 
 /// Why a seed cannot become an entry. Messages are lowercase and name the problem, not the file
@@ -49,6 +63,11 @@ pub enum SeedError {
     #[error("title is empty")]
     EmptyTitle,
 }
+
+/// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
+/// another id or other dates: index caches written under other rules are then rebuilt, not
+/// trusted.
+pub const KEY_RULES: &str = "2026-11-30 outlet zones, UTC days, fetch-time bound";
 
 /// Summaries are cut to about this many characters.
 pub const SUMMARY_CHARS: usize = 300;
@@ -87,21 +106,27 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
 /// The date usually shows in the body's first few KB; the whole body is parsed only when it
 /// does not (see [`byline::quick_date`]).
 pub fn parse_key(bytes: &[u8], context: &SeedContext) -> Result<Key, SeedError> {
+    parse_key_with_doubts(bytes, context).map(|(key, _)| key)
+}
+
+/// [`parse_key`], with what the index should log about the seed: dates it did not trust.
+pub fn parse_key_with_doubts(
+    bytes: &[u8],
+    context: &SeedContext,
+) -> Result<(Key, Vec<String>), SeedError> {
     let text = decode::decode(bytes)?;
     let heading = Heading::read(&text)?;
-    let stated = byline::quick_date(heading.head.body, context.timezone).unwrap_or_else(|| {
-        byline::read(
-            Html::parse_fragment(heading.head.body).root_element(),
-            context.timezone,
-        )
-        .date
+    let zone = context.zone_for(&heading.link);
+    let stated = byline::quick_date(heading.head.body, zone).unwrap_or_else(|| {
+        byline::read(Html::parse_fragment(heading.head.body).root_element(), zone).date
     });
-    let (published, updated) = heading.dates(stated, context);
-    Ok(Key {
+    let dates = heading.dates(stated, context);
+    let key = Key {
         id: heading.link.to_string(),
-        published,
-        updated,
-    })
+        published: dates.published,
+        updated: dates.updated,
+    };
+    Ok((key, dates.doubts))
 }
 
 /// The header's fields, checked: everything a seed is rejected for, without touching the body.
@@ -125,36 +150,64 @@ impl<'t> Heading<'t> {
         Ok(Heading { head, link, title })
     }
 
-    /// `published` and `updated` from the date the body states (if any), the header's epoch
-    /// and `日期` line, and the file's mtime, in that order of trust.
-    fn dates(
-        &self,
-        stated: Option<dates::Stated>,
-        context: &SeedContext,
-    ) -> (DateTime<Utc>, DateTime<Utc>) {
+    /// `published` and `updated` from the date the body states (if any), the header's `日期`
+    /// line, the header's epoch and the file's mtime, in that order of trust. The epoch is
+    /// when the archive fetched the article, so a stated date later than it is a wrong zone or
+    /// a wrong read: it is passed over (and noted) for the next one.
+    fn dates(&self, stated: Option<dates::Stated>, context: &SeedContext) -> Dates {
         let epoch = self
             .head
             .epoch_ms
             .and_then(DateTime::from_timestamp_millis)
             .filter(|&d| dates::plausible(d));
-        let published = match stated {
-            // A bare date is less precise than the feed's timestamp of the same day.
-            Some(stated) if stated.date_only => match epoch {
-                Some(e) if dates::same_local_day(stated.instant, e) => e,
-                _ => stated.instant,
-            },
-            Some(stated) => stated.instant,
-            None => self
-                .head
-                .stated_date
-                .and_then(|d| dates::parse(d, context.timezone))
-                .map(|s| s.instant)
-                .or(epoch)
-                .unwrap_or(context.modified),
+        let from_body = stated.map(|stated| match epoch {
+            // A bare date is less precise than the archive's timestamp of the same day.
+            Some(e) if stated.date_only && dates::same_day(stated.instant, e) => e,
+            _ => stated.instant,
+        });
+        let from_header = self
+            .head
+            .stated_date
+            .and_then(|d| dates::parse(d, context.zone_for(&self.link)))
+            .map(|s| s.instant);
+        let mut doubts = Vec::new();
+        // An epoch before the web archives existed is a broken header, not a fetch time.
+        let fetched_at = epoch.filter(|e| e.timestamp() >= FETCH_TIMES_FROM);
+        let mut trusted = |candidate: Option<DateTime<Utc>>, what: &str| {
+            let candidate = candidate?;
+            match fetched_at {
+                Some(fetched) if candidate > fetched => {
+                    doubts.push(format!(
+                        "{what} {} is later than the fetch time {}; not used",
+                        candidate.to_rfc3339(),
+                        fetched.to_rfc3339()
+                    ));
+                    None
+                }
+                _ => Some(candidate),
+            }
         };
+        let published = trusted(from_body, "the date in the body")
+            .or_else(|| trusted(from_header, "the 日期 line"))
+            .or(epoch)
+            .unwrap_or(context.modified);
         let updated = epoch.filter(|&e| e > published).unwrap_or(published);
-        (published, updated)
+        Dates {
+            published,
+            updated,
+            doubts,
+        }
     }
+}
+
+/// 2000-01-01T00:00:00Z: the earliest epoch taken as the time the archive fetched a seed.
+const FETCH_TIMES_FROM: i64 = 946_684_800;
+
+/// An entry's dates, and why any date the seed states was passed over.
+struct Dates {
+    published: DateTime<Utc>,
+    updated: DateTime<Utc>,
+    doubts: Vec<String>,
 }
 
 /// What a whole parse starts from: the checked header and the body's DOM.
@@ -172,8 +225,10 @@ impl<'t> Essentials<'t> {
     fn read(text: &'t str, context: &SeedContext) -> Result<Essentials<'t>, SeedError> {
         let heading = Heading::read(text)?;
         let html = Html::parse_fragment(heading.head.body);
-        let byline = byline::read(html.root_element(), context.timezone);
-        let (published, updated) = heading.dates(byline.date, context);
+        let byline = byline::read(html.root_element(), context.zone_for(&heading.link));
+        let Dates {
+            published, updated, ..
+        } = heading.dates(byline.date, context);
         Ok(Essentials {
             body: heading.head.body,
             link: heading.link,

@@ -1,10 +1,14 @@
 use super::*;
 use chrono_tz::Asia::Shanghai;
 
-fn context() -> SeedContext {
+static OUTLETS: std::sync::LazyLock<Outlets> =
+    std::sync::LazyLock::new(crate::config::builtin_outlets);
+
+fn context() -> SeedContext<'static> {
     SeedContext {
         timezone: Shanghai,
         modified: utc("2030-01-01T00:00:00Z"),
+        outlets: &OUTLETS,
     }
 }
 
@@ -111,6 +115,126 @@ fn date_precedence() {
         r#"<time pudate="2024-04-10 08:37:36">x</time>"#,
     );
     assert_eq!(e.updated, e.published);
+}
+
+/// A seed at `link` fetched at `epoch_ms`, whose body is `body`.
+fn fetched(epoch_ms: i64, link: &str, body: &str) -> String {
+    format!("<!--{epoch_ms}-->\n[t]({link})\n------\n\n{body}\n")
+}
+
+#[test]
+fn dates_without_an_offset_are_read_in_the_outlet_s_zone() {
+    // (link, lead, fetched at, published as UTC)
+    let cases = [
+        // Reuters states UTC without the Z (the archive fetched it 32 minutes later)
+        (
+            "https://cn.reuters.com/article/x-idCNKBS24I0BF",
+            "<div><i>2020-07-17T00:23:25</i></div><p>x</p>",
+            "2020-07-17T00:55:14Z",
+            "2020-07-17T00:23:25Z",
+        ),
+        // RFI states Paris time: summer (UTC+2) and winter (UTC+1)
+        (
+            "https://www.rfi.fr/cn/中国/20200709-x",
+            "<div>09/07/2020 - 13:26</div><p>x</p>",
+            "2020-07-09T12:00:00Z",
+            "2020-07-09T11:26:00Z",
+        ),
+        (
+            "https://www.rfi.fr/cn/中国/20201101-x",
+            "<div>01/11/2020 - 22:42</div><p>x</p>",
+            "2020-11-01T23:00:00Z",
+            "2020-11-01T21:42:00Z",
+        ),
+        // NYT states Beijing time
+        (
+            "https://cn.nytimes.com/world/20240410/x/",
+            r#"<time pudate="2024-04-10 08:37:36">x</time>"#,
+            "2024-04-10T01:07:01Z",
+            "2024-04-10T00:37:36Z",
+        ),
+        // an outlet nobody knows: the configured zone (Asia/Shanghai here)
+        (
+            "https://unknown.example/a/b",
+            "<div><i>2020-07-17 08:23:25</i></div><p>x</p>",
+            "2020-07-17T01:00:00Z",
+            "2020-07-17T00:23:25Z",
+        ),
+    ];
+    for (link, body, fetched_at, want) in cases {
+        let epoch = utc(fetched_at).timestamp_millis();
+        let e = entry(&fetched(epoch, link, body));
+        assert_eq!(e.published, utc(want), "{link} {body}");
+        let key = parse_key(fetched(epoch, link, body).as_bytes(), &context()).unwrap();
+        assert_eq!(key.published, e.published, "{link}: key and entry agree");
+    }
+}
+
+#[test]
+fn a_day_without_a_time_keeps_its_calendar_day_in_utc() {
+    // BBC: `2020年 7月 17日`, fetched the day before in UTC (the 17th in Beijing): the stated
+    // day's midnight is after the fetch, so the fetch time is the better answer.
+    let e = entry(&fetched(
+        utc("2020-07-16T20:00:00Z").timestamp_millis(),
+        "https://www.bbc.com/zhongwen/simp/world-53436020",
+        "<div><i>2020年 7月 17日</i></div><p>x</p>",
+    ));
+    assert_eq!(e.published, utc("2020-07-16T20:00:00Z"));
+    // fetched later the same UTC day: the fetch time, more precise than the day
+    let e = entry(&fetched(
+        utc("2020-07-17T09:30:00Z").timestamp_millis(),
+        "https://www.bbc.com/zhongwen/simp/world-53436020",
+        "<div><i>2020年 7月 17日</i></div><p>x</p>",
+    ));
+    assert_eq!(e.published, utc("2020-07-17T09:30:00Z"));
+    // fetched days later: the stated day, at midnight UTC, not the day before
+    let e = entry(&fetched(
+        utc("2020-07-20T09:30:00Z").timestamp_millis(),
+        "https://www.bbc.com/zhongwen/simp/world-53436020",
+        r#"<time datetime="2020-07-17">x</time>"#,
+    ));
+    assert_eq!(e.published, utc("2020-07-17T00:00:00Z"));
+}
+
+#[test]
+fn a_stated_date_after_the_fetch_is_passed_over_and_noted() {
+    let seed = fetched(
+        utc("2021-06-01T00:00:00Z").timestamp_millis(),
+        "https://cn.nytimes.com/world/20210601/x/",
+        r#"<time pudate="2021-06-06 12:00:00">x</time>"#,
+    );
+    let (key, doubts) = parse_key_with_doubts(seed.as_bytes(), &context()).unwrap();
+    assert_eq!(key.published, utc("2021-06-01T00:00:00Z"), "the fetch time");
+    assert_eq!(entry(&seed).published, key.published);
+    assert_eq!(
+        doubts,
+        [
+            "the date in the body 2021-06-06T04:00:00+00:00 is later than the fetch time \
+             2021-06-01T00:00:00+00:00; not used"
+        ]
+    );
+    // the 日期 line is next in trust, and bound the same way
+    let seed = format!(
+        "<!--{}-->\n[t](https://chinadigitaltimes.net/chinese/2020/06/x/)\n------\n\n\
+         日期：Sat, 27 Jun 2020 13:30:55 +0000\n<p>x</p>\n",
+        utc("2020-06-27T14:00:00Z").timestamp_millis()
+    );
+    let (key, doubts) = parse_key_with_doubts(seed.as_bytes(), &context()).unwrap();
+    assert_eq!(key.published, utc("2020-06-27T13:30:55Z"));
+    assert!(doubts.is_empty());
+    // an epoch before 2000 is a broken header: it bounds nothing
+    let (key, doubts) = parse_key_with_doubts(
+        fetched(
+            1000,
+            "https://cn.nytimes.com/a/",
+            r#"<time pudate="2024-04-10 08:37:36">x</time>"#,
+        )
+        .as_bytes(),
+        &context(),
+    )
+    .unwrap();
+    assert_eq!(key.published, utc("2024-04-10T00:37:36Z"));
+    assert!(doubts.is_empty());
 }
 
 #[test]

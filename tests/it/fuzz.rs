@@ -217,9 +217,11 @@ fn parser_and_renderers_survive_arbitrary_input() {
     let mut rng = Rng::new(seed);
     let samples = corpus_samples();
     let meta = config_meta();
+    let outlets = seedfeed::config::builtin_outlets();
     let context = SeedContext {
         timezone: chrono_tz::Asia::Shanghai,
         modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        outlets: &outlets,
     };
     let (mut parsed, mut rejected) = (0, 0);
     for case in 0..cases {

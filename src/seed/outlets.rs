@@ -1,0 +1,95 @@
+//! Per-outlet knowledge as data: which link hosts belong to which outlet, and what the parser
+//! should assume for it. The rows come from `src/outlets.toml` (embedded) and the config's
+//! `[outlets.*]` tables, read by `config.rs`; this module only looks them up.
+
+use chrono_tz::Tz;
+
+/// One outlet's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outlet {
+    /// The table's name in `outlets.toml` (`nyt`, `rfi`, …).
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Lower-case hosts; each also matches its subdomains.
+    pub hosts: Vec<String>,
+    /// Zone for dates written without an offset; `None`: the configured default.
+    pub timezone: Option<Tz>,
+}
+
+/// Every known outlet, looked up by a link's host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outlets {
+    outlets: Vec<Outlet>,
+}
+
+impl Outlets {
+    pub fn new(outlets: Vec<Outlet>) -> Outlets {
+        Outlets { outlets }
+    }
+
+    /// The outlet a host belongs to: the one with the longest matching host, so that
+    /// `cn.nytimes.com` can have rules of its own beside `nytimes.com`.
+    pub fn for_host(&self, host: &str) -> Option<&Outlet> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.outlets
+            .iter()
+            .flat_map(|o| o.hosts.iter().map(move |h| (h, o)))
+            .filter(|(h, _)| {
+                host == **h
+                    || host
+                        .strip_suffix(h.as_str())
+                        .is_some_and(|rest| rest.ends_with('.'))
+            })
+            .max_by_key(|(h, _)| h.len())
+            .map(|(_, o)| o)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Outlet> {
+        self.outlets.iter()
+    }
+
+    /// A line per outlet naming everything that changes what a seed parses to; the index
+    /// cache is trusted only when this is unchanged.
+    pub fn fingerprint(&self) -> String {
+        self.outlets
+            .iter()
+            .map(|o| {
+                let zone = o.timezone.map_or("-", |z| z.name());
+                format!("{} {} {}\n", o.key, o.hosts.join(","), zone)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outlet(key: &str, hosts: &[&str]) -> Outlet {
+        Outlet {
+            key: key.into(),
+            name: key.into(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            timezone: None,
+        }
+    }
+
+    #[test]
+    fn hosts_match_themselves_and_subdomains_and_the_longest_wins() {
+        let outlets = Outlets::new(vec![
+            outlet("nyt", &["nytimes.com"]),
+            outlet("nyt-cn", &["cn.nytimes.com"]),
+            outlet("rfi", &["rfi.fr"]),
+        ]);
+        let key = |host| outlets.for_host(host).map(|o| o.key.as_str());
+        assert_eq!(key("nytimes.com"), Some("nyt"));
+        assert_eq!(key("www.nytimes.com"), Some("nyt"));
+        assert_eq!(key("cn.nytimes.com"), Some("nyt-cn"));
+        assert_eq!(key("CN.NYTimes.com."), Some("nyt-cn"));
+        assert_eq!(key("www.rfi.fr"), Some("rfi"));
+        assert_eq!(key("notrfi.fr"), None);
+        assert_eq!(key("rfi.fr.example"), None);
+        assert_eq!(key("example.com"), None);
+    }
+}

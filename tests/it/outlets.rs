@@ -1,0 +1,127 @@
+//! Outlet rules as a reader sees them: every corpus entry's time read in its outlet's zone,
+//! never after the archive fetched it, and a config's `[outlets.*]` table taking effect.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::support::{CORPUS, Server, config_text};
+
+/// Every corpus seed's link and newest fetch time (its `<!--epoch-->`), by link.
+fn fetch_times() -> HashMap<String, DateTime<Utc>> {
+    let mut times = HashMap::new();
+    for folder in ["2020", "2021", "modern"] {
+        for file in std::fs::read_dir(Path::new(CORPUS).join(folder)).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            let Some(epoch) = text
+                .strip_prefix("<!--")
+                .and_then(|t| t.split_once("-->"))
+                .and_then(|(ms, _)| ms.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let header = text.split("\n------").next().unwrap();
+            let link = header
+                .rsplit_once("](")
+                .unwrap()
+                .1
+                .trim_end()
+                .trim_end_matches(')');
+            // Seeds sharing a link are several fetches of one article: the newest is served.
+            let time = DateTime::from_timestamp_millis(epoch).unwrap();
+            let newest = times.entry(link.to_string()).or_insert(time);
+            *newest = (*newest).max(time);
+        }
+    }
+    times
+}
+
+#[test]
+fn no_corpus_entry_is_published_after_the_archive_fetched_it() {
+    let server = Server::serving(Path::new(CORPUS), 1000);
+    let fetched = fetch_times();
+    let feed = server.feed("/atom.xml");
+    assert!(feed.entries.len() > 450, "{}", feed.entries.len());
+    let mut checked = 0;
+    for entry in &feed.entries {
+        let link = &entry.links[0].href;
+        let Some(fetched) = fetched.get(link.as_str()).or_else(|| {
+            // The served link is normalised (e.g. `//` in the path); match by the id then.
+            fetched
+                .iter()
+                .find(|(l, _)| url::Url::parse(l).is_ok_and(|u| u.as_str() == link))
+                .map(|(_, t)| t)
+        }) else {
+            continue;
+        };
+        let published = entry.published.expect("published");
+        assert!(
+            published <= *fetched,
+            "{link}: published {published} after the fetch at {fetched}"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked > 450,
+        "only {checked} entries matched a corpus seed"
+    );
+}
+
+/// The entry served for the seed `file` (relative to the corpus), as feed-rs reads it.
+fn published_of(server: &Server, file: &str) -> DateTime<Utc> {
+    let text = std::fs::read_to_string(Path::new(CORPUS).join(file)).unwrap();
+    let header = text.split("\n------").next().unwrap();
+    let link = header
+        .rsplit_once("](")
+        .unwrap()
+        .1
+        .trim_end()
+        .trim_end_matches(')');
+    let link = url::Url::parse(link).unwrap().to_string();
+    let feed = server.feed("/atom.xml");
+    feed.entries
+        .iter()
+        .find(|e| e.id == link)
+        .unwrap_or_else(|| panic!("{file}: no entry {link}"))
+        .published
+        .expect("published")
+}
+
+#[test]
+fn each_outlet_s_stated_times_are_read_in_its_own_zone() {
+    let server = Server::serving(Path::new(CORPUS), 1000);
+    // (seed, what its lead states, the instant that means)
+    let cases = [
+        // Reuters: `2020-07-17T00:23:25`, UTC without the Z
+        ("2020/060_d0920b148aab30fc.txt", "2020-07-17T00:23:25Z"),
+        // RFI: `09/07/2020 - 13:26`, Paris summer time (UTC+2)
+        ("2020/095_2564725e17eec75d.txt", "2020-07-09T11:26:00Z"),
+        // VOA: `Thu, 09 Jul 2020 20:53:26 GMT`
+        ("2020/135_082986170b2ece08.txt", "2020-07-09T20:53:26Z"),
+        // DW: `2020-07-12T10:32:44.372Z` (whole seconds in the feed)
+        ("2020/170_ffd53efe115a8bbe.txt", "2020-07-12T10:32:44Z"),
+    ];
+    for (file, want) in cases {
+        let want: DateTime<Utc> = want.parse().unwrap();
+        assert_eq!(published_of(&server, file), want, "{file}");
+    }
+}
+
+#[test]
+fn a_config_outlet_table_changes_how_its_seeds_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    std::fs::create_dir(&seeds).unwrap();
+    let reuters = "2020/060_d0920b148aab30fc.txt";
+    std::fs::copy(Path::new(CORPUS).join(reuters), seeds.join("reuters.txt")).unwrap();
+    // Read as Beijing time, the lead's 00:23:25 is 16:23:25 UTC the day before.
+    let config = format!(
+        "{}[outlets.reuters]\ntimezone = \"Asia/Shanghai\"\n",
+        config_text(&seeds, 10)
+    );
+    let server = Server::start(&seeds, &config);
+    let feed = server.feed("/atom.xml");
+    let want: DateTime<Utc> = "2020-07-16T16:23:25Z".parse().unwrap();
+    assert_eq!(feed.entries[0].published, Some(want));
+}
