@@ -19,7 +19,7 @@ use crate::seed::outlets::Outlets;
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What a cache file holds, by path.
 pub type Records = HashMap<PathBuf, (Stamp, Key)>;
@@ -66,6 +66,7 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
             id: String::from_utf8(reader.bytes_field()?.to_vec()).map_err(|_| "bad id")?,
             published: reader.time()?,
             updated: reader.time()?,
+            fetched: reader.optional_time()?,
         };
         records.insert(path, (stamp, key));
     }
@@ -94,6 +95,7 @@ pub fn save<'a>(
         put_bytes(&mut out, key.id.as_bytes());
         put_time(&mut out, key.published);
         put_time(&mut out, key.updated);
+        put_optional_time(&mut out, key.fetched);
     }
     let checksum = Sha256::digest(&out);
     out.extend_from_slice(&checksum);
@@ -115,6 +117,17 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 fn put_time(out: &mut Vec<u8>, time: DateTime<Utc>) {
     out.extend_from_slice(&time.timestamp().to_le_bytes());
     out.extend_from_slice(&time.timestamp_subsec_nanos().to_le_bytes());
+}
+
+/// A flag byte (0: none, 1: a time follows), then the time.
+fn put_optional_time(out: &mut Vec<u8>, time: Option<DateTime<Utc>>) {
+    match time {
+        None => out.push(0),
+        Some(time) => {
+            out.push(1);
+            put_time(out, time);
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -150,6 +163,14 @@ impl<'a> Reader<'a> {
         let nanos = self.u32()?;
         DateTime::from_timestamp(seconds, nanos).ok_or_else(|| "bad time".to_string())
     }
+
+    fn optional_time(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+        match self.take(1)? {
+            [0] => Ok(None),
+            [1] => self.time().map(Some),
+            _ => Err("bad optional time".into()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +190,7 @@ mod tests {
                 id: "https://x.example/a".into(),
                 published: at,
                 updated: at,
+                fetched: Some(at),
             },
         )
     }

@@ -277,7 +277,7 @@ impl Indexer {
                         link = %dup.link,
                         served = %dup.winner.display(),
                         ignored = %dup.loser.display(),
-                        "two seeds share a link; the newer file wins"
+                        "two seeds share a link; the newest fetch wins"
                     );
                 }
             }

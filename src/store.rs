@@ -17,8 +17,15 @@ use crate::seedfs::Stamp;
 /// Feed order: newest `published` first, ties by id.
 type OrderKey = (Reverse<DateTime<Utc>>, String);
 
-/// Files claiming one link, oldest first by (file mtime, path): the last one wins.
-type Claims = BTreeSet<(DateTime<Utc>, PathBuf)>;
+/// Files claiming one link, oldest first by (fetch time, file mtime, path): the last one, the
+/// newest fetch, wins. A seed that states no fetch time loses to one that does. The mtime
+/// alone cannot decide: after a `git clone` or a copy every file has the same one.
+type Claims = BTreeSet<Claim>;
+type Claim = (Option<DateTime<Utc>>, DateTime<Utc>, PathBuf);
+
+fn claim(key: &Key, stamp: Stamp, path: &Path) -> Claim {
+    (key.fetched, stamp.modified, path.to_path_buf())
+}
 
 /// A path as a map key, ordered by its bytes. `Path`'s own order compares component by
 /// component, which made it most of the time of a restart from the index cache at 100,000
@@ -66,13 +73,13 @@ impl Store {
     pub fn upsert(&mut self, path: &Path, key: Key, stamp: Stamp) -> Option<Duplicate> {
         self.remove(path);
         let link = key.id.clone();
+        let claims = self.claims.entry(link.clone()).or_default();
+        claims.insert(claim(&key, stamp, path));
         self.files
             .insert(key_of(path).into(), Stored { key, stamp });
-        let claims = self.claims.entry(link.clone()).or_default();
-        claims.insert((stamp.modified, path.to_path_buf()));
-        let winner = claims.last().map(|(_, p)| p.clone())?;
+        let winner = claims.last().map(|(_, _, p)| p.clone())?;
         let loser = if winner == path {
-            claims.iter().rev().nth(1).map(|(_, p)| p.clone())
+            claims.iter().rev().nth(1).map(|(_, _, p)| p.clone())
         } else {
             Some(path.to_path_buf())
         };
@@ -99,7 +106,7 @@ impl Store {
         let link = stored.key.id.clone();
         self.order.remove(&order_key(&stored.key));
         if let Some(claims) = self.claims.get_mut(&link) {
-            claims.remove(&(stored.stamp.modified, path.to_path_buf()));
+            claims.remove(&claim(&stored.key, stored.stamp, path));
             if claims.is_empty() {
                 self.claims.remove(&link);
             }
@@ -126,8 +133,8 @@ impl Store {
             .claims
             .get(link)
             .and_then(|c| c.last())
-            .map(|(_, p)| p.clone());
-        for (_, path) in self.claims.get(link).into_iter().flatten() {
+            .map(|(_, _, p)| p.clone());
+        for (_, _, path) in self.claims.get(link).into_iter().flatten() {
             if let Some(stored) = self.files.get(key_of(path)) {
                 self.order.remove(&order_key(&stored.key));
             }
@@ -214,6 +221,7 @@ mod tests {
             id: link.into(),
             published: at(published_hour),
             updated: at(published_hour),
+            fetched: None,
         }
     }
 
@@ -287,6 +295,39 @@ mod tests {
         s.remove(Path::new("/s/old"));
         s.remove(Path::new("/s/older"));
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn the_newest_fetch_wins_a_shared_link_whatever_the_mtimes_and_names() {
+        let fetched = |hour: i64, published_hour: i64| Key {
+            fetched: Some(at(hour)),
+            ..entry("https://x/live", published_hour)
+        };
+        let mut s = Store::new();
+        // same mtime (a fresh clone), and the newest fetch sorts first by name
+        s.upsert(Path::new("/s/a"), fetched(30, 30), stamp(at(100)));
+        s.upsert(Path::new("/s/b"), fetched(10, 10), stamp(at(100)));
+        s.upsert(Path::new("/s/c"), fetched(20, 20), stamp(at(100)));
+        assert_eq!(newest_published(&s), at(30));
+        // a newer mtime does not beat a newer fetch
+        let dup = s
+            .upsert(Path::new("/s/d"), fetched(25, 25), stamp(at(200)))
+            .unwrap();
+        assert_eq!(
+            (dup.winner.as_path(), dup.loser.as_path()),
+            (Path::new("/s/a"), Path::new("/s/d"))
+        );
+        // a seed stating no fetch time loses to those that do
+        s.upsert(
+            Path::new("/s/e"),
+            entry("https://x/live", 99),
+            stamp(at(300)),
+        );
+        assert_eq!(newest_published(&s), at(30));
+        // the newest fetch goes: the next newest takes over
+        s.remove(Path::new("/s/a"));
+        assert_eq!(newest_published(&s), at(25));
+        assert_eq!(s.len(), 1);
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub struct Key {
     pub id: String,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// When the archive fetched the article (the `<!--epoch-->`), if the seed says: among
+    /// seeds sharing a link, the newest fetch is served.
+    pub fetched: Option<DateTime<Utc>>,
 }
 
 /// Parses one seed file's bytes into a whole entry.
@@ -125,6 +128,7 @@ pub fn parse_key_with_doubts(
         id: heading.link.to_string(),
         published: dates.published,
         updated: dates.updated,
+        fetched: dates.fetched,
     };
     Ok((key, dates.doubts))
 }
@@ -195,6 +199,7 @@ impl<'t> Heading<'t> {
         Dates {
             published,
             updated,
+            fetched: epoch,
             doubts,
         }
     }
@@ -207,6 +212,7 @@ const FETCH_TIMES_FROM: i64 = 946_684_800;
 struct Dates {
     published: DateTime<Utc>,
     updated: DateTime<Utc>,
+    fetched: Option<DateTime<Utc>>,
     doubts: Vec<String>,
 }
 

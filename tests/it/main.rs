@@ -10,6 +10,7 @@ mod corpus;
 mod cost;
 mod enclosures;
 mod faults;
+mod fetches;
 mod formats;
 mod fuzz;
 mod http;
