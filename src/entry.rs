@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 /// (no XML-illegal characters); `content` is sanitised HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// Stable identifier: the article link, normalised.
+    /// Stable identifier: the article link, normalised, with upper-case percent-escapes.
     pub id: String,
     /// Absolute http(s) URL of the article.
     pub link: String,

@@ -91,6 +91,8 @@ fn item(entry: &Entry) -> Item {
         content: Some(clean(&entry.content)),
         guid: Some(Guid {
             value: entry.id.clone(),
+            // A permalink guid must be the link itself; the id differs where the link has
+            // lower-case percent-escapes.
             permalink: entry.id == entry.link,
         }),
         pub_date: Some(whole_seconds(entry.published).to_rfc2822()),

@@ -16,9 +16,23 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, SeedError> {
             .decode_without_bom_handling_and_without_replacement(rest)
             .ok_or_else(|| SeedError::Undecodable(format!("invalid {}", encoding.name())));
     }
-    if bytes.contains(&0) {
-        return Err(SeedError::Binary);
+    let nuls = bytes.iter().filter(|&&b| b == 0).count();
+    if nuls > 0 {
+        // A stray NUL in a text seed (a torn write, a bad copy) costs that byte, not the
+        // article. Binary data has them by the percent, and no clean text around them.
+        if nuls * 100 > bytes.len() {
+            return Err(SeedError::Binary);
+        }
+        let text: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+        return decode_text(&text)
+            .map(|text| Cow::Owned(text.into_owned()))
+            .map_err(|_| SeedError::Binary);
     }
+    decode_text(bytes)
+}
+
+/// Bytes without a byte-order mark or NULs: UTF-8, or detected GB18030/GBK or Big5.
+fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, SeedError> {
     let utf8_error = match std::str::from_utf8(bytes) {
         Ok(text) => return Ok(Cow::Borrowed(text)),
         Err(e) => e,
@@ -72,6 +86,16 @@ mod tests {
     }
 
     #[test]
+    fn a_stray_nul_in_text_is_dropped_not_the_seed() {
+        let mut bytes = SIMPLIFIED.as_bytes().to_vec();
+        bytes.insert(60, 0);
+        assert_eq!(decode(&bytes).unwrap(), SIMPLIFIED);
+        let mut gbk = encode(SIMPLIFIED, GBK);
+        gbk.insert(0, 0);
+        assert_eq!(decode(&gbk).unwrap(), SIMPLIFIED);
+    }
+
+    #[test]
     fn byte_order_marks_decide() {
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend(SIMPLIFIED.encode_utf16().flat_map(u16::to_le_bytes));
@@ -93,6 +117,9 @@ mod tests {
             Err(SeedError::NotUtf8(_))
         ));
         assert_eq!(decode(b"ab\0cd"), Err(SeedError::Binary));
+        let mut binary_with_few_nuls: Vec<u8> = (1..=255u8).cycle().take(5000).collect();
+        binary_with_few_nuls[100] = 0;
+        assert_eq!(decode(&binary_with_few_nuls), Err(SeedError::Binary));
         let mut bad_utf16 = vec![0xFF, 0xFE];
         bad_utf16.extend([0x00, 0xD8, 0x41, 0x00]); // a lone surrogate
         assert!(matches!(decode(&bad_utf16), Err(SeedError::Undecodable(_))));

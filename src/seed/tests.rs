@@ -238,6 +238,28 @@ fn a_stated_date_after_the_fetch_is_passed_over_and_noted() {
 }
 
 #[test]
+fn ids_have_upper_case_percent_escapes_and_links_stay_as_written() {
+    let e = entry(
+        "[t](https://chinadigitaltimes.net/chinese/2020/07/%e5%be%b7-%E5%9B%BD-100%25/?q=%zz)\n------\n\n<p>x</p>\n",
+    );
+    assert_eq!(
+        e.id,
+        "https://chinadigitaltimes.net/chinese/2020/07/%E5%BE%B7-%E5%9B%BD-100%25/?q=%zz"
+    );
+    assert_eq!(
+        e.link,
+        "https://chinadigitaltimes.net/chinese/2020/07/%e5%be%b7-%E5%9B%BD-100%25/?q=%zz"
+    );
+    let key = parse_key(
+        "[t](https://chinadigitaltimes.net/chinese/2020/07/%e5%be%b7-%E5%9B%BD-100%25/?q=%zz)\n------\n\n<p>x</p>\n"
+            .as_bytes(),
+        &context(),
+    )
+    .unwrap();
+    assert_eq!(key.id, e.id);
+}
+
+#[test]
 fn titles_are_cleaned() {
     let cases = [
         ("[  a &amp; b\u{1}\u{7f}  ](https://x.example/)", "a & b"),

@@ -8,6 +8,7 @@ mod clients;
 mod concurrency;
 mod corpus;
 mod cost;
+mod damaged;
 mod enclosures;
 mod faults;
 mod fetches;
