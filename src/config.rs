@@ -142,6 +142,7 @@ struct RawOutlet {
     name: Option<String>,
     hosts: Option<Vec<String>>,
     timezone: Option<String>,
+    title_suffixes: Option<Vec<String>>,
 }
 
 /// The outlet rules shipped in the binary.
@@ -498,6 +499,7 @@ fn outlets_with(
                 known.name = raw.name.or(known.name.take());
                 known.hosts = raw.hosts.or(known.hosts.take());
                 known.timezone = raw.timezone.or(known.timezone.take());
+                known.title_suffixes = raw.title_suffixes.or(known.title_suffixes.take());
                 *from_config = true;
             }
             None => merged.push((key, raw, true)),
@@ -543,11 +545,24 @@ fn outlets_with(
                 .map(|n| n.trim().to_string())
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| key.clone());
+            let title_suffixes: Vec<String> = raw
+                .title_suffixes
+                .unwrap_or_default()
+                .iter()
+                .map(|s| crate::seed::text::one_line(s))
+                .collect();
+            if title_suffixes.iter().any(String::is_empty) {
+                return Err(refuse(
+                    "title_suffixes",
+                    "a title suffix must not be empty".into(),
+                ));
+            }
             Ok(Outlet {
                 key,
                 name,
                 hosts,
                 timezone,
+                title_suffixes,
             })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -812,6 +827,11 @@ limit = 50
             ),
             ("[outlets.nyt]\nhosts = []\n", "[outlets.nyt] hosts", 15),
             ("[outlets.nyt]\nzone = \"UTC\"\n", "[outlets.nyt] zone", 15),
+            (
+                "[outlets.rfi]\ntitle_suffixes = [\" \"]\n",
+                "[outlets.rfi] title_suffixes",
+                15,
+            ),
         ];
         for (appended, key, line) in cases {
             let err = refused(&format!("{GOOD}{appended}"));

@@ -118,7 +118,7 @@ pub fn parse_key_with_doubts(
     context: &SeedContext,
 ) -> Result<(Key, Vec<String>), SeedError> {
     let text = decode::decode(bytes)?;
-    let heading = Heading::read(&text)?;
+    let heading = Heading::read(&text, context)?;
     let zone = context.zone_for(&heading.link);
     let stated = byline::quick_date(heading.head.body, zone).unwrap_or_else(|| {
         byline::read(Html::parse_fragment(heading.head.body).root_element(), zone).date
@@ -141,13 +141,18 @@ struct Heading<'t> {
 }
 
 impl<'t> Heading<'t> {
-    fn read(text: &'t str) -> Result<Heading<'t>, SeedError> {
+    fn read(text: &'t str, context: &SeedContext) -> Result<Heading<'t>, SeedError> {
         if text.chars().all(char::is_whitespace) {
             return Err(SeedError::Empty);
         }
         let head = header::split(text)?;
         let link = parse_link(head.raw_link)?;
-        let title = truncate_chars(&one_line(&decode_entities(head.raw_title)), TITLE_CHARS);
+        let title = one_line(&decode_entities(head.raw_title));
+        let title = match link.host_str().and_then(|h| context.outlets.for_host(h)) {
+            Some(outlet) => outlet.without_title_suffix(&title),
+            None => &title,
+        };
+        let title = truncate_chars(title, TITLE_CHARS);
         if title.is_empty() {
             return Err(SeedError::EmptyTitle);
         }
@@ -229,7 +234,7 @@ struct Essentials<'t> {
 
 impl<'t> Essentials<'t> {
     fn read(text: &'t str, context: &SeedContext) -> Result<Essentials<'t>, SeedError> {
-        let heading = Heading::read(text)?;
+        let heading = Heading::read(text, context)?;
         let html = Html::parse_fragment(heading.head.body);
         let byline = byline::read(html.root_element(), context.zone_for(&heading.link));
         let Dates {

@@ -15,6 +15,22 @@ pub struct Outlet {
     pub hosts: Vec<String>,
     /// Zone for dates written without an offset; `None`: the configured default.
     pub timezone: Option<Tz>,
+    /// Endings of titles that name the outlet, not the article (`– 法国国际广播电台 - RFI`),
+    /// white space already collapsed.
+    pub title_suffixes: Vec<String>,
+}
+
+impl Outlet {
+    /// `title` without the first of the outlet's title suffixes it ends with, unless nothing
+    /// would be left.
+    pub fn without_title_suffix<'t>(&self, title: &'t str) -> &'t str {
+        self.title_suffixes
+            .iter()
+            .find_map(|suffix| title.strip_suffix(suffix.as_str()))
+            .map(str::trim_end)
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(title)
+    }
 }
 
 /// Every known outlet, looked up by a link's host.
@@ -56,7 +72,13 @@ impl Outlets {
             .iter()
             .map(|o| {
                 let zone = o.timezone.map_or("-", |z| z.name());
-                format!("{} {} {}\n", o.key, o.hosts.join(","), zone)
+                format!(
+                    "{} {} {} {}\n",
+                    o.key,
+                    o.hosts.join(","),
+                    zone,
+                    o.title_suffixes.join("|")
+                )
             })
             .collect()
     }
@@ -72,6 +94,7 @@ mod tests {
             name: key.into(),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             timezone: None,
+            title_suffixes: Vec::new(),
         }
     }
 
@@ -91,5 +114,26 @@ mod tests {
         assert_eq!(key("notrfi.fr"), None);
         assert_eq!(key("rfi.fr.example"), None);
         assert_eq!(key("example.com"), None);
+    }
+
+    #[test]
+    fn a_title_loses_the_outlet_s_suffix_but_never_all_of_it() {
+        let rfi = Outlet {
+            title_suffixes: vec!["– 法国国际广播电台 - RFI".into(), "- RFI".into()],
+            ..outlet("rfi", &["rfi.fr"])
+        };
+        let cases = [
+            (
+                "香港国安公署揭牌 – 法国国际广播电台 - RFI",
+                "香港国安公署揭牌",
+            ),
+            ("香港国安公署揭牌 - RFI", "香港国安公署揭牌"),
+            ("香港国安公署揭牌", "香港国安公署揭牌"),
+            ("– 法国国际广播电台 - RFI", "– 法国国际广播电台 - RFI"),
+            ("RFI 专访 - RFI", "RFI 专访"),
+        ];
+        for (title, want) in cases {
+            assert_eq!(rfi.without_title_suffix(title), want, "{title}");
+        }
     }
 }

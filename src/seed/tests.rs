@@ -260,6 +260,17 @@ fn ids_have_upper_case_percent_escapes_and_links_stay_as_written() {
 }
 
 #[test]
+fn an_outlet_s_title_suffix_is_cut() {
+    let e = entry(
+        "[香港国安公署揭牌 北京收紧对港掌控 – 法国国际广播电台 - RFI](https://www.rfi.fr/cn/x)\n------\n\n<p>x</p>\n",
+    );
+    assert_eq!(e.title, "香港国安公署揭牌 北京收紧对港掌控");
+    // another outlet's title keeps it
+    let e = entry("[专访 - RFI](https://x.example/a)\n------\n\n<p>x</p>\n");
+    assert_eq!(e.title, "专访 - RFI");
+}
+
+#[test]
 fn titles_are_cleaned() {
     let cases = [
         ("[  a &amp; b\u{1}\u{7f}  ](https://x.example/)", "a & b"),

@@ -20,21 +20,27 @@ pub fn strip_illegal(text: &str) -> String {
     }
 }
 
-/// White space as a reader sees it: Unicode spaces, no-break and zero-width spaces.
+/// White space as a reader sees it: Unicode spaces, including no-break and ideographic.
 fn is_space(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{3000}'
-        )
+    c.is_whitespace() || c == '\u{3000}'
 }
 
-/// One line of clean text: illegal characters removed, every run of white space a single
-/// ASCII space, no space at either end.
+/// Zero-width space and word joiner: invisible in the article, so they vanish from plain text
+/// rather than becoming a visible space (`特朗\u{200b}普` is 特朗普). The zero-width (non-)joiners
+/// stay: emoji sequences and some scripts need them.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200b}' | '\u{2060}')
+}
+
+/// One line of clean text: illegal and zero-width characters removed, every run of white
+/// space a single ASCII space, no space at either end.
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars().filter(|&c| !is_unwanted(c)) {
+    for c in text
+        .chars()
+        .filter(|&c| !is_unwanted(c) && !is_zero_width(c))
+    {
         if is_space(c) {
             pending_space = !out.is_empty();
         } else {
@@ -146,6 +152,9 @@ mod tests {
         let cases = [
             ("  a \u{a0} b\n\tc  ", "a b c"),
             ("x\u{200b}\u{3000}y", "x y"),
+            ("特朗\u{200b}\u{200b}普", "特朗普"),
+            ("a\u{2060}b \u{200b} c", "ab c"),
+            ("👨\u{200d}👩", "👨\u{200d}👩"),
             ("t\u{1}i\u{7}t\u{9c}le", "title"),
             ("", ""),
             ("\u{feff}中文 ", "中文"),

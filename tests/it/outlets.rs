@@ -109,6 +109,30 @@ fn each_outlet_s_stated_times_are_read_in_its_own_zone() {
 }
 
 #[test]
+fn titles_and_summaries_read_as_the_article_not_the_outlet() {
+    let server = Server::serving(Path::new(CORPUS), 1000);
+    let feed = server.feed("/atom.xml");
+    let rfi: Vec<_> = feed
+        .entries
+        .iter()
+        .filter(|e| e.id.contains("rfi.fr"))
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert!(rfi.len() > 40, "{}", rfi.len());
+    for title in &rfi {
+        assert!(
+            !title.contains("RFI") && !title.contains("法国国际广播电台"),
+            "{title}"
+        );
+    }
+    // `特朗\u{200b}\u{200b}普` in a VOA body: no visible space inside the name
+    for entry in &feed.entries {
+        let summary = entry.summary.as_ref().map_or("", |s| s.content.as_str());
+        assert!(!summary.contains("特朗 普"), "{}: {summary}", entry.id);
+    }
+}
+
+#[test]
 fn a_config_outlet_table_changes_how_its_seeds_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
