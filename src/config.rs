@@ -143,6 +143,7 @@ struct RawOutlet {
     hosts: Option<Vec<String>>,
     timezone: Option<String>,
     title_suffixes: Option<Vec<String>>,
+    section_segment: Option<usize>,
 }
 
 /// The outlet rules shipped in the binary.
@@ -500,6 +501,7 @@ fn outlets_with(
                 known.hosts = raw.hosts.or(known.hosts.take());
                 known.timezone = raw.timezone.or(known.timezone.take());
                 known.title_suffixes = raw.title_suffixes.or(known.title_suffixes.take());
+                known.section_segment = raw.section_segment.or(known.section_segment);
                 *from_config = true;
             }
             None => merged.push((key, raw, true)),
@@ -563,6 +565,7 @@ fn outlets_with(
                 hosts,
                 timezone,
                 title_suffixes,
+                section_segment: raw.section_segment,
             })
         })
         .collect::<Result<Vec<_>, _>>()

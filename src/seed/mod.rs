@@ -33,10 +33,14 @@ pub struct SeedContext<'a> {
 }
 
 impl SeedContext<'_> {
+    /// The outlet the link belongs to, if any is known.
+    fn outlet_of(&self, link: &Url) -> Option<&outlets::Outlet> {
+        link.host_str().and_then(|host| self.outlets.for_host(host))
+    }
+
     /// The zone for dates the seed at `link` writes without an offset.
     fn zone_for(&self, link: &Url) -> Tz {
-        link.host_str()
-            .and_then(|host| self.outlets.for_host(host))
+        self.outlet_of(link)
             .and_then(|outlet| outlet.timezone)
             .unwrap_or(self.timezone)
     }
@@ -100,7 +104,7 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
         summary: summary(root),
         content: sanitize::content(seed.body, &seed.link),
         media: media::extract(root, &seed.link),
-        categories: categories(&seed.link),
+        categories: categories(&seed.link, context.outlet_of(&seed.link)),
         link: seed.link.to_string(),
     })
 }
@@ -148,7 +152,7 @@ impl<'t> Heading<'t> {
         let head = header::split(text)?;
         let link = parse_link(head.raw_link)?;
         let title = one_line(&decode_entities(head.raw_title));
-        let title = match link.host_str().and_then(|h| context.outlets.for_host(h)) {
+        let title = match context.outlet_of(&link) {
             Some(outlet) => outlet.without_title_suffix(&title),
             None => &title,
         };
@@ -318,33 +322,110 @@ fn summary(root: ElementRef<'_>) -> String {
     truncate_chars(&text, SUMMARY_CHARS)
 }
 
-/// The section from the link's path (`/world/…` → `world`) and the outlet's host.
-fn categories(link: &Url) -> Vec<String> {
-    let mut categories = Vec::new();
-    if let Some(segments) = link.path_segments() {
-        let segments: Vec<&str> = segments.collect();
-        let folders = &segments[..segments.len().saturating_sub(1)];
-        if let Some(section) = folders.iter().find(|s| is_section_name(s)) {
-            categories.push(section.to_ascii_lowercase());
+/// The section, where the link has a real one, and the outlet's display name (the host for an
+/// outlet nobody described). A known outlet's section is the path folder its rules name, if
+/// any; for others, the first folder that reads as a section name. Path pieces that only say
+/// language, script or page kind (`zh`, `cn`, `article`, `story`, `mandarin`…) never are.
+fn categories(link: &Url, outlet: Option<&outlets::Outlet>) -> Vec<String> {
+    let folders: Vec<String> = link
+        .path_segments()
+        .map(|segments| {
+            // `http://www.rfi.fr//cn/…`: an empty piece is no folder.
+            let segments: Vec<&str> = segments.filter(|s| !s.is_empty()).collect();
+            segments[..segments.len().saturating_sub(1)]
+                .iter()
+                .map(|s| percent_encoding_decode(s).trim().to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let section = match outlet {
+        Some(outlet) => outlet
+            .section_segment
+            .and_then(|at| folders.get(at))
+            .filter(|s| is_section_name(s)),
+        None => folders.iter().find(|s| is_section_name(s)),
+    };
+    let mut categories: Vec<String> = section.cloned().into_iter().collect();
+    match outlet {
+        Some(outlet) => categories.push(outlet.name.clone()),
+        None => {
+            if let Some(host) = link.host_str() {
+                categories.push(
+                    host.strip_prefix("www.")
+                        .unwrap_or(host)
+                        .to_ascii_lowercase(),
+                );
+            }
         }
-    }
-    if let Some(host) = link.host_str() {
-        categories.push(
-            host.strip_prefix("www.")
-                .unwrap_or(host)
-                .to_ascii_lowercase(),
-        );
     }
     categories
 }
 
+/// A path segment with its percent-escapes decoded, if they decode to UTF-8.
+fn percent_encoding_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            )
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| segment.to_string())
+}
+
+/// Path pieces that name a language, a script, an edition or a kind of page, not a section.
+const NOT_SECTIONS: &[&str] = &[
+    "a",
+    "article",
+    "articles",
+    "story",
+    "stories",
+    "news",
+    "zh",
+    "cn",
+    "zh-cn",
+    "zh-hans",
+    "zh-hant",
+    "zh-tw",
+    "zh-hk",
+    "gb",
+    "b5",
+    "big5",
+    "simp",
+    "trad",
+    "chinese",
+    "mandarin",
+    "cantonese",
+    "zhongwen",
+    "contenu",
+    "content",
+    "realtime",
+    "amp",
+    "index",
+    "html",
+    "www",
+];
+
 fn is_section_name(segment: &str) -> bool {
-    (2..=30).contains(&segment.len())
-        && segment.starts_with(|c: char| c.is_ascii_alphabetic())
+    let length = segment.chars().count();
+    (2..=30).contains(&length)
+        && !NOT_SECTIONS.contains(&segment)
         && segment
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
         && !segment.chars().any(|c| c.is_ascii_digit())
+        && segment.chars().next().is_some_and(char::is_alphabetic)
 }
 
 #[cfg(test)]

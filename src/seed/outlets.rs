@@ -18,6 +18,8 @@ pub struct Outlet {
     /// Endings of titles that name the outlet, not the article (`– 法国国际广播电台 - RFI`),
     /// white space already collapsed.
     pub title_suffixes: Vec<String>,
+    /// Which folder of the link's path names the section (0: the first), if any does.
+    pub section_segment: Option<usize>,
 }
 
 impl Outlet {
@@ -65,20 +67,14 @@ impl Outlets {
         self.outlets.iter()
     }
 
-    /// A line per outlet naming everything that changes what a seed parses to; the index
-    /// cache is trusted only when this is unchanged.
+    /// A line per outlet naming everything that can change a seed's key (which outlet a link
+    /// belongs to, and its zone); the index cache is trusted only when this is unchanged.
     pub fn fingerprint(&self) -> String {
         self.outlets
             .iter()
             .map(|o| {
                 let zone = o.timezone.map_or("-", |z| z.name());
-                format!(
-                    "{} {} {} {}\n",
-                    o.key,
-                    o.hosts.join(","),
-                    zone,
-                    o.title_suffixes.join("|")
-                )
+                format!("{} {} {}\n", o.key, o.hosts.join(","), zone)
             })
             .collect()
     }
@@ -95,6 +91,7 @@ mod tests {
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             timezone: None,
             title_suffixes: Vec::new(),
+            section_segment: None,
         }
     }
 

@@ -59,7 +59,7 @@ fn the_project_seed_becomes_a_full_entry() {
         e.media[0].credit.as_deref(),
         Some("Russian Foreign Ministry Press Service, via Associated Press")
     );
-    assert_eq!(e.categories, ["world", "cn.nytimes.com"]);
+    assert_eq!(e.categories, ["world", "纽约时报中文网"]);
     assert!(
         e.content
             .starts_with("<figure><img src=\"https://images.weserv.nl/"),
@@ -370,20 +370,67 @@ fn hostile_bodies_still_parse_safely() {
 
 #[test]
 fn categories_come_from_the_link() {
-    let cat = |link: &str| categories(&Url::parse(link).unwrap());
-    assert_eq!(
-        cat("https://cn.nytimes.com/opinion/20210709/x/"),
-        ["opinion", "cn.nytimes.com"]
-    );
-    assert_eq!(
-        cat("https://www.voachinese.com/a/x-20200709/5496497.html"),
-        ["voachinese.com"]
-    );
-    assert_eq!(cat("http://www.rfi.fr//cn/%E5%9B%BD/x"), ["cn", "rfi.fr"]);
-    assert_eq!(
-        cat("https://cn.ft.com/story/001088460?full=y"),
-        ["story", "cn.ft.com"]
-    );
+    let cat = |link: &str| {
+        let link = Url::parse(link).unwrap();
+        categories(&link, context().outlet_of(&link))
+    };
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "https://cn.nytimes.com/opinion/20210709/x/",
+            &["opinion", "纽约时报中文网"],
+        ),
+        (
+            "https://www.nytimes.com/zh-hans/2021/06/24/world/x.html",
+            &["纽约时报中文网"],
+        ),
+        (
+            "https://www.voachinese.com/a/x-20200709/5496497.html",
+            &["美国之音"],
+        ),
+        (
+            "http://www.rfi.fr//cn/%E5%9B%BD%E9%99%85/x",
+            &["国际", "法国国际广播电台"],
+        ),
+        (
+            "https://www.rfi.fr/cn/contenu/20200709-x",
+            &["法国国际广播电台"],
+        ),
+        ("https://cn.ft.com/story/001088460?full=y", &["FT中文网"]),
+        (
+            "https://cn.reuters.com/article/x-idCNKBS24I0BF",
+            &["路透中文网"],
+        ),
+        (
+            "https://www.bbc.com/zhongwen/simp/world-53436020",
+            &["BBC中文"],
+        ),
+        ("https://www.dw.com/zh/%E5%A2%99/a-54036727", &["德国之声"]),
+        (
+            "https://www.rfa.org/mandarin/yataibaodao/gangtai/x.html",
+            &["gangtai", "自由亚洲电台"],
+        ),
+        (
+            "https://chinadigitaltimes.net/chinese/2020/07/x/",
+            &["中国数字时代"],
+        ),
+        (
+            "https://www.zaobao.com/realtime/china/story20210525",
+            &["china", "联合早报"],
+        ),
+        (
+            "https://www.economist.com/leaders/2020/12/05/x",
+            &["leaders", "经济学人"],
+        ),
+        // an outlet nobody described: the first folder that is a section, and the host
+        (
+            "https://news.example.org/zh/article/politics/x.html",
+            &["politics", "news.example.org"],
+        ),
+        ("https://www.example.org/2020/x", &["example.org"]),
+    ];
+    for (link, want) in cases {
+        assert_eq!(cat(link), *want, "{link}");
+    }
 }
 
 #[test]

@@ -133,6 +133,36 @@ fn titles_and_summaries_read_as_the_article_not_the_outlet() {
 }
 
 #[test]
+fn categories_are_the_outlet_and_a_real_section_never_url_noise() {
+    let server = Server::serving(Path::new(CORPUS), 1000);
+    let outlets = seedfeed::config::builtin_outlets();
+    let feed = server.feed("/rss.xml");
+    let noise = [
+        "zh", "cn", "article", "story", "mandarin", "chinese", "zhongwen", "a", "simp",
+    ];
+    let mut sections = std::collections::BTreeSet::new();
+    for entry in &feed.entries {
+        let terms: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
+        let host = url::Url::parse(&entry.links[0].href).unwrap();
+        let outlet = outlets
+            .for_host(host.host_str().unwrap())
+            .expect("a known outlet");
+        assert_eq!(terms.last(), Some(&outlet.name.as_str()), "{}", entry.id);
+        assert!(terms.len() <= 2, "{}: {terms:?}", entry.id);
+        for term in &terms {
+            assert!(!noise.contains(term), "{}: {terms:?}", entry.id);
+        }
+        if terms.len() == 2 {
+            sections.insert(terms[0].to_string());
+        }
+    }
+    // Real sections where the links have them: NYT's, RFI's, RFA's…
+    for section in ["china", "opinion", "中国", "港澳台", "gangtai"] {
+        assert!(sections.contains(section), "{section} not in {sections:?}");
+    }
+}
+
+#[test]
 fn a_config_outlet_table_changes_how_its_seeds_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
