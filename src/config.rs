@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
-use crate::seed::outlets::{Outlet, Outlets};
+use crate::seed::outlets::{AuthorSelector, BylinePattern, Outlet, Outlets};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -144,6 +144,8 @@ struct RawOutlet {
     timezone: Option<String>,
     title_suffixes: Option<Vec<String>>,
     section_segment: Option<usize>,
+    byline_patterns: Option<Vec<String>>,
+    author_selectors: Option<Vec<String>>,
 }
 
 /// The outlet rules shipped in the binary.
@@ -502,6 +504,8 @@ fn outlets_with(
                 known.timezone = raw.timezone.or(known.timezone.take());
                 known.title_suffixes = raw.title_suffixes.or(known.title_suffixes.take());
                 known.section_segment = raw.section_segment.or(known.section_segment);
+                known.byline_patterns = raw.byline_patterns.or(known.byline_patterns.take());
+                known.author_selectors = raw.author_selectors.or(known.author_selectors.take());
                 *from_config = true;
             }
             None => merged.push((key, raw, true)),
@@ -559,6 +563,21 @@ fn outlets_with(
                     "a title suffix must not be empty".into(),
                 ));
             }
+            let byline_patterns = raw
+                .byline_patterns
+                .unwrap_or_default()
+                .iter()
+                .map(|p| BylinePattern::new(p).map_err(|e| refuse("byline_patterns", e)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let author_selectors = raw
+                .author_selectors
+                .unwrap_or_default()
+                .iter()
+                .map(|s| {
+                    AuthorSelector::new(s)
+                        .map_err(|e| refuse("author_selectors", format!("{s:?}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Outlet {
                 key,
                 name,
@@ -566,6 +585,8 @@ fn outlets_with(
                 timezone,
                 title_suffixes,
                 section_segment: raw.section_segment,
+                byline_patterns,
+                author_selectors,
             })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -830,6 +851,21 @@ limit = 50
             ),
             ("[outlets.nyt]\nhosts = []\n", "[outlets.nyt] hosts", 15),
             ("[outlets.nyt]\nzone = \"UTC\"\n", "[outlets.nyt] zone", 15),
+            (
+                "[outlets.rfi]\nbyline_patterns = ['记者(.+)']\n",
+                "[outlets.rfi] byline_patterns",
+                15,
+            ),
+            (
+                "[outlets.rfi]\nbyline_patterns = ['(?P<names>[']\n",
+                "[outlets.rfi] byline_patterns",
+                15,
+            ),
+            (
+                "[outlets.bbc]\nauthor_selectors = ['ul[[']\n",
+                "[outlets.bbc] author_selectors",
+                15,
+            ),
             (
                 "[outlets.rfi]\ntitle_suffixes = [\" \"]\n",
                 "[outlets.rfi] title_suffixes",

@@ -7,6 +7,7 @@ mod decode;
 mod dom;
 pub mod header;
 mod media;
+mod names;
 pub mod outlets;
 mod sanitize;
 pub mod text;
@@ -125,7 +126,13 @@ pub fn parse_key_with_doubts(
     let heading = Heading::read(&text, context)?;
     let zone = context.zone_for(&heading.link);
     let stated = byline::quick_date(heading.head.body, zone).unwrap_or_else(|| {
-        byline::read(Html::parse_fragment(heading.head.body).root_element(), zone).date
+        // Only the date is wanted: the outlet's byline rules would cost time for nothing.
+        byline::read(
+            Html::parse_fragment(heading.head.body).root_element(),
+            zone,
+            None,
+        )
+        .date
     });
     let dates = heading.dates(stated, context);
     let key = Key {
@@ -240,7 +247,11 @@ impl<'t> Essentials<'t> {
     fn read(text: &'t str, context: &SeedContext) -> Result<Essentials<'t>, SeedError> {
         let heading = Heading::read(text, context)?;
         let html = Html::parse_fragment(heading.head.body);
-        let byline = byline::read(html.root_element(), context.zone_for(&heading.link));
+        let byline = byline::read(
+            html.root_element(),
+            context.zone_for(&heading.link),
+            context.outlet_of(&heading.link),
+        );
         let Dates {
             published, updated, ..
         } = heading.dates(byline.date, context);

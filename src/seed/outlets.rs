@@ -3,6 +3,8 @@
 //! `[outlets.*]` tables, read by `config.rs`; this module only looks them up.
 
 use chrono_tz::Tz;
+use regex::Regex;
+use scraper::Selector;
 
 /// One outlet's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +22,70 @@ pub struct Outlet {
     pub title_suffixes: Vec<String>,
     /// Which folder of the link's path names the section (0: the first), if any does.
     pub section_segment: Option<usize>,
+    /// Patterns over the body's text whose `names` group is a byline (RFA's closing
+    /// `记者：NAME 责编：…`); the last match of the first pattern that matches is taken.
+    pub byline_patterns: Vec<BylinePattern>,
+    /// Elements whose text is the byline (BBC's `<ul role="list"><li>NAME</li>…`).
+    pub author_selectors: Vec<AuthorSelector>,
 }
+
+/// A compiled byline pattern; equal when written the same.
+#[derive(Debug, Clone)]
+pub struct BylinePattern(Regex);
+
+impl BylinePattern {
+    /// Compiles `pattern`, which must have a `names` group.
+    pub fn new(pattern: &str) -> Result<BylinePattern, String> {
+        let regex = Regex::new(pattern).map_err(|e| format!("not a valid pattern: {e}"))?;
+        if !regex.capture_names().any(|n| n == Some("names")) {
+            return Err("the pattern needs a (?P<names>…) group".into());
+        }
+        Ok(BylinePattern(regex))
+    }
+
+    /// The `names` group of the last match in `text`.
+    pub fn last_match<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.0
+            .captures_iter(text)
+            .filter_map(|c| c.name("names"))
+            .last()
+            .map(|m| m.as_str())
+    }
+}
+
+impl PartialEq for BylinePattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for BylinePattern {}
+
+/// A compiled CSS selector; equal when written the same.
+#[derive(Debug, Clone)]
+pub struct AuthorSelector {
+    pub selector: Selector,
+    written: String,
+}
+
+impl AuthorSelector {
+    pub fn new(selector: &str) -> Result<AuthorSelector, String> {
+        let compiled =
+            Selector::parse(selector).map_err(|e| format!("not a valid CSS selector: {e}"))?;
+        Ok(AuthorSelector {
+            selector: compiled,
+            written: selector.to_string(),
+        })
+    }
+}
+
+impl PartialEq for AuthorSelector {
+    fn eq(&self, other: &Self) -> bool {
+        self.written == other.written
+    }
+}
+
+impl Eq for AuthorSelector {}
 
 impl Outlet {
     /// `title` without the first of the outlet's title suffixes it ends with, unless nothing
@@ -92,6 +157,8 @@ mod tests {
             timezone: None,
             title_suffixes: Vec::new(),
             section_segment: None,
+            byline_patterns: Vec::new(),
+            author_selectors: Vec::new(),
         }
     }
 

@@ -271,6 +271,116 @@ fn an_outlet_s_title_suffix_is_cut() {
 }
 
 #[test]
+fn each_outlet_s_byline_forms_give_every_author() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        // RFA closing lines
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。</p><p>记者：郑日尧 责编：胡力汉 网编：瑞哲</p>",
+            &["郑日尧"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。（记者：韩洁 责编：何平 网编：洪伟）</p>",
+            &["韩洁"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。</p><p>记者:高锋 责编：胡力汉 梒青</p>",
+            &["高锋"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。</p><p>记者：吕熙 文海欣 责编：许书婷</p>",
+            &["吕熙", "文海欣"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。</p><p>自由亚洲电台记者 夏小华、李宗翰 台北、台中综合报导 责编 许书婷</p>",
+            &["夏小华", "李宗翰"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。</p><p>自由亚洲电台记者家傲华盛顿报道 责编：申铧</p>",
+            &["家傲"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>x。</p><p>自由亚洲电台记者　夏小华　台北报导</p>",
+            &["夏小华"],
+        ),
+        (
+            "https://www.rfa.org/mandarin/a.html",
+            "<p>(记者 李宗翰摄) Photo: RFA</p><p>自由亚洲电台记者黄春梅 李宗翰台北报道</p>",
+            &["黄春梅", "李宗翰"],
+        ),
+        // Reuters sign-offs and the lead's 作者
+        (
+            "https://cn.reuters.com/article/a",
+            "<p>x。(完)</p><p>编译 汪红英/王灿；审校 徐文焰 我们的标准</p>",
+            &["汪红英", "王灿"],
+        ),
+        (
+            "https://cn.reuters.com/article/a",
+            "<p>被记者问及时说。(完) 记者 梁慧仪; 审校 杨淑祯</p>",
+            &["梁慧仪"],
+        ),
+        (
+            "https://cn.reuters.com/article/a",
+            "<p>x。（完） 发稿 沈燕/乔艳红；审校 张喜良</p>",
+            &["沈燕", "乔艳红"],
+        ),
+        (
+            "https://cn.reuters.com/article/a",
+            "<div><i>2020-07-17T08:16:29</i></div><p>作者 张金栋</p><p>x</p>",
+            &["张金栋"],
+        ),
+        (
+            "https://cn.reuters.com/article/a",
+            "<p>Paytm没有回应记者的置评请求。</p>",
+            &[],
+        ),
+        // China Digital Times reposts
+        (
+            "https://chinadigitaltimes.net/chinese/2020/07/a/",
+            "<p>删除又再重发</p><p>作者：慎说sk</p><p>x</p>",
+            &["慎说sk"],
+        ),
+        (
+            "https://chinadigitaltimes.net/chinese/2020/07/a/",
+            "<p>文/周岩</p><p>x</p>",
+            &["周岩"],
+        ),
+        // BBC 2021 pages; related-link lists are not bylines
+        (
+            "https://www.bbc.com/zhongwen/simp/world-1",
+            r#"<ul role="list"><li role="listitem"><a href="https://www.bbc.com/zhongwen/simp/x">相关报道标题</a></li></ul><ul role="list"><li role="listitem">白麦克（Michael Bristow）</li><li role="listitem">BBC News</li></ul><p>x</p>"#,
+            &["白麦克（Michael Bristow）"],
+        ),
+        // DW leads
+        (
+            "https://www.dw.com/zh/a/a-1",
+            "<div><i>null 李澄欣<br>2020-06-27T06:45:03.131Z</i></div><p>x</p>",
+            &["李澄欣"],
+        ),
+        (
+            "https://www.dw.com/zh/a/a-1",
+            "<div><i>  洪沙 （综合报道）<br>2020-06-27T06:45:03.131Z</i></div><p>x</p>",
+            &["洪沙"],
+        ),
+        (
+            "https://www.dw.com/zh/a/a-1",
+            "<div><i>采访记者： William Yang<br>2020-06-29T08:59:37.889Z</i></div><p>x</p>",
+            &["William Yang"],
+        ),
+    ];
+    for (link, body, want) in cases {
+        let e = entry(&format!("[t]({link})\n------\n\n{body}\n"));
+        assert_eq!(e.authors, *want, "{link} {body}");
+    }
+}
+
+#[test]
 fn titles_are_cleaned() {
     let cases = [
         ("[  a &amp; b\u{1}\u{7f}  ](https://x.example/)", "a & b"),

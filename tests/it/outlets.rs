@@ -163,6 +163,61 @@ fn categories_are_the_outlet_and_a_real_section_never_url_noise() {
 }
 
 #[test]
+fn every_byline_the_body_states_is_an_author_and_only_names_are() {
+    let server = Server::serving(Path::new(CORPUS), 1000);
+    let feed = server.feed("/atom.xml");
+    let authors_of = |host: &str| -> Vec<(String, Vec<String>)> {
+        feed.entries
+            .iter()
+            .filter(|e| e.id.contains(host))
+            .map(|e| {
+                (
+                    e.id.clone(),
+                    e.authors.iter().filter_map(|a| a.name.clone()).collect(),
+                )
+            })
+            .collect()
+    };
+    // RFA signs every article off (`记者：NAME`, `自由亚洲电台记者NAME台北报导`); Reuters'
+    // 2020 articles all end `编译 NAME；审校 …` or `记者 NAME` or `发稿 NAME`.
+    for (id, names) in authors_of("rfa.org") {
+        assert!(!names.is_empty(), "{id}");
+    }
+    let in_2020: Vec<String> = std::fs::read_dir(Path::new(CORPUS).join("2020"))
+        .unwrap()
+        .map(|f| {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            let header = text.split("\n------").next().unwrap().to_string();
+            header
+                .rsplit_once("](")
+                .unwrap()
+                .1
+                .trim_end_matches(')')
+                .to_string()
+        })
+        .collect();
+    let reuters_2020: Vec<_> = authors_of("cn.reuters.com")
+        .into_iter()
+        .filter(|(id, _)| in_2020.contains(id))
+        .collect();
+    assert!(reuters_2020.len() >= 30, "{}", reuters_2020.len());
+    for (id, names) in reuters_2020 {
+        assert!(!names.is_empty(), "{id}");
+    }
+    // Nothing but names: no placeholders, roles, labels or places.
+    for entry in &feed.entries {
+        for author in &entry.authors {
+            let name = author.name.as_deref().unwrap_or_default();
+            for bad in [
+                "null", "综合", "记者", "摘编", "责编", "审校", "报道", "报导", "：", "台北",
+            ] {
+                assert!(!name.contains(bad), "{}: author {name:?}", entry.id);
+            }
+        }
+    }
+}
+
+#[test]
 fn a_config_outlet_table_changes_how_its_seeds_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
