@@ -1,6 +1,7 @@
 //! One integration-test binary: the real server on 127.0.0.1:0 over temp seed folders, read back
 //! over HTTP with real feed parsers.
 
+mod authors;
 mod bad_input;
 mod caching;
 mod cli;
