@@ -18,3 +18,4 @@ mod snapshots;
 mod soak;
 mod support;
 mod validity;
+mod wire;
