@@ -14,6 +14,7 @@ mod formats;
 mod fuzz;
 mod http;
 mod live;
+mod restart;
 mod snapshots;
 mod soak;
 mod support;
