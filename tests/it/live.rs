@@ -68,6 +68,12 @@ fn entries_in_status(server: &Server) -> u64 {
         .expect("entries is a number")
 }
 
+fn rejected_count(server: &Server) -> u64 {
+    status(server)["rejected_count"]
+        .as_u64()
+        .expect("rejected_count is a number")
+}
+
 #[test]
 fn a_renamed_file_and_its_old_name_are_never_both_served() {
     // Two names, one link: the rename target's own (newer) content must be the only entry.
@@ -149,8 +155,18 @@ fn a_file_caught_half_written_ends_up_complete() {
     let (head, tail) = text.split_at(12);
     file.write_all(head.as_bytes()).unwrap();
     file.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Wait until the server has read the half (it rejects it: the header is cut), so the
+    // test really covers a file caught half-written, however slow the machine.
+    let started = std::time::Instant::now();
+    while rejected_count(&server) != 1 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the half-written file was never read"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     file.write_all(tail.as_bytes()).unwrap();
     drop(file);
     server.wait_until("completed file", |t| t == ["Complete title"]);
+    assert_eq!(rejected_count(&server), 0);
 }
