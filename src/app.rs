@@ -374,12 +374,17 @@ impl UpdateLoop {
                 self.last_rescan = Some(Utc::now());
             }
         }
-        let shrank_only = files_read == 0 && self.indexer.store().len() < entries_before;
+        // A run of removals: batches that read no file and did not grow the store. Such a
+        // run starts with a batch that shrank it; a batch that only drops an emptied
+        // sub-folder (`rm -rf` flushes it on its own) keeps the run going.
+        let entries_after = self.indexer.store().len();
+        let removals_only = files_read == 0 && entries_after <= entries_before;
+        let shrank = removals_only && entries_after < entries_before;
         self.before_shrink = match self.before_shrink.take() {
-            Some((earlier, at)) if shrank_only && at.elapsed() < SHRINK_WINDOW => {
+            Some((earlier, at)) if removals_only && at.elapsed() < SHRINK_WINDOW => {
                 Some((earlier, Instant::now()))
             }
-            _ if shrank_only => Some((current.clone(), Instant::now())),
+            _ if shrank => Some((current.clone(), Instant::now())),
             _ => None,
         };
         self.last_change = Some(Utc::now());

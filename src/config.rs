@@ -403,30 +403,41 @@ impl Config {
             .filter(|r| !r.is_empty());
 
         let mut authors = Vec::new();
-        for person in feed.authors {
+        for (index, person) in feed.authors.into_iter().enumerate() {
+            // Written as the `index`-th `[[feed.authors]]` table, or inline as `authors = […]`.
+            let refuse_author =
+                |key: &str, message: String| match line_of_key_in(text, "feed.authors", index, key)
+                {
+                    Some(line) => ConfigError {
+                        file: None,
+                        line: Some(line),
+                        key: format!("[feed.authors] {key}"),
+                        message,
+                    },
+                    None => refuse("feed", "authors", message),
+                };
             let name = person.name.trim().to_string();
             if name.is_empty() {
-                return Err(refuse(
-                    "feed",
-                    "authors",
-                    "every author needs a name".into(),
-                ));
+                return Err(refuse_author("name", "every author needs a name".into()));
             }
             let email = person.email.map(|e| e.trim().to_string());
             if let Some(email) = &email
                 && !is_email(email)
             {
-                return Err(refuse(
-                    "feed",
-                    "authors",
+                return Err(refuse_author(
+                    "email",
                     format!("not an e-mail address: {email:?}"),
                 ));
             }
-            let uri = person
-                .uri
-                .as_deref()
-                .map(|v| web_url("authors", v))
-                .transpose()?;
+            let uri = match person.uri.as_deref() {
+                Some(value) => Some(parse_web_url(value).ok_or_else(|| {
+                    refuse_author(
+                        "uri",
+                        format!("must be an absolute http(s) URL, got {value:?}"),
+                    )
+                })?),
+                None => None,
+            };
             authors.push(Person { name, email, uri });
         }
         if authors.is_empty() {
@@ -626,6 +637,9 @@ fn is_language_tag(value: &str) -> bool {
     })
 }
 
+/// The top-level tables; no table has a key named like one of them.
+const TABLES: [&str; 3] = ["server", "seeds", "feed"];
+
 /// Turns a toml/serde error into a `ConfigError` naming the key and line it points at.
 fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
     let message = err.message().trim().to_string();
@@ -637,17 +651,29 @@ fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
             message,
         };
     };
-    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-    let line_text = text.lines().nth(line - 1).unwrap_or("");
-    let table = table_at_line(text, line);
-    let key = match line_text.split_once('=') {
-        Some((k, _)) => format!("[{table}] {}", k.trim()),
-        None if line_text.trim_start().starts_with('[') => line_text.trim().to_string(),
-        None => format!("[{table}]"),
+    let mut line = Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let at = line.unwrap_or(1);
+    let line_text = text.lines().nth(at - 1).unwrap_or("");
+    let table = table_at_line(text, at);
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(field, _)| field);
+    let key = match (line_text.split_once('='), missing) {
+        // A whole table is missing (serde points at the whole document): no line holds it.
+        (_, Some(field)) if table.is_empty() || TABLES.contains(&field) => {
+            line = None;
+            format!("[{field}]")
+        }
+        // serde points at the table that lacks the field: name the field in it.
+        (_, Some(field)) => format!("[{table}] {field}"),
+        (Some((k, _)), _) => format!("[{table}] {}", k.trim()),
+        (None, _) if line_text.trim_start().starts_with('[') => line_text.trim().to_string(),
+        (None, _) => format!("[{table}]"),
     };
     ConfigError {
         file: None,
-        line: Some(line),
+        line,
         key,
         message,
     }
@@ -684,14 +710,25 @@ fn line_of_table(text: &str, table: &str) -> Option<usize> {
 }
 
 fn line_of_key(text: &str, table: &str, key: &str) -> Option<usize> {
+    line_of_key_in(text, table, 0, key)
+}
+
+/// 1-based line where `key = …` is written inside the `nth` (0-based) header naming `table`
+/// (`[[table]]` repeats), if it is written in the plain form.
+fn line_of_key_in(text: &str, table: &str, nth: usize, key: &str) -> Option<usize> {
     let mut current = String::new();
+    let mut seen = 0;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
             current = table_at_line(trimmed, 1);
+            if current == table {
+                seen += 1;
+            }
             continue;
         }
         if current == table
+            && seen == nth + 1
             && let Some((k, _)) = trimmed.split_once('=')
             && k.trim() == key
         {
@@ -796,6 +833,123 @@ limit = 50
         }
     }
 
+    /// The whole message, so a wrong line ("line 15" for "line 1") or key cannot pass.
+    #[test]
+    fn each_refusal_reads_exactly() {
+        let authors = |tables: &str| format!("{GOOD}{tables}");
+        let cases: Vec<(String, &str)> = vec![
+            (
+                GOOD.replace("[server]", "[sever]"),
+                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`",
+            ),
+            (
+                GOOD.replace("limit = 50", "limit = 50\n[feed.extra]\ny = 1"),
+                "config line 14: [feed.extra]: unknown field `extra`, expected one of `title`, \
+                 `description`, `base_url`, `site_url`, `language`, `limit`, `authors`, `icon`, \
+                 `logo`, `rights`",
+            ),
+            (
+                GOOD.replace(
+                    "timezone = \"Asia/Shanghai\"",
+                    "timezone = \"Asia/Shanghai\"\nwach = 1",
+                ),
+                "config line 7: [seeds] wach: unknown field `wach`, expected one of `dir`, \
+                 `timezone`, `max_file_bytes`, `debounce_ms`, `watch`, `poll_interval_ms`, `cache`",
+            ),
+            (
+                GOOD.replace("limit = 50", "limit = \"fifty\""),
+                "config line 13: [feed] limit: invalid type: string \"fifty\", expected usize",
+            ),
+            (
+                GOOD.replace(
+                    "bind = \"127.0.0.1:8080\"",
+                    "bind = \"127.0.0.1:8080\"\nworkers = -1",
+                ),
+                "config line 4: [server] workers: invalid value: integer `-1`, expected usize",
+            ),
+            (
+                GOOD.replace(
+                    "bind = \"127.0.0.1:8080\"",
+                    "bind = \"127.0.0.1:8080\"\nworkers = 0",
+                ),
+                "config line 4: [server] workers: must be at least 1",
+            ),
+            (
+                GOOD.replace("dir = \"seeds\"", "dir = \"seeds\"\ndebounce_ms = 20000"),
+                "config line 6: [seeds] debounce_ms: must be at most 10000",
+            ),
+            (
+                GOOD.replace("dir = \"seeds\"", "dir = \"seeds\"\nmax_file_bytes = 0"),
+                "config line 6: [seeds] max_file_bytes: must be at least 1",
+            ),
+            (
+                GOOD.replace("language = \"zh-CN\"", "language = \"zh CN\""),
+                "config line 12: [feed] language: expected a language tag such as \"zh-CN\", got \"zh CN\"",
+            ),
+            (
+                GOOD.replace("title = \"T\"", "title = \"  \""),
+                "config line 8: [feed] title: must not be empty",
+            ),
+            (
+                GOOD.replace("/feeds\"", "/feeds?x=1\""),
+                "config line 10: [feed] base_url: must not have a query or fragment",
+            ),
+            (
+                GOOD.replace("limit = 50", "limit = 50\nlogo = \"logo.png\""),
+                "config line 14: [feed] logo: must be an absolute http(s) URL, got \"logo.png\"",
+            ),
+            (
+                GOOD.replace("title = \"T\"\n", ""),
+                "config line 7: [feed] title: missing field `title`",
+            ),
+            (
+                "[server]\nbind = \"127.0.0.1:8080\"\n".to_string(),
+                "config: [seeds]: missing field `seeds`",
+            ),
+            // [[feed.authors]]: the key and line inside the right table, not "[feed] authors".
+            (
+                authors("[[feed.authors]]\nemail = \"a@b.c\"\n"),
+                "config line 14: [feed.authors] name: missing field `name`",
+            ),
+            (
+                authors("[[feed.authors]]\nname = \"A\"\nmail = \"a@b.c\"\n"),
+                "config line 16: [feed.authors] mail: unknown field `mail`, expected one of `name`, `email`, `uri`",
+            ),
+            (
+                authors(
+                    "[[feed.authors]]\nname = \"A\"\nemail = \"nope\"\n\
+                     [[feed.authors]]\nname = \"B\"\nemail = \"nope\"\n",
+                ),
+                "config line 16: [feed.authors] email: not an e-mail address: \"nope\"",
+            ),
+            (
+                authors(
+                    "[[feed.authors]]\nname = \"A\"\nemail = \"a@b.c\"\n\
+                     [[feed.authors]]\nname = \"B\"\nemail = \"nope\"\n",
+                ),
+                "config line 19: [feed.authors] email: not an e-mail address: \"nope\"",
+            ),
+            (
+                authors("[[feed.authors]]\nname = \"A\"\nuri = \"ftp://x/\"\n"),
+                "config line 16: [feed.authors] uri: must be an absolute http(s) URL, got \"ftp://x/\"",
+            ),
+            (
+                authors("[[feed.authors]]\nname = \" \"\n"),
+                "config line 15: [feed.authors] name: every author needs a name",
+            ),
+            (
+                GOOD.replace(
+                    "limit = 50",
+                    "limit = 50\nauthors = [{ name = \"A\", uri = \"ftp://x/\" }]",
+                ),
+                "config line 14: [feed] authors: must be an absolute http(s) URL, got \"ftp://x/\"",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(refused(&text).to_string(), expected, "{text}");
+        }
+    }
+
     #[test]
     fn outlet_rules_are_built_in_and_the_config_changes_or_adds_them() {
         let builtin = Config::parse(GOOD, Path::new("/base")).unwrap().outlets;
@@ -886,7 +1040,9 @@ limit = 50
 
     #[test]
     fn missing_key_is_named() {
+        // serde points at the table that lacks it; the key names the field in that table.
         let err = refused(&GOOD.replace("title = \"T\"\n", ""));
-        assert!(err.to_string().contains("title"), "{err}");
+        assert_eq!(err.key, "[feed] title", "{err}");
+        assert_eq!(err.line, Some(7), "{err}");
     }
 }

@@ -26,6 +26,10 @@ const ROLES: &[&str] = &[
     "文",
 ];
 
+/// What follows a name to say how the piece was made (`李鱼 综合报导`). Titles such as 记者 are
+/// not cut from the end: `陈记者` names someone.
+const TRAILING_ROLES: &[&str] = &["综合报道", "综合报导", "报道", "报导", "摘编", "编译"];
+
 /// What an empty byline field is filled with by a broken template.
 const PLACEHOLDERS: &[&str] = &["null", "undefined", "none", "nil", "n/a"];
 
@@ -101,9 +105,8 @@ fn clean(raw: &str) -> Option<String> {
         .replace(" ）", "）");
     loop {
         let trimmed = name.trim();
-        let Some(rest) = ROLES
+        let Some(rest) = TRAILING_ROLES
             .iter()
-            .filter(|r| r.chars().count() > 1)
             .find_map(|role| trimmed.strip_suffix(role))
         else {
             break;
@@ -206,6 +209,7 @@ mod tests {
             ("黄春梅 李宗翰台北", &["黄春梅", "李宗翰"]),
             ("夏小华、李宗翰 台北、台中", &["夏小华", "李宗翰"]),
             ("家傲华盛顿", &["家傲"]),
+            ("陈记者", &["陈记者"]),
             ("沈燕/乔艳红", &["沈燕", "乔艳红"]),
             ("文/周岩", &["周岩"]),
             ("作者：慎说sk", &["慎说sk"]),

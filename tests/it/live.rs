@@ -30,12 +30,18 @@ fn files_added_modified_renamed_and_deleted_are_followed() {
     );
     server.wait_until("modify", |t| t == ["Beta", "Alpha v2"]);
 
+    // A rename within the folder must drop the old name. The renamed file then gets another
+    // link: were the old name kept, its entry ("Alpha v2") would stay beside the new one.
     fs::rename(server.path("a.txt"), server.path("a-renamed.txt")).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    server.wait_until("rename within", |t| t == ["Beta", "Alpha v2"]);
+    write(
+        &server.path("a-renamed.txt"),
+        one("Alpha moved", "a-moved", 1_600_000_000_000).as_bytes(),
+    );
+    server.wait_until("rename within", |t| t == ["Beta", "Alpha moved"]);
+    assert_eq!(entries_in_status(&server), 2);
 
     fs::remove_file(server.path("b.txt")).unwrap();
-    server.wait_until("delete", |t| t == ["Alpha v2"]);
+    server.wait_until("delete", |t| t == ["Alpha moved"]);
 
     // Atomic save: write a temp file, rename over the original.
     write(
@@ -48,6 +54,43 @@ fn files_added_modified_renamed_and_deleted_are_followed() {
     )
     .unwrap();
     server.wait_until("atomic save", |t| t == ["Alpha v3"]);
+    assert_eq!(entries_in_status(&server), 1);
+}
+
+fn status(server: &Server) -> serde_json::Value {
+    serde_json::from_slice(&server.get("/status").body).expect("/status is JSON")
+}
+
+/// `/status`'s `entries`: what the server holds, beyond the titles the feeds show.
+fn entries_in_status(server: &Server) -> u64 {
+    status(server)["entries"]
+        .as_u64()
+        .expect("entries is a number")
+}
+
+fn rejected_count(server: &Server) -> u64 {
+    status(server)["rejected_count"]
+        .as_u64()
+        .expect("rejected_count is a number")
+}
+
+#[test]
+fn a_renamed_file_and_its_old_name_are_never_both_served() {
+    // Two names, one link: the rename target's own (newer) content must be the only entry.
+    let server = Server::with_files(
+        &[("old.txt", one("Old name", "same", 1_600_000_000_000))],
+        50,
+    );
+    fs::rename(server.path("old.txt"), server.path("new.txt")).unwrap();
+    // Then the new name is deleted: a kept old name would bring "Old name" back.
+    fs::remove_file(server.path("new.txt")).unwrap();
+    write(
+        &server.path("sentinel.txt"),
+        one("Sentinel", "sentinel", 1_700_000_000_000).as_bytes(),
+    );
+    // Events are applied in order: once the sentinel shows, the rename and delete were seen.
+    server.wait_until("rename then delete", |t| t == ["Sentinel"]);
+    assert_eq!(entries_in_status(&server), 1);
 }
 
 #[test]
@@ -91,10 +134,14 @@ fn whole_sub_folders_are_followed() {
     fs::rename(outside.path().join("2025"), server.path("2025")).unwrap();
     server.wait_until("folder moved in", |t| t == ["Deep", "Keep"]);
 
-    // Renamed within, then deleted whole.
+    // Renamed within (the file inside then given another link, so a kept old folder would
+    // leave "Deep" beside "Deep moved"), then deleted whole.
     fs::rename(server.path("2025"), server.path("archive")).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    server.wait_until("folder renamed", |t| t == ["Deep", "Keep"]);
+    write(
+        &server.path("archive/deep/y.txt"),
+        one("Deep moved", "deep-moved", 1_700_000_000_000).as_bytes(),
+    );
+    server.wait_until("folder renamed", |t| t == ["Deep moved", "Keep"]);
     fs::remove_dir_all(server.path("archive")).unwrap();
     server.wait_until("folder deleted", |t| t == ["Keep"]);
 }
@@ -108,8 +155,18 @@ fn a_file_caught_half_written_ends_up_complete() {
     let (head, tail) = text.split_at(12);
     file.write_all(head.as_bytes()).unwrap();
     file.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Wait until the server has read the half (it rejects it: the header is cut), so the
+    // test really covers a file caught half-written, however slow the machine.
+    let started = std::time::Instant::now();
+    while rejected_count(&server) != 1 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the half-written file was never read"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     file.write_all(tail.as_bytes()).unwrap();
     drop(file);
     server.wait_until("completed file", |t| t == ["Complete title"]);
+    assert_eq!(rejected_count(&server), 0);
 }

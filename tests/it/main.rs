@@ -1,6 +1,7 @@
 //! One integration-test binary: the real server on 127.0.0.1:0 over temp seed folders, read back
 //! over HTTP with real feed parsers.
 
+mod authors;
 mod bad_input;
 mod caching;
 mod cli;
@@ -17,7 +18,9 @@ mod fuzz;
 mod http;
 mod live;
 mod outlets;
+mod restart;
 mod snapshots;
 mod soak;
 mod support;
 mod validity;
+mod wire;

@@ -138,7 +138,7 @@ impl Server {
                 e.title
                     .as_ref()
                     .map(|t| t.content.clone())
-                    .unwrap_or_default()
+                    .unwrap_or_else(|| panic!("{path}: entry {} has no title", e.id))
             })
             .collect()
     }
@@ -166,9 +166,14 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the server and fails the test if its update or compressor thread panicked
+    /// meanwhile (`stop` reports that), unless the test is already failing.
     fn drop(&mut self) {
         if let Some(running) = self.running.take() {
-            let _ = running.stop();
+            let stopped = running.stop();
+            if !std::thread::panicking() {
+                stopped.unwrap_or_else(|e| panic!("the server did not stop cleanly: {e}"));
+            }
         }
     }
 }
@@ -196,7 +201,12 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Response {
     let headers = response
         .headers()
         .iter()
-        .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .map(|(n, v)| {
+            let value = v
+                .to_str()
+                .unwrap_or_else(|e| panic!("{method} {url}: header {n} is not text: {e}"));
+            (n.as_str().to_string(), value.to_string())
+        })
         .collect();
     let status = response.status().as_u16();
     let body = response
@@ -204,7 +214,7 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Response {
         .with_config()
         .limit(64 * 1024 * 1024)
         .read_to_vec()
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("{method} {url}: reading the body failed: {e}"));
     Response {
         status,
         headers,
@@ -348,13 +358,16 @@ impl Process {
                 break line[at + 5..].trim().to_string();
             }
         };
-        // A full pipe would block the server's logging: keep reading.
+        // A full pipe would block the server's logging: keep reading to the end, whatever the
+        // bytes (a line that is not UTF-8 must not stop the reader).
         let sink = log.clone();
         std::thread::spawn(move || {
-            for line in reader.lines().map_while(Result::ok) {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&line));
+                line.clear();
             }
         });
         Process {
@@ -397,7 +410,7 @@ impl Process {
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0);
+            .unwrap_or_else(|| panic!("no VmRSS in /proc/{}/status", self.pid()));
         let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
             .unwrap()
             .count();
