@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
-use crate::seed::outlets::{AuthorSelector, BylinePattern, Outlet, Outlets};
+use crate::seed::outlets::{BylinePattern, CssSelector, Outlet, Outlets};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -146,6 +146,8 @@ struct RawOutlet {
     section_segment: Option<usize>,
     byline_patterns: Option<Vec<String>>,
     author_selectors: Option<Vec<String>>,
+    strip: Option<Vec<String>>,
+    strip_text: Option<Vec<String>>,
 }
 
 /// The outlet rules shipped in the binary.
@@ -517,6 +519,8 @@ fn outlets_with(
                 known.section_segment = raw.section_segment.or(known.section_segment);
                 known.byline_patterns = raw.byline_patterns.or(known.byline_patterns.take());
                 known.author_selectors = raw.author_selectors.or(known.author_selectors.take());
+                known.strip = raw.strip.or(known.strip.take());
+                known.strip_text = raw.strip_text.or(known.strip_text.take());
                 *from_config = true;
             }
             None => merged.push((key, raw, true)),
@@ -580,15 +584,24 @@ fn outlets_with(
                 .iter()
                 .map(|p| BylinePattern::new(p).map_err(|e| refuse("byline_patterns", e)))
                 .collect::<Result<Vec<_>, _>>()?;
-            let author_selectors = raw
-                .author_selectors
+            let selectors = |field: &str, written: Option<Vec<String>>| {
+                written
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| CssSelector::new(s).map_err(|e| refuse(field, format!("{s:?}: {e}"))))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let author_selectors = selectors("author_selectors", raw.author_selectors)?;
+            let strip = selectors("strip", raw.strip)?;
+            let strip_text: Vec<String> = raw
+                .strip_text
                 .unwrap_or_default()
                 .iter()
-                .map(|s| {
-                    AuthorSelector::new(s)
-                        .map_err(|e| refuse("author_selectors", format!("{s:?}: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|s| crate::seed::text::one_line(s))
+                .collect();
+            if strip_text.iter().any(String::is_empty) {
+                return Err(refuse("strip_text", "a marker must not be empty".into()));
+            }
             Ok(Outlet {
                 key,
                 name,
@@ -598,6 +611,8 @@ fn outlets_with(
                 section_segment: raw.section_segment,
                 byline_patterns,
                 author_selectors,
+                strip,
+                strip_text,
             })
         })
         .collect::<Result<Vec<_>, _>>()

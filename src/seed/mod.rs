@@ -5,6 +5,7 @@ mod byline;
 pub mod dates;
 mod decode;
 mod dom;
+mod furniture;
 pub mod header;
 mod media;
 mod names;
@@ -94,7 +95,11 @@ pub struct Key {
 /// Parses one seed file's bytes into a whole entry.
 pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let text = decode::decode(bytes)?;
-    let seed = Essentials::read(&text, context)?;
+    let mut seed = Essentials::read(&text, context)?;
+    // After the dates are read (they must equal `parse_key`'s), before anything else is.
+    let cleaned = furniture::strip(&mut seed.html, context.outlet_of(&seed.link))
+        .then(|| seed.html.root_element().inner_html());
+    let body = cleaned.as_deref().unwrap_or(seed.body);
     let root = seed.html.root_element();
     Ok(Entry {
         id: canonical_id(&seed.link),
@@ -103,7 +108,7 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
         published: seed.published,
         updated: seed.updated,
         summary: summary(root),
-        content: sanitize::content(seed.body, &seed.link),
+        content: sanitize::content(body, &seed.link),
         media: media::extract(root, &seed.link),
         categories: categories(&seed.link, context.outlet_of(&seed.link)),
         link: seed.link.to_string(),

@@ -26,7 +26,11 @@ pub struct Outlet {
     /// `记者：NAME 责编：…`); the last match of the first pattern that matches is taken.
     pub byline_patterns: Vec<BylinePattern>,
     /// Elements whose text is the byline (BBC's `<ul role="list"><li>NAME</li>…`).
-    pub author_selectors: Vec<AuthorSelector>,
+    pub author_selectors: Vec<CssSelector>,
+    /// Elements that are furniture, not article (Reuters' trust badge, RFI's ad slots).
+    pub strip: Vec<CssSelector>,
+    /// Text that marks a short block as furniture (the NYT's subscription blurb).
+    pub strip_text: Vec<String>,
 }
 
 /// A compiled byline pattern; equal when written the same.
@@ -63,29 +67,29 @@ impl Eq for BylinePattern {}
 
 /// A compiled CSS selector; equal when written the same.
 #[derive(Debug, Clone)]
-pub struct AuthorSelector {
+pub struct CssSelector {
     pub selector: Selector,
     written: String,
 }
 
-impl AuthorSelector {
-    pub fn new(selector: &str) -> Result<AuthorSelector, String> {
+impl CssSelector {
+    pub fn new(selector: &str) -> Result<CssSelector, String> {
         let compiled =
             Selector::parse(selector).map_err(|e| format!("not a valid CSS selector: {e}"))?;
-        Ok(AuthorSelector {
+        Ok(CssSelector {
             selector: compiled,
             written: selector.to_string(),
         })
     }
 }
 
-impl PartialEq for AuthorSelector {
+impl PartialEq for CssSelector {
     fn eq(&self, other: &Self) -> bool {
         self.written == other.written
     }
 }
 
-impl Eq for AuthorSelector {}
+impl Eq for CssSelector {}
 
 impl Outlet {
     /// `title` without the first of the outlet's title suffixes it ends with, unless nothing
@@ -159,6 +163,8 @@ mod tests {
             section_segment: None,
             byline_patterns: Vec::new(),
             author_selectors: Vec::new(),
+            strip: Vec::new(),
+            strip_text: Vec::new(),
         }
     }
 

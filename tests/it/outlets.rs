@@ -234,3 +234,35 @@ fn a_config_outlet_table_changes_how_its_seeds_are_read() {
     let want: DateTime<Utc> = "2020-07-16T16:23:25Z".parse().unwrap();
     assert_eq!(feed.entries[0].published, Some(want));
 }
+
+/// Publisher furniture named in the issue, as a reader would spot it in an article.
+const FURNITURE: &[&str] = &[
+    "点击此处订阅",
+    "get_post_time",
+    "Feed enhanced by",
+    "del.icio.us",
+    "我们的标准",
+    "Image caption",
+    "图片版权",
+    "你的器材不支持播放多媒体材料",
+    ">广告<",
+    "icon-zoom",
+    "告知：第三方内容",
+];
+
+#[test]
+fn no_article_carries_publisher_furniture() {
+    let server = Server::serving(Path::new(CORPUS), 1000);
+    let feed: serde_json::Value = serde_json::from_slice(&server.get("/feed.json").body).unwrap();
+    let items = feed["items"].as_array().unwrap();
+    assert!(items.len() > 450);
+    let empty_link = regex::Regex::new(r"<a [^>]*>\s*</a>").unwrap();
+    for item in items {
+        let content = item["content_html"].as_str().unwrap_or_default();
+        let url = item["url"].as_str().unwrap();
+        for marker in FURNITURE {
+            assert!(!content.contains(marker), "{url}: {marker}");
+        }
+        assert!(!empty_link.is_match(content), "{url}: an empty link");
+    }
+}

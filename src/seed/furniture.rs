@@ -1,0 +1,152 @@
+//! Publisher furniture out of the article before anything reads it: what screen readers alone
+//! were meant to hear, links with nothing to click, and what each outlet's rules name (share
+//! rows, badges, ad slots, subscription blurbs, a blog engine's footer). Generic rules first,
+//! as Readability does; outlet rules only where needed.
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html};
+
+use super::dom::{self, static_selector};
+use super::outlets::Outlet;
+use super::text::one_line;
+
+static_selector!(
+    SCREEN_READER_ONLY,
+    ".off-screen, .visually-hidden, .sr-only"
+);
+static_selector!(LINK, "a");
+// Not svg: the sanitiser drops it, and a link holding only an icon is then empty.
+static_selector!(HAS_MEDIA, "img, video, audio, picture");
+static_selector!(BLOCK, "p, li, div, small, figcaption, aside");
+
+/// A block whose text holds an outlet's marker is furniture only when it is this short: a long
+/// one is article text that happens to mention it.
+const MAX_MARKED_BLOCK_CHARS: usize = 400;
+
+/// Removes the furniture from `html`; true when anything went.
+pub fn strip(html: &mut Html, outlet: Option<&Outlet>) -> bool {
+    let root = html.root_element();
+    let mut doomed: Vec<NodeId> = root.select(&SCREEN_READER_ONLY).map(|e| e.id()).collect();
+    doomed.extend(
+        root.select(&LINK)
+            .filter(|a| is_empty_link(*a))
+            .map(|a| a.id()),
+    );
+    if let Some(outlet) = outlet {
+        for rule in &outlet.strip {
+            doomed.extend(root.select(&rule.selector).map(|e| e.id()));
+        }
+        if !outlet.strip_text.is_empty() {
+            doomed.extend(marked_blocks(root, &outlet.strip_text));
+        }
+    }
+    let removed = !doomed.is_empty();
+    for id in doomed {
+        if let Some(mut node) = html.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+    removed
+}
+
+/// `<a href="…"></a>`: nothing to read, nothing to click.
+fn is_empty_link(a: ElementRef<'_>) -> bool {
+    one_line(&dom::text_of(a)).is_empty() && a.select(&HAS_MEDIA).next().is_none()
+}
+
+/// The smallest short blocks whose text holds one of `markers`.
+fn marked_blocks(root: ElementRef<'_>, markers: &[String]) -> Vec<NodeId> {
+    let marked: Vec<ElementRef<'_>> = root
+        .select(&BLOCK)
+        .filter(|block| {
+            let text = one_line(&dom::text_of(*block));
+            text.chars().count() <= MAX_MARKED_BLOCK_CHARS
+                && markers.iter().any(|m| text.contains(m.as_str()))
+        })
+        .collect();
+    // An outer block that holds a marked inner one keeps the rest of what it holds.
+    marked
+        .iter()
+        .filter(|outer| {
+            !marked.iter().any(|inner| {
+                inner.id() != outer.id() && inner.ancestors().any(|a| a.id() == outer.id())
+            })
+        })
+        .map(|block| block.id())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::outlets::CssSelector;
+
+    fn outlet(strip: &[&str], strip_text: &[&str]) -> Outlet {
+        Outlet {
+            key: "x".into(),
+            name: "x".into(),
+            hosts: vec!["x.example".into()],
+            timezone: None,
+            title_suffixes: Vec::new(),
+            section_segment: None,
+            byline_patterns: Vec::new(),
+            author_selectors: Vec::new(),
+            strip: strip.iter().map(|s| CssSelector::new(s).unwrap()).collect(),
+            strip_text: strip_text.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn stripped(body: &str, outlet: Option<&Outlet>) -> String {
+        let mut html = Html::parse_fragment(body);
+        strip(&mut html, outlet);
+        html.root_element().inner_html()
+    }
+
+    #[test]
+    fn generic_furniture_goes_everywhere() {
+        let cases = [
+            (
+                r#"<figure><img src="a.jpg"><span class="off-screen">图片版权</span><span>Getty</span></figure>"#,
+                r#"<figure><img src="a.jpg"><span>Getty</span></figure>"#,
+            ),
+            (
+                r#"<p>text<a href="https://x/share"></a> <a href="/y"> </a><a href="/z"><img src="i.png"></a></p>"#,
+                r#"<p>text <a href="/z"><img src="i.png"></a></p>"#,
+            ),
+            ("<p>nothing here</p>", "<p>nothing here</p>"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(stripped(body, None), want, "{body}");
+        }
+    }
+
+    #[test]
+    fn outlet_rules_strip_by_selector_and_by_marker_text() {
+        let rules = outlet(
+            &[".trustBadge", "#zoomattribute"],
+            &["点击此处订阅", "get_post_time"],
+        );
+        let cases = [
+            (
+                r#"<p>正文。</p><div class="trustBadge"><span>我们的标准：</span></div>"#,
+                "<p>正文。</p>",
+            ),
+            (
+                r#"<p><i>（欢迎</i><a href="/s"><i>点击此处</i></a><i>订阅</i><a href="/b"><i>NYT简报</i></a><i>）</i></p><p>正文。</p>"#,
+                "<p>正文。</p>",
+            ),
+            (
+                r#"<div><p>正文。</p><p><small>© A for B, get_post_time('Y'). |<a href="/p">Permalink</a></small></p></div>"#,
+                "<div><p>正文。</p><p></p></div>",
+            ),
+            // a long paragraph that mentions a marker is article text
+            (
+                &format!("<p>{}点击此处订阅</p>", "正文".repeat(300)),
+                &format!("<p>{}点击此处订阅</p>", "正文".repeat(300)),
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(stripped(body, Some(&rules)), *want, "{body}");
+        }
+    }
+}
