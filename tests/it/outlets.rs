@@ -257,6 +257,7 @@ fn no_article_carries_publisher_furniture() {
     let items = feed["items"].as_array().unwrap();
     assert!(items.len() > 450);
     let empty_link = regex::Regex::new(r"<a [^>]*>\s*</a>").unwrap();
+    let raw_link_text = regex::Regex::new(r"<a [^>]*>(https?://[^<]*)</a>").unwrap();
     for item in items {
         let content = item["content_html"].as_str().unwrap_or_default();
         let url = item["url"].as_str().unwrap();
@@ -264,5 +265,17 @@ fn no_article_carries_publisher_furniture() {
             assert!(!content.contains(marker), "{url}: {marker}");
         }
         assert!(!empty_link.is_match(content), "{url}: an empty link");
+        // Embeds are links to the page they show, under words, with entities decoded once.
+        for link_text in raw_link_text.captures_iter(content) {
+            let text = &link_text[1];
+            assert!(
+                !text.contains("/embed") && !text.contains("/plugins/"),
+                "{url}: a raw embed URL as link text: {text}"
+            );
+        }
+        assert!(
+            !content.contains("&amp;amp;"),
+            "{url}: entities escaped twice"
+        );
     }
 }
