@@ -57,4 +57,17 @@ pub struct Media {
     pub length: Option<u64>,
     pub caption: Option<String>,
     pub credit: Option<String>,
+    /// A video's still image (its `poster`), absolute http(s).
+    pub poster: Option<String>,
+}
+
+impl Entry {
+    /// The picture that stands for the entry: the first image, else the first video's poster.
+    pub fn image(&self) -> Option<&str> {
+        self.media
+            .iter()
+            .find(|m| m.medium == Medium::Image)
+            .map(|m| m.url.as_str())
+            .or_else(|| self.media.iter().find_map(|m| m.poster.as_deref()))
+    }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{JSON_PATH, bylines, clean, title, whole_seconds};
 use crate::config::FeedMeta;
-use crate::entry::{Entry, Medium};
+use crate::entry::Entry;
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
@@ -103,11 +103,7 @@ fn item(entry: &Entry) -> Item<'_> {
         title: title(entry),
         content_html: clean(&entry.content),
         summary: clean(&entry.summary),
-        image: entry
-            .media
-            .iter()
-            .find(|m| m.medium == Medium::Image)
-            .map(|m| m.url.as_str()),
+        image: entry.image(),
         date_published: rfc3339(entry.published),
         date_modified: rfc3339(entry.updated),
         authors: bylines(entry)

@@ -141,6 +141,14 @@ fn media_content(media: &Media) -> Extension {
         };
         children.insert("description".to_string(), vec![description]);
     }
+    if let Some(poster) = &media.poster {
+        let thumbnail = Extension {
+            name: "media:thumbnail".into(),
+            attrs: BTreeMap::from([("url".to_string(), poster.clone())]),
+            ..Default::default()
+        };
+        children.insert("thumbnail".to_string(), vec![thumbnail]);
+    }
     if let Some(credit) = &media.credit {
         let credit = Extension {
             name: "media:credit".into(),

@@ -44,6 +44,7 @@ fn sample(id: &str, hours: i64, authors: &[&str]) -> Entry {
             width: Some(10),
             height: Some(20),
             length: None,
+            poster: None,
             caption: Some("cap".into()),
             credit: Some("cred".into()),
         }],

@@ -58,6 +58,10 @@ fn media_item(element: ElementRef<'_>, base: &Url) -> Option<Media> {
         length: stated_length(element, source),
         caption,
         credit,
+        poster: (medium == Medium::Video)
+            .then(|| e.attr("poster").and_then(|p| absolute_url(p, base)))
+            .flatten()
+            .map(|p| p.to_string()),
     })
 }
 
@@ -107,7 +111,10 @@ fn dimension(value: Option<&str>) -> Option<u32> {
 /// `<figure>…<figcaption>caption <cite>credit</cite></figcaption></figure>`,
 /// `<p><img><small>caption</small></p>`, `<img><div><small>caption</small></div>`, or `alt`.
 fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String>) {
-    let holder = dom::ancestor(element, 4, &|a| a.select(&FIGCAPTION).next().is_some());
+    // The caption of this medium alone: the nearest container with a figcaption, if that
+    // container holds no other medium (else the caption is another's, such as the lead's).
+    let holder = dom::ancestor(element, 4, &|a| a.select(&FIGCAPTION).next().is_some())
+        .filter(|h| h.select(&MEDIA).filter(|m| is_medium(*m)).count() <= 1);
     if let Some(figcaption) = holder.and_then(|h| h.select(&FIGCAPTION).next()) {
         let caption = dom::text_without(figcaption, &|e| {
             e.value().name() == "cite" || is_screen_reader_only(e)
@@ -145,6 +152,11 @@ fn copyright_note(holder: ElementRef<'_>) -> Option<String> {
             e.value().classes().any(|c| c.ends_with("copyright")) && !is_screen_reader_only(*e)
         })
         .map(dom::text_of)
+}
+
+/// An element `extract` may take: a video or audio, or an image with an address.
+fn is_medium(e: ElementRef<'_>) -> bool {
+    e.value().name() != "img" || e.value().attr("src").is_some_and(|s| !s.trim().is_empty())
 }
 
 fn is_screen_reader_only(e: ElementRef<'_>) -> bool {
@@ -275,6 +287,35 @@ mod tests {
             assert_eq!(m.len(), 1, "{body}");
             assert_eq!(m[0].length, length, "{body}");
         }
+    }
+
+    #[test]
+    fn each_medium_has_its_own_caption_or_none() {
+        let m = media(concat!(
+            r#"<figure><img src="https://x.example/lead.jpg"><figcaption>Lead caption<cite>AP</cite></figcaption></figure>"#,
+            r#"<section><p>text</p><figure><img src="https://x.example/second.jpg"><figcaption>Second caption</figcaption></figure>"#,
+            r#"<p><img src="https://x.example/bare.jpg"></p>"#,
+            r#"<video src="https://x.example/v.mp4" poster="/poster.jpg"></video></section>"#,
+        ));
+        let captions: Vec<_> = m
+            .iter()
+            .map(|m| (m.caption.as_deref(), m.credit.as_deref()))
+            .collect();
+        assert_eq!(
+            captions,
+            [
+                (Some("Lead caption"), Some("AP")),
+                (Some("Second caption"), None),
+                (None, None),
+                (None, None),
+            ]
+        );
+        assert_eq!(
+            m[3].poster.as_deref(),
+            Some("https://cn.nytimes.com/poster.jpg"),
+            "a video's poster, made absolute"
+        );
+        assert_eq!(m[0].poster, None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod decode;
 mod dom;
 mod furniture;
 pub mod header;
+mod images;
 mod media;
 mod names;
 pub mod outlets;
@@ -97,8 +98,9 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let text = decode::decode(bytes)?;
     let mut seed = Essentials::read(&text, context)?;
     // After the dates are read (they must equal `parse_key`'s), before anything else is.
-    let cleaned = furniture::strip(&mut seed.html, context.outlet_of(&seed.link))
-        .then(|| seed.html.root_element().inner_html());
+    let images_settled = images::settle(&mut seed.html);
+    let furniture_gone = furniture::strip(&mut seed.html, context.outlet_of(&seed.link));
+    let cleaned = (images_settled || furniture_gone).then(|| seed.html.root_element().inner_html());
     let body = cleaned.as_deref().unwrap_or(seed.body);
     let root = seed.html.root_element();
     Ok(Entry {

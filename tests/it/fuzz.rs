@@ -181,6 +181,7 @@ fn arbitrary_entry(rng: &mut Rng) -> Entry {
                 length: Some(rng.next()),
                 caption: Some(arbitrary_string(rng)),
                 credit: Some(arbitrary_string(rng)),
+                poster: Some(format!("https://img.example/{}.jpg", rng.next())),
             })
             .collect(),
         categories: vec![arbitrary_string(rng)],

@@ -258,6 +258,7 @@ fn no_article_carries_publisher_furniture() {
     assert!(items.len() > 450);
     let empty_link = regex::Regex::new(r"<a [^>]*>\s*</a>").unwrap();
     let raw_link_text = regex::Regex::new(r"<a [^>]*>(https?://[^<]*)</a>").unwrap();
+    let image_tag = regex::Regex::new(r"<img\b[^>]*>").unwrap();
     for item in items {
         let content = item["content_html"].as_str().unwrap_or_default();
         let url = item["url"].as_str().unwrap();
@@ -277,5 +278,24 @@ fn no_article_carries_publisher_furniture() {
             !content.contains("&amp;amp;"),
             "{url}: entities escaped twice"
         );
+        // Every image shows something, and none is furniture.
+        for img in image_tag.find_iter(content) {
+            assert!(
+                img.as_str().contains(" src=\"http"),
+                "{url}: {}",
+                img.as_str()
+            );
+        }
+        let attachments = item["attachments"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for attachment in attachments {
+            let address = attachment["url"].as_str().unwrap();
+            let name = address.rsplit('/').next().unwrap().to_ascii_lowercase();
+            for furniture in ["icon", "emoji", "spacer", "blank.gif", "pixel"] {
+                assert!(!name.contains(furniture), "{url}: attachment {address}");
+            }
+        }
     }
 }
