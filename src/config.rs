@@ -850,6 +850,92 @@ limit = 50
 
     /// The whole message, so a wrong line ("line 15" for "line 1") or key cannot pass.
     #[test]
+    fn ranges_are_inclusive_and_the_small_rules_hold() {
+        let parses = |from: &str, to: &str| Config::parse(&GOOD.replace(from, to), Path::new("/b"));
+        let key_of = |from: &str, to: &str| match parses(from, to) {
+            Ok(_) => "accepted".to_string(),
+            Err(e) => e.key,
+        };
+        let bind = "bind = \"127.0.0.1:8080\"";
+        let dir = "dir = \"seeds\"";
+        let cases: &[(&str, String, &str)] = &[
+            (bind, format!("{bind}\nworkers = 256"), "accepted"),
+            (bind, format!("{bind}\nworkers = 257"), "[server] workers"),
+            (bind, format!("{bind}\nworkers = 300"), "[server] workers"),
+            (dir, format!("{dir}\ndebounce_ms = 10000"), "accepted"),
+            (
+                dir,
+                format!("{dir}\ndebounce_ms = 10001"),
+                "[seeds] debounce_ms",
+            ),
+            ("limit = 50", "limit = 100000".into(), "accepted"),
+            ("limit = 50", "limit = 100001".into(), "[feed] limit"),
+            ("8080/feeds\"", "8080/feeds?x=1\"".into(), "[feed] base_url"),
+            ("8080/feeds\"", "8080/feeds#top\"".into(), "[feed] base_url"),
+            ("\"zh-CN\"", "\"zh-Hant-TW\"".into(), "accepted"),
+            ("\"zh-CN\"", "\"zh_CN\"".into(), "[feed] language"),
+            ("\"zh-CN\"", "\"zh--CN\"".into(), "[feed] language"),
+            ("\"zh-CN\"", "\"toolongsubtag\"".into(), "[feed] language"),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(key_of(from, to), *want, "{to}");
+        }
+        let email = |address: &str| {
+            let text = format!("{GOOD}[[feed.authors]]\nname = \"A\"\nemail = {address:?}\n");
+            match Config::parse(&text, Path::new("/b")) {
+                Ok(_) => "accepted".to_string(),
+                Err(e) => e.key,
+            }
+        };
+        assert_eq!(email("a@x.org"), "accepted");
+        for bad in [
+            "no-at-sign",
+            "a@localhost",
+            "@x.org",
+            "a b@x.org",
+            "<a@x.org",
+            "a@x.org>",
+            "a@(x).org",
+        ] {
+            assert_eq!(email(bad), "[feed.authors] email", "{bad}");
+        }
+        let rights = |value: &str| {
+            parses("limit = 50", &format!("limit = 50\nrights = {value:?}"))
+                .unwrap()
+                .feed
+                .rights
+        };
+        assert_eq!(rights("  "), None);
+        assert_eq!(rights(" © X "), Some("© X".to_string()));
+        // The documented default, not the constant compared with itself.
+        assert_eq!(
+            Config::parse(GOOD, Path::new("/b"))
+                .unwrap()
+                .seeds
+                .max_file_bytes,
+            4_194_304
+        );
+    }
+
+    #[test]
+    fn an_error_names_its_file_when_loaded_from_one() {
+        let error = ConfigError {
+            file: Some(PathBuf::from("/etc/seedfeed.toml")),
+            line: Some(3),
+            key: "[feed] limit".into(),
+            message: "must be 1 to 100000".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "/etc/seedfeed.toml line 3: [feed] limit: must be 1 to 100000"
+        );
+        // A line that is neither a header nor `key = value` names its table.
+        let err = refused(&GOOD.replace("limit = 50", "limit = 50\nstray"));
+        assert_eq!(err.key, "[feed]", "{err}");
+        assert_eq!(err.line, Some(14), "{err}");
+    }
+
+    #[test]
     fn each_refusal_reads_exactly() {
         let authors = |tables: &str| format!("{GOOD}{tables}");
         let cases: Vec<(String, &str)> = vec![

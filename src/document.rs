@@ -169,6 +169,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_document_is_compressed_once_both_codings_are_in() {
+        let document = Document::new("text/plain", b"abc".repeat(100), DateTime::UNIX_EPOCH);
+        assert!(!document.is_compressed());
+        assert!(document.compressed().is_compressed());
+    }
+
+    #[test]
     fn etags_follow_the_bytes_only() {
         assert_eq!(etag_of(b"abc"), etag_of(b"abc"));
         assert_ne!(etag_of(b"abc"), etag_of(b"abd"));

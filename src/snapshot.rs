@@ -199,6 +199,38 @@ mod tests {
     }
 
     #[test]
+    fn a_state_is_compressed_only_once_every_coding_is_in() {
+        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
+        assert!(
+            !first.is_compressed(),
+            "the compressor must be sent the first state"
+        );
+        let compressed = first.compressed();
+        assert!(compressed.is_compressed());
+        let changed = compressed.next(rendered("b"), b"{}".to_vec(), at(2000), COUNTS);
+        assert!(
+            !changed.is_compressed(),
+            "changed bytes must be sent to the compressor"
+        );
+        assert!(changed.compressed().is_compressed());
+    }
+
+    #[test]
+    fn a_status_only_change_carries_the_new_counts() {
+        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
+        let counts = Counts {
+            entries: 7,
+            rejected: 2,
+        };
+        let next = first.with_status(b"{\"entries\":7}".to_vec(), counts);
+        assert_eq!((next.entries, next.rejected), (7, 2));
+        assert_eq!(next.rss, first.rss, "the documents stay as they were");
+        // …and a later restore of this state serves them with these counts.
+        let restored = first.restored(&next, b"{}".to_vec());
+        assert_eq!((restored.entries, restored.rejected), (7, 2));
+    }
+
+    #[test]
     fn changed_bytes_move_last_modified_forward_even_when_content_time_goes_back() {
         let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
         let later = first.next(rendered("b"), b"{}".to_vec(), at(2000), COUNTS);

@@ -162,11 +162,6 @@ impl Store {
             .map(|(key, s)| (path_of(key), &s.stamp, &s.key))
     }
 
-    /// The stamp `path` was last read at, if it holds an entry.
-    pub fn stamp(&self, path: &Path) -> Option<Stamp> {
-        self.files.get(key_of(path)).map(|s| s.stamp)
-    }
-
     /// Entries served (duplicates counted once).
     pub fn len(&self) -> usize {
         self.order.len()

@@ -149,6 +149,9 @@ mod tests {
             ("0.", Some(0)),
             ("-1", None),
             ("", None),
+            // at most three decimals, all digits
+            ("0.1234", None),
+            ("0.12a", None),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_q(text), expected, "{text:?}");

@@ -130,3 +130,19 @@ fn the_home_page_lets_readers_discover_all_three_feeds() {
         "newest first"
     );
 }
+
+/// The home page's `Link` header to the feeds comes with every answer that stands for the page
+/// (200, and 304 — a cache revalidating keeps it), never with an error.
+#[test]
+fn the_home_page_link_header_comes_with_200_and_304_only() {
+    let server = Server::with_files(&with_media(), 50);
+    let page = server.get("/");
+    let link = page.header("link").expect("200 carries Link").to_string();
+    let etag = page.header("etag").unwrap().to_string();
+    let revalidated = server.request("GET", "/", &[("if-none-match", &etag)]);
+    assert_eq!(revalidated.status, 304);
+    assert_eq!(revalidated.header("link"), Some(link.as_str()));
+    let refused = server.request("POST", "/", &[]);
+    assert_eq!(refused.status, 405);
+    assert_eq!(refused.header("link"), None);
+}
