@@ -329,7 +329,8 @@ fn summary(root: ElementRef<'_>) -> String {
                 matches!(e.value().name(), "i" | "em" | "small" | "a")
             });
             let real = text.chars().any(char::is_alphanumeric)
-                && one_line(&main_text).chars().any(char::is_alphanumeric);
+                && one_line(&main_text).chars().any(char::is_alphanumeric)
+                && !is_about_the_article(p, &text);
             real.then_some(text)
         });
     let text = opening.unwrap_or_else(|| {
@@ -338,6 +339,45 @@ fn summary(root: ElementRef<'_>) -> String {
         }))
     });
     truncate_chars(&text, SUMMARY_CHARS)
+}
+
+/// Labels that open a byline, a credit or an editor's note rather than the article.
+const BYLINE_LABELS: &[&str] = &["作者", "文/", "文／", "记者", "编译", "撰文", "撰稿", "By "];
+const CREDIT_LABELS: &[&str] = &[
+    "图像来源",
+    "图片来源",
+    "图片版权",
+    "图片：",
+    "图：",
+    "Photo",
+    "摄影",
+];
+const NOTE_MARKERS: &[&str] = &["编辑注", "编者注", "编注："];
+
+/// A paragraph about the article, not of it: a byline (`作者 张金栋`), a credit
+/// (`图像来源，AFP`), an editor's note (`（新增…回应）`, `CDT编辑注：…`), a salutation or label
+/// (`致编辑：`), or a heading written as a bold paragraph. Only short ones: a long paragraph
+/// that starts so is article text.
+fn is_about_the_article(p: ElementRef<'_>, text: &str) -> bool {
+    let chars = text.chars().count();
+    if chars > 80 {
+        return false;
+    }
+    let short = chars <= 40;
+    let bracketed = (text.starts_with('（') && text.ends_with('）'))
+        || (text.starts_with('(') && text.ends_with(')'));
+    let starts_with_any = |labels: &[&str]| labels.iter().any(|l| text.starts_with(l));
+    let all_bold = one_line(&dom::text_without(p, &|e| {
+        matches!(e.value().name(), "strong" | "b")
+    }))
+    .is_empty();
+    bracketed
+        || NOTE_MARKERS.iter().any(|m| text.contains(m))
+        || (short
+            && (starts_with_any(BYLINE_LABELS)
+                || starts_with_any(CREDIT_LABELS)
+                || text.ends_with(['：', ':'])
+                || all_bold))
 }
 
 /// The section, where the link has a real one, and the outlet's display name (the host for an

@@ -381,6 +381,43 @@ fn each_outlet_s_byline_forms_give_every_author() {
 }
 
 #[test]
+fn the_summary_is_the_first_paragraph_of_the_article_itself() {
+    let cases = [
+        ("<p>作者 张金栋</p><p>正文第一段。</p>", "正文第一段。"),
+        ("<p>文/周岩</p><p>正文第一段。</p>", "正文第一段。"),
+        ("<p>图像来源，AFP</p><p>正文第一段。</p>", "正文第一段。"),
+        ("<p>（7.1 采访手记）</p><p>正文第一段。</p>", "正文第一段。"),
+        (
+            "<p>（新增外交部回应）</p><p>正文第一段。</p>",
+            "正文第一段。",
+        ),
+        (
+            "<p>CDT编辑注：原文已被删除</p><p>正文第一段。</p>",
+            "正文第一段。",
+        ),
+        ("<p>致编辑：</p><p>正文第一段。</p>", "正文第一段。"),
+        (
+            "<p><strong>開放天空條約小百科</strong></p><p>正文第一段。</p>",
+            "正文第一段。",
+        ),
+        // the outlet's dateline opens the article
+        (
+            "<p>（德国之声中文网）正文第一段。</p>",
+            "（德国之声中文网）正文第一段。",
+        ),
+        // a long paragraph that starts like a byline is article text
+        (
+            "<p>作者说，这是一段很长的正文，讲述了许多事情，远远超过一个署名的长度，因此它就是文章的开头。</p>",
+            "作者说，这是一段很长的正文，讲述了许多事情，远远超过一个署名的长度，因此它就是文章的开头。",
+        ),
+    ];
+    for (body, want) in cases {
+        let e = entry(&format!("[t](https://x.example/a)\n------\n\n{body}\n"));
+        assert_eq!(e.summary, want, "{body}");
+    }
+}
+
+#[test]
 fn titles_are_cleaned() {
     let cases = [
         ("[  a &amp; b\u{1}\u{7f}  ](https://x.example/)", "a & b"),

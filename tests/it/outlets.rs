@@ -129,6 +129,20 @@ fn titles_and_summaries_read_as_the_article_not_the_outlet() {
     for entry in &feed.entries {
         let summary = entry.summary.as_ref().map_or("", |s| s.content.as_str());
         assert!(!summary.contains("特朗 普"), "{}: {summary}", entry.id);
+        // The article's own opening, not a byline, credit or note about it.
+        for not_opening in [
+            "作者 ",
+            "作者：",
+            "文/",
+            "图像来源",
+            "图片来源",
+            "CDT编辑注",
+            "致编辑：",
+        ] {
+            assert!(!summary.starts_with(not_opening), "{}: {summary}", entry.id);
+        }
+        let bracketed = summary.starts_with('（') && summary.ends_with('）');
+        assert!(!bracketed, "{}: {summary}", entry.id);
     }
 }
 
