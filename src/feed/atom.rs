@@ -80,11 +80,15 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
             .collect(),
         links,
         summary: (!entry.summary.is_empty()).then(|| Text::plain(clean(&entry.summary))),
-        content: Some(Content {
-            value: Some(clean(&entry.content)),
-            content_type: Some("html".into()),
-            ..Default::default()
-        }),
+        // An empty body (the archive kept only the headline) has no content element: the
+        // entry's alternate link stands for it, and a blank one only draws a warning.
+        content: Some(clean(&entry.content))
+            .filter(|html| !html.trim().is_empty())
+            .map(|html| Content {
+                value: Some(html),
+                content_type: Some("html".into()),
+                ..Default::default()
+            }),
         ..Default::default()
     }
 }

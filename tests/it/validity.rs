@@ -210,9 +210,20 @@ pub fn atom_problems(bytes: &[u8]) -> Vec<String> {
                 problem(format!("{at}: enclosure link needs href and type"));
             }
         }
+        // RFC 4287 4.1.1.1: an entry without content must have an alternate link; ours say
+        // nothing rather than send a blank content element.
         match child(entry, a, "content") {
-            Some(c) if c.attribute("type") == Some("html") => {}
-            _ => problem(format!("{at}: needs content type=\"html\"")),
+            Some(c) if c.attribute("type") == Some("html") => {
+                if c.text().is_none_or(|t| t.trim().is_empty()) {
+                    problem(format!("{at}: blank content"));
+                }
+            }
+            Some(_) => problem(format!("{at}: content needs type=\"html\"")),
+            None => {
+                if !children(entry, a, "link").any(|l| l.attribute("rel") == Some("alternate")) {
+                    problem(format!("{at}: no content and no alternate link"));
+                }
+            }
         }
     }
     problems
