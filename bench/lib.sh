@@ -46,6 +46,9 @@ wait_for_200() { # URL [CURL_ARG...]
     return 1
 }
 
+# The machine's load average over 1, 5 and 15 minutes: the benchmarks share the machine.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
 # Numbers, one per line on stdin -> "MEDIAN MIN MAX" (the median of an even count is the mean
 # of the middle two); "- - -" when there are none. SCALE multiplies every value (default 1).
 stats() { # [SCALE]

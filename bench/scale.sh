@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # seedfeed at 1,000 / 10,000 / 100,000 seeds, and Hugo on the same articles, in one run.
 #
-#   bench/scale.sh                         # N = 1000 10000 100000; Hugo up to 50000
+#   bench/scale.sh                         # N = 1000 10000 100000 (Hugo's full build up to 10000)
 #   N_LIST="1000 10000" bench/scale.sh
-#   HUGO_MAX=100000 bench/scale.sh         # Hugo builds at 100k too (minutes, many GB)
+#   HUGO_FULL_MAX=100000 bench/scale.sh    # Hugo's full site build at 100k too (many minutes, >5 GB)
 #   RUNS=5 TRIES=30 bench/scale.sh         # more runs of the starts/builds, more latency tries
 #
 # For each N: generate the seeds (examples/generate.rs, deterministic) and the same articles as
@@ -11,14 +11,14 @@
 # to the first 200 on /rss.xml (no index cache) with peak and steady resident memory, seedfeed
 # restart with the index cache, and the Hugo builds (/usr/bin/time: wall time and peak memory):
 # one rendering only the home RSS feed (the work seedfeed does: every article's front matter
-# read, the newest 50 rendered with their content) and the default full site build (every page
-# rendered too). Then write→visible latency of add/modify/delete for seedfeed and for
-# `hugo server` (same RSS-only site, up to HUGO_SERVER_MAX), idle and while 2 clients fetch the
-# server's feeds nonstop, both measured by the same probe (bench/probe.py: one persistent HTTP
-# connection, a HEAD every 1 ms and a GET of the whole feed when its validators change). Prints
-# median (min–max) over runs (starts, builds, memory) or over tries (latency), and ratios
-# Hugo ÷ seedfeed taken within the same run.
-# Results in bench/out/scale/results.md.
+# read, the newest 50 rendered with their content; up to HUGO_MAX) and the default full site
+# build (every page rendered too; up to HUGO_FULL_MAX). Then write→visible latency of
+# add/modify/delete for seedfeed and for `hugo server` (same RSS-only site, up to
+# HUGO_SERVER_MAX), idle and while 2 clients fetch the server's feeds nonstop, both measured
+# by the same probe (bench/probe.py: one persistent HTTP connection, a HEAD every 1 ms and a
+# GET of the whole feed when its validators change). Prints median (min–max) over runs
+# (starts, builds, memory) or over tries (latency), and ratios Hugo ÷ seedfeed taken within
+# the same run. Results in bench/out/scale/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,7 +26,8 @@ ROOT=$PWD
 source "$ROOT/bench/lib.sh"
 OUT=$ROOT/bench/out/scale
 N_LIST=${N_LIST:-"1000 10000 100000"}
-HUGO_MAX=${HUGO_MAX:-50000}
+HUGO_MAX=${HUGO_MAX:-100000}
+HUGO_FULL_MAX=${HUGO_FULL_MAX:-10000}
 HUGO_SERVER_MAX=${HUGO_SERVER_MAX:-10000}
 RUNS=${RUNS:-3}
 TRIES=${TRIES:-20}
@@ -163,7 +164,8 @@ ratios() { awk -v a="$1" -v b="$2" '$a ~ /^[0-9.]+$/ && $b > 0 {print $a / $b}' 
 {
     echo "$(date -u '+%F %H:%M') UTC, $(nproc) cores; $RUNS runs (starts, builds, memory: median (min–max) over runs);"
     echo "latency = write → visible in the RSS feed, median (min–max) ms over $TRIES tries, probe bench/probe.py for both;"
-    echo "load = $LOAD clients fetching the server's feeds nonstop; Hugo = Debian's $(hugo version | cut -d' ' -f2)"
+    echo "load = $LOAD clients fetching the server's feeds nonstop; Hugo = Debian's $(hugo version | cut -d' ' -f2);"
+    echo "machine load average (1, 5, 15 min) at start: $(loadavg)"
 } | tee "$OUT/results.md"
 seedfeed_rows="| N | cold start (s) | restart with cache (s) | peak MB | steady MB | latency idle (ms) | latency under load (ms) |
 |---:|---:|---:|---:|---:|---|---|"
@@ -195,7 +197,8 @@ for n in $N_LIST; do
         run_seedfeed "$OUT/seedfeed-$n.toml"
         line+=" $STARTUP"
         if [ $hugo = yes ]; then
-            line+=" $(hugo_build "$site" "$site/hugo.toml") $(hugo_build "$site" "$site/full.toml")"
+            line+=" $(hugo_build "$site" "$site/hugo.toml")"
+            if [ "$n" -le "$HUGO_FULL_MAX" ]; then line+=" $(hugo_build "$site" "$site/full.toml")"; else line+=" - -"; fi
         else
             line+=" - - - -"
         fi
@@ -236,6 +239,7 @@ for n in $N_LIST; do
     ratio_rows+="
 | $n | $(fmt_range %.1f× $(ratios 5 1 "$runs")) | $(fmt_range %.1f× $(ratios 6 2 "$runs")) | $add_ratio |"
 done
+echo "machine load average at the end: $(loadavg)" | tee -a "$OUT/results.md"
 printf '\nseedfeed (release, limit = 50)\n\n%s\n\nHugo, the same articles\n\n%s\n\nHugo ÷ seedfeed, per run\n\n%s\n' \
     "$seedfeed_rows" "$hugo_rows" "$ratio_rows" | tee -a "$OUT/results.md"
 echo "results in $OUT/results.md; every run in $OUT/runs.log, every latency sample in $OUT/probe.log"

@@ -212,7 +212,8 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 } >"$OUT/raw.md"
 {
     echo "$(date -u '+%F %H:%M') UTC, $(nproc) cores; wrk -t2 -c$CONNECTIONS, ${WARMUP} s warm-up per server and case, then $ROUNDS rounds of ${DURATION} s;"
-    echo "median (min–max) over the valid rounds; ratio = seedfeed / nginx within each round; $WORKERS workers each"
+    echo "median (min–max) over the valid rounds; ratio = seedfeed / nginx within each round; $WORKERS workers each;"
+    echo "machine load average (1, 5, 15 min) at start: $(loadavg)"
     echo
     echo "| folder | case | seedfeed req/s | p99 ms | nginx req/s | p99 ms | ratio | void rounds |"
     echo "|---|---|---:|---:|---:|---:|---:|---|"
@@ -223,4 +224,5 @@ if [ "$SCALE" -gt 0 ]; then
     "$ROOT/target/release/examples/generate" --count "$SCALE" --out "$OUT/seeds-$SCALE"
     measure "generated ($SCALE)" "$OUT/seeds-$SCALE"
 fi
+echo "machine load average at the end: $(loadavg)" | tee -a "$OUT/results.md"
 echo "results in $OUT/results.md, every run in $OUT/raw.md"
