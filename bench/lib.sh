@@ -62,7 +62,7 @@ stats() { # [SCALE]
 
 # "MEDIAN MIN MAX" -> "MEDIAN (MIN–MAX)" with printf FORMAT for each number; "-" when empty.
 fmt_range() { # FORMAT MEDIAN MIN MAX
-    if [ "$2" = - ]; then echo "-"; return; fi
+    if [ $# -lt 4 ] || [ "$2" = - ]; then echo "-"; return; fi
     # shellcheck disable=SC2059
     printf "$1 ($1–$1)" "$2" "$3" "$4"
 }

@@ -12,8 +12,9 @@
 # case (identity 200, gzip 200, 304 for a matching If-None-Match): one untimed warm-up run of
 # WARMUP s against each server, then ROUNDS rounds of wrk against both, alternating which goes
 # first. A run is void when wrk saw any socket error (connect, read, write, timeout), any
-# status >= 400, or bytes that do not add up to requests × the expected response (which also
-# catches a 304 where a 200 was due and the reverse); a round is void when either run is.
+# status >= 400, or bytes that do not add up to requests × the right response (200 with the
+# saved body, or 304: this catches a 304 where a 200 was due, the reverse, and a body in the
+# wrong coding); a round is void when either run is.
 # Prints, per case, median (min–max) over the valid rounds of requests/s and p99 latency, and
 # the ratio seedfeed / nginx taken within each round; every run is listed in raw.md.
 # Installs wrk and nginx (Debian) when missing.
@@ -125,14 +126,22 @@ case_headers() { # CASE SERVER
 
 # One wrk run of SECONDS against SERVER for CASE -> one line:
 # "VERDICT RPS P50_MS P99_MS REQUESTS ERRORS BYTES_OFF" where VERDICT is ok or void, ERRORS is
-# socket + status errors, and BYTES_OFF the bytes read beyond requests × EXPECTED (in-flight
-# responses cut off at the end may add up to CONNECTIONS × EXPECTED; anything else is void).
+# socket + status errors, and BYTES_OFF the bytes read beyond requests × EXPECTED, the size of
+# the one right response (in-flight responses cut off at the end may add up to CONNECTIONS ×
+# EXPECTED; anything else is void). The right response: 200 with the saved identity or gzip
+# body, or 304 with none; curl checks the status and body size and gives the head's size.
 run_wrk() { # SERVER CASE SECONDS
-    local url=$SF_URL port=$SEEDFEED_PORT header args=()
+    local url=$SF_URL port=$SEEDFEED_PORT header args=() want=200 body=0
     [ "$1" = nginx ] && url=$NG_URL port=$NGINX_PORT
     while IFS= read -r header; do args+=(-H "$header"); done < <(case_headers "$2" "$1")
-    local expected # bytes of one expected response, head and body, as wrk reads them
-    expected=$(curl -s -o /dev/null -w '%{size_header} %{size_download}' "${args[@]}" "$url" | awk '{print $1 + $2}')
+    case $2 in
+    identity) body=$(stat -c %s "$OUT/www/rss.xml") ;;
+    gzip) body=$(stat -c %s "$OUT/www/rss.xml.gz") ;;
+    304) want=304 ;;
+    esac
+    local expected # bytes of the right response, head and body, as wrk reads them; 0 if curl got another
+    expected=$(curl -s -o /dev/null -w '%{http_code} %{size_header} %{size_download}' "${args[@]}" "$url" |
+        awk -v want="$want" -v body="$body" '{ print ($1 == want && $3 == body) ? $2 + $3 : 0 }')
     wrk -t2 -c"$CONNECTIONS" -d"${3}s" --latency -s "$ROOT/bench/wrk-summary.lua" "${args[@]}" "$url" |
         tee -a "$OUT/wrk.log" |
         awk -v expected="$expected" -v conns="$CONNECTIONS" '
@@ -140,8 +149,8 @@ run_wrk() { # SERVER CASE SECONDS
                 for (i = 2; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] }
                 errors = w["connect"] + w["read"] + w["write"] + w["timeout"] + w["status"]
                 off = w["bytes"] - w["requests"] * expected
-                verdict = (errors == 0 && w["requests"] > 0 && off >= 0 && off <= conns * expected) ? "ok" : "void"
-                printf "%s %.0f %.2f %.2f %d %d %d\n", verdict, w["requests"] / (w["duration_us"] / 1e6),
+                verdict = (errors == 0 && expected > 0 && w["requests"] > 0 && off >= 0 && off <= conns * expected) ? "ok" : "void"
+                printf "%s %.0f %.2f %.2f %d %d %.0f\n", verdict, w["requests"] / (w["duration_us"] / 1e6),
                     w["p50_us"] / 1000, w["p99_us"] / 1000, w["requests"], errors, off
                 found = 1
             }
@@ -189,13 +198,13 @@ measure() { # LABEL SEEDS_DIR
         local valid void
         valid=$(awk '$1 == "ok" && $8 == "ok"' "$OUT/rounds")
         void=$(awk '$1 != "ok" || $8 != "ok" { printf "%s%d", sep, NR; sep = "," }' "$OUT/rounds")
-        col() { [ -n "$valid" ] && echo "$valid" | awk -v c="$1" '{print $c}'; }
+        col() { echo "$valid" | awk -v c="$1" 'NF {print $c}'; }
         local sf_rps ng_rps sf_p99 ng_p99 ratio
         sf_rps=$(fmt_range %.0f $(col 2 | stats))
         sf_p99=$(fmt_range %.1f $(col 4 | stats))
         ng_rps=$(fmt_range %.0f $(col 9 | stats))
         ng_p99=$(fmt_range %.1f $(col 11 | stats))
-        ratio=$(fmt_range %.2f $([ -n "$valid" ] && echo "$valid" | awk '{print $2 / $9}' | stats))
+        ratio=$(fmt_range %.2f $(echo "$valid" | awk 'NF {print $2 / $9}' | stats))
         [ -z "$valid" ] && sf_rps=void ng_rps=void ratio=void
         printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$case" "$sf_rps" "$sf_p99" \
             "$ng_rps" "$ng_p99" "$ratio" "${void:-none}" | tee -a "$OUT/results.md"
