@@ -1,5 +1,20 @@
 # Shared by the bench scripts: `source "$(dirname "$0")/lib.sh"`.
 
+# Background processes (servers) to stop when the script exits, however it exits:
+# `server ... & track $!`, and `stop PID...` to stop some earlier (SIGTERM, then wait). A PID
+# leaves the list once waited for, so an exit never signals a PID the system has reused.
+PIDS=()
+track() { PIDS+=("$1"); }
+stop() { # PID...
+    local pid kept=()
+    kill -TERM "$@" 2>/dev/null || true
+    wait "$@" 2>/dev/null || true
+    for pid in "${PIDS[@]}"; do [[ " $* " == *" $pid "* ]] || kept+=("$pid"); done
+    PIDS=("${kept[@]}")
+}
+stop_all() { [ ${#PIDS[@]} -eq 0 ] || stop "${PIDS[@]}"; }
+trap stop_all EXIT
+
 # Installs the Debian packages for the commands that are missing: NEED is "command:package"
 # pairs; a command is found on PATH or in /usr/sbin.
 install_missing() { # NEED...
@@ -29,4 +44,25 @@ wait_for_200() { # URL [CURL_ARG...]
     done
     echo "no answer from $1" >&2
     return 1
+}
+
+# The machine's load average over 1, 5 and 15 minutes: the benchmarks share the machine.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Numbers, one per line on stdin -> "MEDIAN MIN MAX" (the median of an even count is the mean
+# of the middle two); "- - -" when there are none. SCALE multiplies every value (default 1).
+stats() { # [SCALE]
+    sort -g | awk -v s="${1:-1}" '{ a[NR] = $1 * s }
+        END {
+            if (NR == 0) { print "- - -"; exit }
+            m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+            print m, a[1], a[NR]
+        }'
+}
+
+# "MEDIAN MIN MAX" -> "MEDIAN (MIN–MAX)" with printf FORMAT for each number; "-" when empty.
+fmt_range() { # FORMAT MEDIAN MIN MAX
+    if [ $# -lt 4 ] || [ "$2" = - ]; then echo "-"; return; fi
+    # shellcheck disable=SC2059
+    printf "$1 ($1–$1)" "$2" "$3" "$4"
 }

@@ -3,14 +3,21 @@
 #
 #   bench/serve.sh                      # corpus (limit 50) and a generated 10,000-seed folder
 #   SCALE=0 bench/serve.sh              # corpus only
-#   DURATION=5 ROUNDS=2 bench/serve.sh  # quicker, noisier
+#   DURATION=5 ROUNDS=3 bench/serve.sh  # quicker, noisier
 #   CASES="gzip 304" bench/serve.sh     # some cases only
 #
 # For each folder: start the release build, save the exact bytes it serves for /rss.xml
-# (identity and gzip), serve those bytes from nginx (gzip_static, its own ETags), then run wrk
-# against both, alternating, ROUNDS times per case: identity 200, gzip 200, and 304 for a
-# matching If-None-Match. Prints requests/s and p99 latency (median over rounds) and the
-# ratio seedfeed / nginx. Installs wrk and nginx (Debian) when missing.
+# (identity and gzip), serve those bytes from nginx (sendfile, open_file_cache, gzip_static for
+# the precompressed copy, its own ETags), check both answer the same bytes and 304s. Then, per
+# case (identity 200, gzip 200, 304 for a matching If-None-Match): one untimed warm-up run of
+# WARMUP s against each server, then ROUNDS rounds of wrk against both, alternating which goes
+# first. A run is void when wrk saw any socket error (connect, read, write, timeout), any
+# status >= 400, or bytes that do not add up to requests × the right response (200 with the
+# saved body, or 304: this catches a 304 where a 200 was due, the reverse, and a body in the
+# wrong coding); a round is void when either run is.
+# Prints, per case, median (min–max) over the valid rounds of requests/s and p99 latency, and
+# the ratio seedfeed / nginx taken within each round; every run is listed in raw.md.
+# Installs wrk and nginx (Debian) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,19 +27,16 @@ OUT=$ROOT/bench/out/serve
 CORPUS=${CORPUS:-$ROOT/tests/corpus}
 SCALE=${SCALE:-10000}
 DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5}
+ROUNDS=${ROUNDS:-5}
 CASES=${CASES:-identity gzip 304}
 CONNECTIONS=${CONNECTIONS:-64}
 WORKERS=${WORKERS:-2}
 SEEDFEED_PORT=${SEEDFEED_PORT:-18431}
 NGINX_PORT=${NGINX_PORT:-18432}
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
 start_seedfeed() { # SEEDS_DIR
-    cat >"$OUT/seedfeed.toml" <<EOF
+    cat >"$OUT/seedfeed.toml" <<EOT
 [server]
 bind = "127.0.0.1:$SEEDFEED_PORT"
 workers = $WORKERS
@@ -46,11 +50,11 @@ base_url = "http://127.0.0.1:$SEEDFEED_PORT/"
 site_url = "https://cn.nytimes.com/"
 language = "zh-CN"
 limit = 50
-EOF
+EOT
     SEEDFEED_LOG=warn "$ROOT/target/release/seedfeed" serve --config "$OUT/seedfeed.toml" \
         2>"$OUT/seedfeed.log" &
     SEEDFEED_PID=$!
-    PIDS+=("$SEEDFEED_PID")
+    track "$SEEDFEED_PID"
     local started=$SECONDS
     wait_for_200 "http://127.0.0.1:$SEEDFEED_PORT/rss.xml"
     # The compressor runs right after start; wait until gzip is being served.
@@ -62,10 +66,13 @@ EOF
     echo "seedfeed up on $1 in $((SECONDS - started)) s"
 }
 
+# A static-file nginx as one would set it up for this: sendfile, tcp_nopush, open_file_cache,
+# no access log, the precompressed copy served by gzip_static (no compression on the fly, as
+# seedfeed compresses once per change), the same worker count as seedfeed.
 start_nginx() {
     local dir=$OUT/nginx
     mkdir -p "$dir/tmp"
-    cat >"$dir/nginx.conf" <<EOF
+    cat >"$dir/nginx.conf" <<EOT
 worker_processes $WORKERS;
 error_log $dir/error.log warn;
 pid $dir/nginx.pid;
@@ -75,6 +82,10 @@ http {
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_min_uses 1;
+    open_file_cache_errors on;
     keepalive_requests 10000000;
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
@@ -87,15 +98,16 @@ http {
         root $OUT/www;
         charset utf-8;
         etag on;
+        gzip off;
         gzip_static on;
         gzip_vary on;
         add_header Cache-Control "public, max-age=300";
     }
 }
-EOF
+EOT
     /usr/sbin/nginx -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
     NGINX_PID=$!
-    PIDS+=("$NGINX_PID")
+    track "$NGINX_PID"
     wait_for_200 "http://127.0.0.1:$NGINX_PORT/rss.xml"
 }
 
@@ -103,74 +115,117 @@ etag_of() { # URL -> its ETag header value
     curl -s -D - -o /dev/null "$1" | tr -d '\r' | awk 'tolower($1)=="etag:" {print $2}'
 }
 
-# wrk's output -> "REQUESTS_PER_SECOND P99_MS"
-run_wrk() { # URL, then header args
-    local url=$1
-    shift
-    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" | awk '
-        /Requests\/sec:/ { rps = $2 }
-        $1 == "99%" {
-            v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
-            ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v
-        }
-        END { printf "%.0f %.2f\n", rps, ms }'
+# The request headers of CASE for SERVER, one per line.
+case_headers() { # CASE SERVER
+    case $1 in
+    identity) echo 'Accept-Encoding: identity' ;;
+    gzip) echo 'Accept-Encoding: gzip' ;;
+    304) if [ "$2" = nginx ]; then echo "If-None-Match: $NG_ETAG"; else echo "If-None-Match: $SF_ETAG"; fi ;;
+    esac
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# One wrk run of SECONDS against SERVER for CASE -> one line:
+# "VERDICT RPS P50_MS P99_MS REQUESTS ERRORS BYTES_OFF" where VERDICT is ok or void, ERRORS is
+# socket + status errors, and BYTES_OFF the bytes read beyond requests × EXPECTED, the size of
+# the one right response (in-flight responses cut off at the end may add up to CONNECTIONS ×
+# EXPECTED; anything else is void). The right response: 200 with the saved identity or gzip
+# body, or 304 with none; curl checks the status and body size and gives the head's size.
+run_wrk() { # SERVER CASE SECONDS
+    local url=$SF_URL port=$SEEDFEED_PORT header args=() want=200 body=0
+    [ "$1" = nginx ] && url=$NG_URL port=$NGINX_PORT
+    while IFS= read -r header; do args+=(-H "$header"); done < <(case_headers "$2" "$1")
+    case $2 in
+    identity) body=$(stat -c %s "$OUT/www/rss.xml") ;;
+    gzip) body=$(stat -c %s "$OUT/www/rss.xml.gz") ;;
+    304) want=304 ;;
+    esac
+    local expected # bytes of the right response, head and body, as wrk reads them; 0 if curl got another
+    expected=$(curl -s -o /dev/null -w '%{http_code} %{size_header} %{size_download}' "${args[@]}" "$url" |
+        awk -v want="$want" -v body="$body" '{ print ($1 == want && $3 == body) ? $2 + $3 : 0 }')
+    wrk -t2 -c"$CONNECTIONS" -d"${3}s" --latency -s "$ROOT/bench/wrk-summary.lua" "${args[@]}" "$url" |
+        tee -a "$OUT/wrk.log" |
+        awk -v expected="$expected" -v conns="$CONNECTIONS" '
+            $1 == "WRK" {
+                for (i = 2; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] }
+                errors = w["connect"] + w["read"] + w["write"] + w["timeout"] + w["status"]
+                off = w["bytes"] - w["requests"] * expected
+                verdict = (errors == 0 && expected > 0 && w["requests"] > 0 && off >= 0 && off <= conns * expected) ? "ok" : "void"
+                printf "%s %.0f %.2f %.2f %d %d %.0f\n", verdict, w["requests"] / (w["duration_us"] / 1e6),
+                    w["p50_us"] / 1000, w["p99_us"] / 1000, w["requests"], errors, off
+                found = 1
+            }
+            END { if (!found) print "void 0 0 0 0 -1 0" }'
+    echo "$1 $2 port $port: expected $expected B per response" >>"$OUT/wrk.log"
+}
 
 measure() { # LABEL SEEDS_DIR
     local label=$1 seeds=$2
     start_seedfeed "$seeds"
-    local sf=http://127.0.0.1:$SEEDFEED_PORT/rss.xml ng=http://127.0.0.1:$NGINX_PORT/rss.xml
-    mkdir -p "$OUT/www"
-    curl -s -o "$OUT/www/rss.xml" "$sf"
-    curl -s -H 'Accept-Encoding: gzip' -o "$OUT/www/rss.xml.gz" "$sf"
+    SF_URL=http://127.0.0.1:$SEEDFEED_PORT/rss.xml NG_URL=http://127.0.0.1:$NGINX_PORT/rss.xml
+    rm -rf "$OUT/www" && mkdir -p "$OUT/www"
+    curl -s -o "$OUT/www/rss.xml" "$SF_URL"
+    curl -s -H 'Accept-Encoding: gzip' -o "$OUT/www/rss.xml.gz" "$SF_URL"
     start_nginx
-    cmp "$OUT/www/rss.xml" <(curl -s "$ng")
-    cmp "$OUT/www/rss.xml.gz" <(curl -s -H 'Accept-Encoding: gzip' "$ng")
-    local sf_etag ng_etag
-    sf_etag=$(etag_of "$sf")
-    ng_etag=$(etag_of "$ng")
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $sf_etag" "$sf")" = 304 ]
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ng_etag" "$ng")" = 304 ]
-    echo "$label: identity $(stat -c %s "$OUT/www/rss.xml") B, gzip $(stat -c %s "$OUT/www/rss.xml.gz") B; same bytes from both servers"
+    cmp "$OUT/www/rss.xml" <(curl -s "$NG_URL")
+    cmp "$OUT/www/rss.xml.gz" <(curl -s -H 'Accept-Encoding: gzip' "$NG_URL")
+    SF_ETAG=$(etag_of "$SF_URL")
+    NG_ETAG=$(etag_of "$NG_URL")
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $SF_ETAG" "$SF_URL")" = 304 ]
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $NG_ETAG" "$NG_URL")" = 304 ]
+    local sizes
+    sizes="$(stat -c %s "$OUT/www/rss.xml" | awk '{printf "%.0f KB", $1 / 1000}') / $(stat -c %s "$OUT/www/rss.xml.gz" | awk '{printf "%.0f KB", $1 / 1000}') gzip"
+    echo "$label: $sizes; same bytes and 304s from both servers"
 
     for case in $CASES; do
-        : >"$OUT/$case.seedfeed" && : >"$OUT/$case.nginx"
-        for round in $(seq 1 "$ROUNDS"); do
-            local order="seedfeed nginx"
-            [ $((round % 2)) -eq 0 ] && order="nginx seedfeed"
-            for server in $order; do
-                local url=$sf etag=$sf_etag
-                [ "$server" = nginx ] && url=$ng && etag=$ng_etag
-                case $case in
-                identity) run_wrk "$url" -H 'Accept-Encoding: identity' ;;
-                gzip) run_wrk "$url" -H 'Accept-Encoding: gzip' ;;
-                304) run_wrk "$url" -H "If-None-Match: $etag" ;;
-                esac >>"$OUT/$case.$server"
-            done
+        local server round order line
+        for server in seedfeed nginx; do
+            line=$(run_wrk "$server" "$case" "$WARMUP")
+            echo "| $label | $case | warm-up | $server | $line |" >>"$OUT/raw.md"
         done
-        local sf_rps ng_rps sf_p99 ng_p99
-        sf_rps=$(cut -d' ' -f1 "$OUT/$case.seedfeed" | median)
-        ng_rps=$(cut -d' ' -f1 "$OUT/$case.nginx" | median)
-        sf_p99=$(cut -d' ' -f2 "$OUT/$case.seedfeed" | median)
-        ng_p99=$(cut -d' ' -f2 "$OUT/$case.nginx" | median)
-        printf '| %-16s | %-8s | %10s | %8s | %10s | %8s | %5.2f |\n' "$label" "$case" \
-            "$sf_rps" "$sf_p99" "$ng_rps" "$ng_p99" "$(echo "$sf_rps $ng_rps" | awk '{print $1 / $2}')" |
-            tee -a "$OUT/results.md"
+        : >"$OUT/rounds"
+        for round in $(seq 1 "$ROUNDS"); do
+            order="seedfeed nginx"
+            [ $((round % 2)) -eq 0 ] && order="nginx seedfeed"
+            local sf="" ng=""
+            for server in $order; do
+                line=$(run_wrk "$server" "$case" "$DURATION")
+                echo "| $label | $case | $round | $server | $line |" >>"$OUT/raw.md"
+                if [ "$server" = seedfeed ]; then sf=$line; else ng=$line; fi
+            done
+            echo "$sf $ng" >>"$OUT/rounds"
+        done
+        # rounds: 1 verdict 2 rps 3 p50 4 p99 5 requests 6 errors 7 off (seedfeed), then 8-14 (nginx)
+        local valid void
+        valid=$(awk '$1 == "ok" && $8 == "ok"' "$OUT/rounds")
+        void=$(awk '$1 != "ok" || $8 != "ok" { printf "%s%d", sep, NR; sep = "," }' "$OUT/rounds")
+        col() { echo "$valid" | awk -v c="$1" 'NF {print $c}'; }
+        local sf_rps ng_rps sf_p99 ng_p99 ratio
+        sf_rps=$(fmt_range %.0f $(col 2 | stats))
+        sf_p99=$(fmt_range %.1f $(col 4 | stats))
+        ng_rps=$(fmt_range %.0f $(col 9 | stats))
+        ng_p99=$(fmt_range %.1f $(col 11 | stats))
+        ratio=$(fmt_range %.2f $(echo "$valid" | awk 'NF {print $2 / $9}' | stats))
+        [ -z "$valid" ] && sf_rps=void ng_rps=void ratio=void
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$case" "$sf_rps" "$sf_p99" \
+            "$ng_rps" "$ng_p99" "$ratio" "${void:-none}" | tee -a "$OUT/results.md"
     done
-    kill "$SEEDFEED_PID" "$NGINX_PID"
-    wait "$SEEDFEED_PID" "$NGINX_PID" 2>/dev/null || true
+    stop "$SEEDFEED_PID" "$NGINX_PID"
 }
 
 install_missing wrk:wrk nginx:nginx
 cargo build --release --quiet
 rm -rf "$OUT" && mkdir -p "$OUT"
 {
-    echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s, median of $ROUNDS rounds; $WORKERS seedfeed workers, $WORKERS nginx workers; $(nproc) cores"
+    echo "| folder | case | round | server | verdict rps p50_ms p99_ms requests errors bytes_off |"
+    echo "|---|---|---|---|---|"
+} >"$OUT/raw.md"
+{
+    echo "$(date -u '+%F %H:%M') UTC, $(nproc) cores; wrk -t2 -c$CONNECTIONS, ${WARMUP} s warm-up per server and case, then $ROUNDS rounds of ${DURATION} s;"
+    echo "median (min–max) over the valid rounds; ratio = seedfeed / nginx within each round; $WORKERS workers each;"
+    echo "machine load average (1, 5, 15 min) at start: $(loadavg)"
     echo
-    echo "| folder           | case     | seedfeed/s | p99 (ms) |    nginx/s | p99 (ms) | ratio |"
-    echo "|------------------|----------|-----------:|---------:|-----------:|---------:|------:|"
+    echo "| folder | case | seedfeed req/s | p99 ms | nginx req/s | p99 ms | ratio | void rounds |"
+    echo "|---|---|---:|---:|---:|---:|---:|---|"
 } | tee "$OUT/results.md"
 measure "corpus ($(find "$CORPUS" -name '*.txt' -o -name '*.md' | grep -vc README) files)" "$CORPUS"
 if [ "$SCALE" -gt 0 ]; then
@@ -178,4 +233,5 @@ if [ "$SCALE" -gt 0 ]; then
     "$ROOT/target/release/examples/generate" --count "$SCALE" --out "$OUT/seeds-$SCALE"
     measure "generated ($SCALE)" "$OUT/seeds-$SCALE"
 fi
-echo "results in $OUT/results.md"
+echo "machine load average at the end: $(loadavg)" | tee -a "$OUT/results.md"
+echo "results in $OUT/results.md, every run in $OUT/raw.md"
