@@ -8,6 +8,13 @@ use chrono::{DateTime, Utc};
 
 use crate::support::{CORPUS, Server, config_text};
 
+/// The link a seed's header gives (`[title](link)` before the `------` line), as written.
+fn link_of(seed: &str) -> String {
+    let header = seed.split("\n------").next().unwrap();
+    let (_, link) = header.rsplit_once("](").unwrap();
+    link.trim_end().trim_end_matches(')').to_string()
+}
+
 /// Every corpus seed's link and newest fetch time (its `<!--epoch-->`), by link.
 fn fetch_times() -> HashMap<String, DateTime<Utc>> {
     let mut times = HashMap::new();
@@ -21,13 +28,7 @@ fn fetch_times() -> HashMap<String, DateTime<Utc>> {
             else {
                 continue;
             };
-            let header = text.split("\n------").next().unwrap();
-            let link = header
-                .rsplit_once("](")
-                .unwrap()
-                .1
-                .trim_end()
-                .trim_end_matches(')');
+            let link = link_of(&text);
             // Seeds sharing a link are several fetches of one article: the newest is served.
             let time = DateTime::from_timestamp_millis(epoch).unwrap();
             let newest = times.entry(link.to_string()).or_insert(time);
@@ -71,14 +72,7 @@ fn no_corpus_entry_is_published_after_the_archive_fetched_it() {
 /// The entry served for the seed `file` (relative to the corpus), as feed-rs reads it.
 fn published_of(server: &Server, file: &str) -> DateTime<Utc> {
     let text = std::fs::read_to_string(Path::new(CORPUS).join(file)).unwrap();
-    let header = text.split("\n------").next().unwrap();
-    let link = header
-        .rsplit_once("](")
-        .unwrap()
-        .1
-        .trim_end()
-        .trim_end_matches(')');
-    let link = url::Url::parse(link).unwrap().to_string();
+    let link = url::Url::parse(&link_of(&text)).unwrap().to_string();
     let feed = server.feed("/atom.xml");
     feed.entries
         .iter()
@@ -199,16 +193,7 @@ fn every_byline_the_body_states_is_an_author_and_only_names_are() {
     }
     let in_2020: Vec<String> = std::fs::read_dir(Path::new(CORPUS).join("2020"))
         .unwrap()
-        .map(|f| {
-            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
-            let header = text.split("\n------").next().unwrap().to_string();
-            header
-                .rsplit_once("](")
-                .unwrap()
-                .1
-                .trim_end_matches(')')
-                .to_string()
-        })
+        .map(|f| link_of(&std::fs::read_to_string(f.unwrap().path()).unwrap()))
         .collect();
     let reuters_2020: Vec<_> = authors_of("cn.reuters.com")
         .into_iter()
