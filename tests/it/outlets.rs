@@ -298,3 +298,25 @@ fn no_article_carries_publisher_furniture() {
         }
     }
 }
+
+/// The same seeds laid out as the real archive stores them (`articles/<outlet>/<file>.md`)
+/// serve the same entries as the flat corpus: the folder layout changes nothing.
+#[test]
+fn the_per_outlet_archive_layout_serves_the_same_entries() {
+    let flat = Server::serving(Path::new(CORPUS), 1000);
+    let archive = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/archive-sample/articles");
+    let by_outlet = Server::serving(&archive, 1000);
+    let ids = |server: &Server| {
+        let mut ids: Vec<String> = server
+            .feed("/atom.xml")
+            .entries
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let from_archive = ids(&by_outlet);
+    assert!(from_archive.len() > 450, "{}", from_archive.len());
+    assert_eq!(from_archive, ids(&flat));
+}
