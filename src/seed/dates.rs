@@ -164,6 +164,30 @@ mod tests {
     }
 
     #[test]
+    fn a_day_is_from_its_midnight_up_to_the_next() {
+        let midnight = utc("2020-07-17T00:00:00Z");
+        let second = chrono::Duration::seconds(1);
+        let day = chrono::Duration::hours(24);
+        assert!(same_day(midnight, midnight));
+        assert!(same_day(midnight, midnight + day - second));
+        assert!(!same_day(midnight, midnight + day));
+        assert!(!same_day(midnight, midnight - second));
+    }
+
+    #[test]
+    fn texts_longer_than_a_date_are_not_read() {
+        // The 年月日 form drops inner white space, so padding keeps it a date: up to 64 bytes
+        // it is read, past that it is not.
+        let padded = |bytes: usize| {
+            let core = "2020年6月29日";
+            format!("2020年{}6月29日", " ".repeat(bytes - core.len()))
+        };
+        assert_eq!(padded(64).len(), 64);
+        assert!(parse(&padded(64), Shanghai).is_some());
+        assert_eq!(parse(&padded(65), Shanghai), None);
+    }
+
+    #[test]
     fn dst_gap_moves_forward() {
         let got = parse("2021-03-14 02:30:00", chrono_tz::America::New_York).unwrap();
         assert_eq!(got.instant, utc("2021-03-14T07:30:00Z"));
