@@ -862,6 +862,12 @@ limit = 50
             (bind, format!("{bind}\nworkers = 256"), "accepted"),
             (bind, format!("{bind}\nworkers = 257"), "[server] workers"),
             (bind, format!("{bind}\nworkers = 300"), "[server] workers"),
+            (bind, format!("{bind}\ncache_max_age = 86400"), "accepted"),
+            (
+                bind,
+                format!("{bind}\ncache_max_age = 86401"),
+                "[server] cache_max_age",
+            ),
             (dir, format!("{dir}\ndebounce_ms = 10000"), "accepted"),
             (
                 dir,

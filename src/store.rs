@@ -253,6 +253,7 @@ mod tests {
     #[test]
     fn newer_file_wins_a_shared_link() {
         let mut s = Store::new();
+        assert!(s.is_empty());
         assert_eq!(
             s.upsert(
                 Path::new("/s/old"),
@@ -273,6 +274,7 @@ mod tests {
             (Path::new("/s/new"), Path::new("/s/old"))
         );
         assert_eq!(s.len(), 1);
+        assert!(!s.is_empty());
         assert_eq!(newest_published(&s), at(5));
         // an older file arriving later still loses
         let dup = s
