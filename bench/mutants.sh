@@ -19,8 +19,10 @@
 # 3-4 hours for everything (config.rs, 73 mutants, about 35 min). Slowest modules: seed/
 # (the corpus parse tests run for it), feed/ (the corpus serving test runs for it).
 #
-# Tests: `cargo nextest run --retries 1` (a test that fails once and then passes is flaky, not a
-# catch: e.g. faults::a_slow_rm_rf... is timing-sensitive on a loaded machine); doctests are
+# Tests: `cargo nextest run --retries 1 --test-threads 6` (a test that fails once and then passes
+# is flaky, not a catch: faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes fails
+# now and then on a loaded machine; 6 threads: most integration tests wait on a server rather than
+# compute, so the suite takes ~15-20 s instead of ~27 s on 2 cores); doctests are
 # not run (nextest does not run them; there are none in these modules). Skipped for every
 # module, being long-running and not about any one of these modules:
 #   soak::soak, fuzz::parser_and_renderers_survive_arbitrary_input,
@@ -124,7 +126,7 @@ for m in "${MODULES[@]}"; do
         [ -d "$out/unit.out" ] && staged=1
         # shellcheck disable=SC2086
         nice -n 19 cargo mutants "${common[@]}" --iterate --timeout "$TIMEOUT" \
-            --cargo-test-arg=--retries=1 --cargo-test-arg=-E --cargo-test-arg="$filter" $EXTRA
+            --cargo-test-arg=--retries=1 --cargo-test-arg=--test-threads=6 --cargo-test-arg=-E --cargo-test-arg="$filter" $EXTRA
     else
         rm -f "$out/mutants.out/missed.txt" "$out/mutants.out/timeout.txt"
         touch "$out/mutants.out/missed.txt" "$out/mutants.out/timeout.txt"
