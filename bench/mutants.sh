@@ -29,7 +29,10 @@
 # module, being long-running and not about any one of these modules:
 #   soak::soak, fuzz::parser_and_renderers_survive_arbitrary_input,
 #   clients::a_stop_signal_under_load_finishes_in_flight_responses_and_exits_zero_within_5_s
-#   (this one is run for src/http/: it is the only test of http/mod.rs's signal handler).
+#   (this one is run for src/http/: it is the only test of http/mod.rs's signal handler),
+#   faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes: on this loaded machine
+#   it failed on both tries in 9 of ~170 runs, each a false "caught" (every other test passed);
+#   it tests app.rs's restore of the last good state, none of these modules.
 # Also skipped, except where said:
 #   corpus::every_seed_parses..., time_seeds..., address_seeds..., image_seeds...,
 #   the_index_key_agrees...: they call seed::parse / parse_key only, so they cannot catch a
@@ -47,7 +50,7 @@ DEFAULT_MODULES=(src/config.rs src/store.rs src/snapshot.rs src/document.rs src/
     src/seed/dates.rs src/seed/header.rs src/index.rs src/watch.rs src/feed/)
 [ $# -gt 0 ] && MODULES=("$@") || MODULES=("${DEFAULT_MODULES[@]}")
 
-ALWAYS_SKIPPED='test(/^soak::/) | test(/^fuzz::/) | test(/^clients::a_stop_signal/)'
+ALWAYS_SKIPPED='test(/^soak::/) | test(/^fuzz::/) | test(/^clients::a_stop_signal/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes)'
 CORPUS_PARSE='(test(/^corpus::/) & not test(=corpus::each_corpus_folder_serves_valid_complete_feeds))'
 CORPUS_SERVE='test(=corpus::each_corpus_folder_serves_valid_complete_feeds)'
 
@@ -56,7 +59,7 @@ filter_for() { # MODULE_PATH
     [ "${FULL:-0}" = 1 ] && { echo 'all()'; return; }
     case $1 in
         # The stop-signal test is the only one that sends SIGTERM: http/mod.rs's signal handler.
-        src/http/*) echo "not (test(/^soak::/) | test(/^fuzz::/) | $CORPUS_PARSE | $CORPUS_SERVE)" ;;
+        src/http/*) echo "not (test(/^soak::/) | test(/^fuzz::/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes) | $CORPUS_PARSE | $CORPUS_SERVE)" ;;
         src/seed/*) echo "not ($ALWAYS_SKIPPED)" ;;
         src/feed/*) echo "not ($ALWAYS_SKIPPED | $CORPUS_PARSE)" ;;
         *) echo "not ($ALWAYS_SKIPPED | $CORPUS_PARSE | $CORPUS_SERVE)" ;;
