@@ -31,7 +31,7 @@
 #   clients::a_stop_signal_under_load_finishes_in_flight_responses_and_exits_zero_within_5_s
 #   (this one is run for src/http/: it is the only test of http/mod.rs's signal handler),
 #   faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes: on this loaded machine
-#   it failed on both tries in 9 of ~170 runs, each a false "caught" (every other test passed);
+#   it failed on both tries in 10 of 66 full runs, 9 times as the only failing test: false catches;
 #   it tests app.rs's restore of the last good state, none of these modules.
 # Also skipped, except where said:
 #   corpus::every_seed_parses..., time_seeds..., address_seeds..., image_seeds...,
@@ -133,17 +133,22 @@ for m in "${MODULES[@]}"; do
         [ -d "$out/mutants.out" ] || { SUMMARY+=("$name: cargo-mutants failed"); continue; }
         cp -r "$out/mutants.out" "$out/unit.out"
     fi
-    # Stage 2: every mutant stage 1 did not catch (--iterate skips caught and unviable ones),
-    # against the whole filtered suite.
-    if [ ! -d "$out/unit.out" ] || [ -s "$out/unit.out/missed.txt" ] || [ -s "$out/unit.out/timeout.txt" ]; then
+    # Stage 2: every mutant stage 1 missed (--iterate skips caught and unviable ones; a
+    # timeout in stage 1 is a hang in the mutated code, final too), against the filtered suite.
+    excluded=()
+    if [ -d "$out/unit.out" ]; then
+        while read -r t; do
+            [ -n "$t" ] && excluded+=(--exclude-re "^$(printf '%s' "$t" | sed 's/[][\.*^$(){}+?|]/\\&/g')\$")
+        done <"$out/unit.out/timeout.txt"
+    fi
+    if [ ! -d "$out/unit.out" ] || [ -s "$out/unit.out/missed.txt" ]; then
         echo "== $name, stage 2 (all tests): ${file_args[*]}  filter: $filter  $(date -u +%H:%M:%S)"
         [ -d "$out/unit.out" ] && staged=1
         # shellcheck disable=SC2086
         nice -n 19 cargo mutants "${common[@]}" --iterate --timeout "$(timeout_for "$m")" \
-            --cargo-test-arg=--retries=1 --cargo-test-arg=--test-threads=6 --cargo-test-arg=-E --cargo-test-arg="$filter" $EXTRA
+            --cargo-test-arg=--retries=1 --cargo-test-arg=--test-threads=6 --cargo-test-arg=-E --cargo-test-arg="$filter" "${excluded[@]}" $EXTRA
     else
-        rm -f "$out/mutants.out/missed.txt" "$out/mutants.out/timeout.txt"
-        touch "$out/mutants.out/missed.txt" "$out/mutants.out/timeout.txt"
+        : >"$out/mutants.out/missed.txt"
     fi
     secs=$(($(date +%s) - start))
     [ -d "$out/mutants.out" ] || { SUMMARY+=("$name: cargo-mutants failed"); continue; }
@@ -151,14 +156,16 @@ for m in "${MODULES[@]}"; do
     if [ $staged = 1 ]; then # stage 2's caught.txt and unviable.txt hold its own mutants only
         caught=$(($(lines "$u/caught.txt") + $(lines "$o/caught.txt")))
         unviable=$(($(lines "$u/unviable.txt") + $(lines "$o/unviable.txt")))
+        timeouts=$(($(lines "$u/timeout.txt") + $(lines "$o/timeout.txt")))
     else
         caught=$(lines "$o/caught.txt") unviable=$(lines "$o/unviable.txt")
+        timeouts=$(lines "$o/timeout.txt")
     fi
     SUMMARY+=("$(printf '%-14s %7s %7s %8s %9s %6dm' "$name" "$caught" "$(lines "$o/missed.txt")" \
-        "$(lines "$o/timeout.txt")" "$unviable" $((secs / 60)))")
+        "$timeouts" "$unviable" $((secs / 60)))")
 done
 
 echo
 printf '%-14s %7s %7s %8s %9s %7s\n' module caught missed timeout unviable time
 printf '%s\n' "${SUMMARY[@]}"
-echo "missed mutants: bench/out/mutants/*/mutants.out/missed.txt"
+echo "missed mutants: bench/out/mutants/*/mutants.out/missed.txt; stage-1 timeouts: */unit.out/timeout.txt"
