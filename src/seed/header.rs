@@ -118,6 +118,15 @@ pub fn preview(text: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_preview_is_one_line_of_at_most_80_characters() {
+        let eighty = "字".repeat(80);
+        assert_eq!(preview(&eighty), eighty, "80 characters fit");
+        assert_eq!(preview(&format!("{eighty}x")), format!("{eighty}…"));
+        assert_eq!(preview("a\nb\tc"), "a b c");
+        assert_eq!(preview(""), "");
+    }
+
     fn header(text: &str) -> Header<'_> {
         split(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
     }
