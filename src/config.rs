@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
-use crate::seed::outlets::{BylinePattern, CssSelector, Outlet, Outlets};
+use crate::seed::outlets::{BylinePattern, CssSelector, Outlet, Outlets, TitlePrefix};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -143,6 +143,7 @@ struct RawOutlet {
     hosts: Option<Vec<String>>,
     timezone: Option<String>,
     title_suffixes: Option<Vec<String>>,
+    title_prefixes: Option<Vec<String>>,
     section_segment: Option<usize>,
     byline_patterns: Option<Vec<String>>,
     author_selectors: Option<Vec<String>>,
@@ -516,6 +517,7 @@ fn outlets_with(
                 known.hosts = raw.hosts.or(known.hosts.take());
                 known.timezone = raw.timezone.or(known.timezone.take());
                 known.title_suffixes = raw.title_suffixes.or(known.title_suffixes.take());
+                known.title_prefixes = raw.title_prefixes.or(known.title_prefixes.take());
                 known.section_segment = raw.section_segment.or(known.section_segment);
                 known.byline_patterns = raw.byline_patterns.or(known.byline_patterns.take());
                 known.author_selectors = raw.author_selectors.or(known.author_selectors.take());
@@ -578,6 +580,12 @@ fn outlets_with(
                     "a title suffix must not be empty".into(),
                 ));
             }
+            let title_prefixes = raw
+                .title_prefixes
+                .unwrap_or_default()
+                .iter()
+                .map(|p| TitlePrefix::new(p).map_err(|e| refuse("title_prefixes", e)))
+                .collect::<Result<Vec<_>, _>>()?;
             let byline_patterns = raw
                 .byline_patterns
                 .unwrap_or_default()
@@ -608,6 +616,7 @@ fn outlets_with(
                 hosts,
                 timezone,
                 title_suffixes,
+                title_prefixes,
                 section_segment: raw.section_segment,
                 byline_patterns,
                 author_selectors,
@@ -1131,6 +1140,11 @@ limit = 50
                 "[outlets.rfi]\ntitle_suffixes = [\" \"]\n",
                 "[outlets.rfi] title_suffixes",
                 15,
+            ),
+            (
+                "[outlets.bbc]\nname = \"BBC\"\ntitle_prefixes = ['(?P<section>']\n",
+                "[outlets.bbc] title_prefixes",
+                16,
             ),
         ];
         for (appended, key, line) in cases {

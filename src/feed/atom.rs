@@ -1,9 +1,11 @@
-//! Atom 1.0 (RFC 4287).
+//! Atom 1.0 (RFC 4287) with the Media RSS namespace.
+
+use std::collections::BTreeMap;
 
 use atom_syndication::{Category, Content, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{ATOM_PATH, bylines, clean, title, whole_seconds};
+use super::{ATOM_PATH, body, bylines, clean, media, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -33,6 +35,7 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
         rights: meta.rights.as_deref().map(|r| Text::plain(clean(r))),
         subtitle: Some(Text::plain(clean(&meta.description))),
         lang: Some(meta.language.clone()),
+        namespaces: BTreeMap::from([("media".to_string(), media::MEDIA_NS.to_string())]),
         entries: entries.iter().map(|e| entry(e)).collect(),
         ..Default::default()
     };
@@ -49,7 +52,11 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
 
 fn entry(entry: &Entry) -> atom_syndication::Entry {
     let mut links = vec![link(&entry.link, "alternate", "text/html")];
-    links.extend(entry.media.iter().map(|m| Link {
+    // An Atom enclosure is a download ("potentially large in size"); a reader sizes it from
+    // `length`. Media of unknown size are still all in `media:content` below, with their
+    // captions, as in RSS.
+    let downloads = entry.media.iter().filter(|m| m.length.is_some());
+    links.extend(downloads.map(|m| Link {
         href: m.url.clone(),
         rel: "enclosure".into(),
         mime_type: Some(m.mime.clone()),
@@ -80,15 +87,12 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
             .collect(),
         links,
         summary: (!entry.summary.is_empty()).then(|| Text::plain(clean(&entry.summary))),
-        // An empty body (the archive kept only the headline) has no content element: the
-        // entry's alternate link stands for it, and a blank one only draws a warning.
-        content: Some(clean(&entry.content))
-            .filter(|html| !html.trim().is_empty())
-            .map(|html| Content {
-                value: Some(html),
-                content_type: Some("html".into()),
-                ..Default::default()
-            }),
+        content: Some(Content {
+            value: Some(body(entry)),
+            content_type: Some("html".into()),
+            ..Default::default()
+        }),
+        extensions: media::convert_map(media::extension_map(&entry.media), media::into_atom),
         ..Default::default()
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{ATOM_PATH, JSON_PATH, RSS_PATH, bylines, clean};
+use super::{ATOM_PATH, JSON_PATH, RSS_PATH, bylines, escape};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -91,21 +91,4 @@ pub fn absolute(meta: &FeedMeta, path: &str) -> String {
         .join(path)
         .map(|u| u.to_string())
         .unwrap_or_default()
-}
-
-/// Text or attribute value, safe inside HTML.
-fn escape(text: &str) -> String {
-    let text = clean(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

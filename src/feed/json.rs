@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{JSON_PATH, bylines, clean, title, whole_seconds};
+use super::{JSON_PATH, body, bylines, clean, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -101,7 +101,7 @@ fn item(entry: &Entry) -> Item<'_> {
         id: &entry.id,
         url: &entry.link,
         title: title(entry),
-        content_html: clean(&entry.content),
+        content_html: body(entry),
         summary: clean(&entry.summary),
         image: entry.image(),
         date_published: rfc3339(entry.published),

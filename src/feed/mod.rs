@@ -5,6 +5,7 @@
 mod atom;
 pub mod home;
 mod json;
+mod media;
 mod rss;
 
 use chrono::{DateTime, Utc};
@@ -61,6 +62,38 @@ fn bylines(entry: &Entry) -> Vec<String> {
         .map(|a| clean(a).trim().to_string())
         .filter(|a| !a.is_empty())
         .collect()
+}
+
+/// The entry's article HTML. A seed that kept only its headline gets the headline linked to
+/// the original instead: every reader then has something to show and to click, and an Atom
+/// entry without text draws a validator warning.
+fn body(entry: &Entry) -> String {
+    let html = clean(&entry.content);
+    if !html.trim().is_empty() {
+        return html;
+    }
+    format!(
+        "<p><a href=\"{}\">{}</a></p>",
+        escape(&entry.link),
+        escape(&title(entry))
+    )
+}
+
+/// Text or attribute value, safe inside HTML.
+fn escape(text: &str) -> String {
+    let text = clean(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Every string goes through this on its way out: whatever reached the model, the XML stays

@@ -5,14 +5,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rss::extension::atom::AtomExtension;
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
-use super::{RSS_PATH, bylines, clean, title, whole_seconds};
+use super::{RSS_PATH, body, bylines, clean, media, title, whole_seconds};
 use crate::config::FeedMeta;
-use crate::entry::{Entry, Media};
+use crate::entry::Entry;
 
-const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -57,7 +55,7 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
             ("atom".to_string(), ATOM_NS.to_string()),
             ("content".to_string(), CONTENT_NS.to_string()),
             ("dc".to_string(), DC_NS.to_string()),
-            ("media".to_string(), MEDIA_NS.to_string()),
+            ("media".to_string(), media::MEDIA_NS.to_string()),
         ]),
         items: entries.iter().map(|e| item(e)).collect(),
         ..Default::default()
@@ -76,19 +74,12 @@ fn item(entry: &Entry) -> Item {
         length: m.length.unwrap_or(0).to_string(),
         mime_type: m.mime.clone(),
     });
-    let mut extensions = ExtensionMap::new();
-    if !entry.media.is_empty() {
-        let contents = entry.media.iter().map(media_content).collect();
-        extensions.insert(
-            "media".into(),
-            BTreeMap::from([("content".to_string(), contents)]),
-        );
-    }
+    let extensions = media::convert_map(media::extension_map(&entry.media), media::into_rss);
     Item {
         title: Some(title(entry)),
         link: Some(entry.link.clone()),
         description: Some(clean(&entry.summary)),
-        content: Some(clean(&entry.content)),
+        content: Some(body(entry)),
         guid: Some(Guid {
             value: entry.id.clone(),
             // A permalink guid must be the link itself; the id differs where the link has
@@ -111,56 +102,5 @@ fn item(entry: &Entry) -> Item {
         }),
         extensions,
         ..Default::default()
-    }
-}
-
-/// `<media:content url medium type width height fileSize>` with its caption and credit.
-fn media_content(media: &Media) -> Extension {
-    let mut attrs = BTreeMap::from([
-        ("url".to_string(), media.url.clone()),
-        ("medium".to_string(), media.medium.as_str().to_string()),
-        ("type".to_string(), media.mime.clone()),
-    ]);
-    let numbers = [
-        ("width", media.width.map(u64::from)),
-        ("height", media.height.map(u64::from)),
-        ("fileSize", media.length),
-    ];
-    for (name, value) in numbers {
-        if let Some(value) = value {
-            attrs.insert(name.to_string(), value.to_string());
-        }
-    }
-    let mut children = BTreeMap::new();
-    if let Some(caption) = &media.caption {
-        let description = Extension {
-            name: "media:description".into(),
-            value: Some(clean(caption)),
-            attrs: BTreeMap::from([("type".to_string(), "plain".to_string())]),
-            children: BTreeMap::new(),
-        };
-        children.insert("description".to_string(), vec![description]);
-    }
-    if let Some(poster) = &media.poster {
-        let thumbnail = Extension {
-            name: "media:thumbnail".into(),
-            attrs: BTreeMap::from([("url".to_string(), poster.clone())]),
-            ..Default::default()
-        };
-        children.insert("thumbnail".to_string(), vec![thumbnail]);
-    }
-    if let Some(credit) = &media.credit {
-        let credit = Extension {
-            name: "media:credit".into(),
-            value: Some(clean(credit)),
-            ..Default::default()
-        };
-        children.insert("credit".to_string(), vec![credit]);
-    }
-    Extension {
-        name: "media:content".into(),
-        value: None,
-        attrs,
-        children,
     }
 }

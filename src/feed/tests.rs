@@ -106,7 +106,9 @@ fn atom_follows_the_rules_readers_trip_over() {
         r#"<link href="http://127.0.0.1:8080/atom.xml" rel="self" type="application/atom+xml"/>"#,
         "<updated>2024-04-10T02:30:00+00:00</updated>",
         "<published>2024-04-10T02:00:00+00:00</published>",
-        r#"<link href="https://img.example/a.png" rel="enclosure" type="image/png" title="cap"/>"#,
+        // Unsized media are Media RSS only: an Atom enclosure is a download sized by `length`.
+        r#"xmlns:media="http://search.yahoo.com/mrss/""#,
+        r#"<media:content height="20" medium="image" type="image/png" url="https://img.example/a.png" width="10"><media:credit>cred</media:credit><media:description type="plain">cap</media:description></media:content>"#,
         r#"<content type="html">&lt;p&gt;a ]]&gt; b&lt;/p&gt;</content>"#,
         "<author><name>Editor</name><email>editor@example.org</email></author>",
         r#"xml:lang="zh-CN""#,
@@ -116,6 +118,23 @@ fn atom_follows_the_rules_readers_trip_over() {
     let parsed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
     assert_eq!(parsed.entries.len(), 2);
     assert_eq!(parsed.entries[0].authors[0].name.as_deref(), Some("A One"));
+}
+
+#[test]
+fn a_media_url_with_a_query_stays_well_formed_in_rss_and_atom() {
+    let mut a = sample("a", 2, &[]);
+    a.media[0].url = "https://img.example/a.jpg?w=600&q=75".into();
+    let docs = render(&meta(), &[&a]);
+    let atom = String::from_utf8(docs.atom.clone()).unwrap();
+    assert!(
+        atom.contains(r#"url="https://img.example/a.jpg?w=600&amp;q=75""#),
+        "{atom}"
+    );
+    for doc in [docs.rss, docs.atom] {
+        let parsed = feed_rs::parser::parse(doc.as_slice()).unwrap();
+        let url = parsed.entries[0].media[0].content[0].url.as_ref().unwrap();
+        assert_eq!(url.as_str(), "https://img.example/a.jpg?w=600&q=75");
+    }
 }
 
 #[test]

@@ -60,9 +60,10 @@ pub fn read(root: ElementRef<'_>, zone: Tz, outlet: Option<&Outlet>) -> Byline {
 /// of the first of their patterns that matches the body's text.
 fn outlet_byline(root: ElementRef<'_>, outlet: &Outlet) -> Vec<String> {
     for author in &outlet.author_selectors {
-        if let Some(element) = root.select(&author.selector).next() {
-            let found = names::split(&dom::text_of(element));
-            if !found.is_empty() {
+        for element in root.select(&author.selector) {
+            let text = dom::text_of(element);
+            let found = names::reads_as_byline(&text).then(|| names::split(&text));
+            if let Some(found) = found.filter(|f| !f.is_empty()) {
                 return found;
             }
         }

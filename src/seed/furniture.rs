@@ -86,13 +86,9 @@ mod tests {
             key: "x".into(),
             name: "x".into(),
             hosts: vec!["x.example".into()],
-            timezone: None,
-            title_suffixes: Vec::new(),
-            section_segment: None,
-            byline_patterns: Vec::new(),
-            author_selectors: Vec::new(),
             strip: strip.iter().map(|s| CssSelector::new(s).unwrap()).collect(),
             strip_text: strip_text.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
         }
     }
 

@@ -112,7 +112,11 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
         summary: summary(root),
         content: sanitize::content(body, &seed.link),
         media: media::extract(root, &seed.link),
-        categories: categories(&seed.link, context.outlet_of(&seed.link)),
+        categories: categories(
+            &seed.link,
+            context.outlet_of(&seed.link),
+            seed.title_section,
+        ),
         link: seed.link.to_string(),
     })
 }
@@ -156,6 +160,9 @@ struct Heading<'t> {
     head: header::Header<'t>,
     link: Url,
     title: String,
+    /// The section a label before the title named (`[World] …`), when the outlet's rules
+    /// read one.
+    title_section: Option<String>,
 }
 
 impl<'t> Heading<'t> {
@@ -166,15 +173,26 @@ impl<'t> Heading<'t> {
         let head = header::split(text)?;
         let link = parse_link(head.raw_link)?;
         let title = one_line(&decode_entities(head.raw_title));
-        let title = match context.outlet_of(&link) {
-            Some(outlet) => outlet.without_title_suffix(&title),
-            None => &title,
+        let (title, title_section) = match context.outlet_of(&link) {
+            Some(outlet) => {
+                let (title, section) = outlet.without_title_prefix(&title);
+                (outlet.without_title_suffix(title), section)
+            }
+            None => (title.as_str(), None),
         };
+        let title_section = title_section
+            .map(str::to_lowercase)
+            .filter(|s| is_section_name(s));
         let title = truncate_chars(title, TITLE_CHARS);
         if title.is_empty() {
             return Err(SeedError::EmptyTitle);
         }
-        Ok(Heading { head, link, title })
+        Ok(Heading {
+            head,
+            link,
+            title,
+            title_section,
+        })
     }
 
     /// `published` and `updated` from the date the body states (if any), the header's `日期`
@@ -243,6 +261,7 @@ struct Dates {
 struct Essentials<'t> {
     link: Url,
     title: String,
+    title_section: Option<String>,
     body: &'t str,
     html: Html,
     authors: Vec<String>,
@@ -266,6 +285,7 @@ impl<'t> Essentials<'t> {
             body: heading.head.body,
             link: heading.link,
             title: heading.title,
+            title_section: heading.title_section,
             html,
             authors: byline.authors,
             published,
@@ -384,7 +404,12 @@ fn is_about_the_article(p: ElementRef<'_>, text: &str) -> bool {
 /// outlet nobody described). A known outlet's section is the path folder its rules name, if
 /// any; for others, the first folder that reads as a section name. Path pieces that only say
 /// language, script or page kind (`zh`, `cn`, `article`, `story`, `mandarin`…) never are.
-fn categories(link: &Url, outlet: Option<&outlets::Outlet>) -> Vec<String> {
+/// Without one, the label the archive put before the title (`[World] …`) names the section.
+fn categories(
+    link: &Url,
+    outlet: Option<&outlets::Outlet>,
+    title_section: Option<String>,
+) -> Vec<String> {
     let folders: Vec<String> = link
         .path_segments()
         .map(|segments| {
@@ -403,7 +428,7 @@ fn categories(link: &Url, outlet: Option<&outlets::Outlet>) -> Vec<String> {
             .filter(|s| is_section_name(s)),
         None => folders.iter().find(|s| is_section_name(s)),
     };
-    let mut categories: Vec<String> = section.cloned().into_iter().collect();
+    let mut categories: Vec<String> = section.cloned().or(title_section).into_iter().collect();
     match outlet {
         Some(outlet) => categories.push(outlet.name.clone()),
         None => {

@@ -92,6 +92,20 @@ pub fn split(byline: &str) -> Vec<String> {
     names
 }
 
+/// Whether an element's text can be a byline at all: a name list is short and has no
+/// sentence in it. A selector that also matches a list in the article (BBC's `role="list"`
+/// bullet points) must not make the bullet an author.
+pub fn reads_as_byline(text: &str) -> bool {
+    let text = one_line(text);
+    !text.is_empty()
+        && text.chars().count() <= BYLINE_CHARS
+        && !text.contains(['。', '！', '？', '“', '”'])
+}
+
+/// The longest byline seen in the corpus is ~40 characters (four reporters with their
+/// transcriptions); a paragraph is far longer.
+const BYLINE_CHARS: usize = 80;
+
 /// One name, or nothing if no name is left once roles, placeholders and places are off.
 fn clean(raw: &str) -> Option<String> {
     let mut name = without_role_label(raw.trim()).to_string();

@@ -7,7 +7,7 @@ use regex::Regex;
 use scraper::Selector;
 
 /// One outlet's rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outlet {
     /// The table's name in `outlets.toml` (`nyt`, `rfi`, …).
     pub key: String,
@@ -20,6 +20,8 @@ pub struct Outlet {
     /// Endings of titles that name the outlet, not the article (`– 法国国际广播电台 - RFI`),
     /// white space already collapsed.
     pub title_suffixes: Vec<String>,
+    /// Labels the archive put before titles (`[World] …`), cut; the first that matches.
+    pub title_prefixes: Vec<TitlePrefix>,
     /// Which folder of the link's path names the section (0: the first), if any does.
     pub section_segment: Option<usize>,
     /// Patterns over the body's text whose `names` group is a byline (RFA's closing
@@ -65,6 +67,27 @@ impl PartialEq for BylinePattern {
 
 impl Eq for BylinePattern {}
 
+/// A pattern for a label before a title, anchored at its start; its `section` group, if it has
+/// one, names the article's section. Equal when written the same.
+#[derive(Debug, Clone)]
+pub struct TitlePrefix(Regex);
+
+impl TitlePrefix {
+    pub fn new(pattern: &str) -> Result<TitlePrefix, String> {
+        let regex = Regex::new(&format!("^(?:{pattern})"))
+            .map_err(|e| format!("not a valid pattern: {e}"))?;
+        Ok(TitlePrefix(regex))
+    }
+}
+
+impl PartialEq for TitlePrefix {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for TitlePrefix {}
+
 /// A compiled CSS selector; equal when written the same.
 #[derive(Debug, Clone)]
 pub struct CssSelector {
@@ -101,6 +124,20 @@ impl Outlet {
             .map(str::trim_end)
             .filter(|rest| !rest.is_empty())
             .unwrap_or(title)
+    }
+
+    /// `title` without the first of the outlet's title prefixes it starts with (unless nothing
+    /// would be left), and the section that prefix names, if any.
+    pub fn without_title_prefix<'t>(&self, title: &'t str) -> (&'t str, Option<&'t str>) {
+        self.title_prefixes
+            .iter()
+            .find_map(|prefix| {
+                let found = prefix.0.captures(title)?;
+                let rest = title[found.get(0)?.end()..].trim_start();
+                let section = found.name("section").map(|s| s.as_str().trim());
+                (!rest.is_empty()).then_some((rest, section))
+            })
+            .unwrap_or((title, None))
     }
 }
 
@@ -158,13 +195,7 @@ mod tests {
             key: key.into(),
             name: key.into(),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
-            timezone: None,
-            title_suffixes: Vec::new(),
-            section_segment: None,
-            byline_patterns: Vec::new(),
-            author_selectors: Vec::new(),
-            strip: Vec::new(),
-            strip_text: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -271,6 +271,58 @@ fn an_outlet_s_title_suffix_is_cut() {
 }
 
 #[test]
+fn an_archive_label_before_the_title_is_cut_and_names_the_section() {
+    let bbc = |title: &str| {
+        entry(&format!(
+            "[{title}](https://www.bbc.com/zhongwen/simp/world-57746922)\n------\n\n<p>x</p>\n"
+        ))
+    };
+    let e = bbc("[World] 美国在台协会公布新任处长");
+    assert_eq!(e.title, "美国在台协会公布新任处长");
+    assert_eq!(e.categories, ["world", "BBC中文"]);
+    // `Chinese` only names the language: cut, but no section
+    let e = bbc("[Chinese] 耿潇男获刑三年");
+    assert_eq!(e.title, "耿潇男获刑三年");
+    assert_eq!(e.categories, ["BBC中文"]);
+    // a label alone is the whole title: kept
+    assert_eq!(bbc("[World]").title, "[World]");
+    // another outlet's title keeps its brackets
+    let e = entry("[[World] x](https://x.example/a)\n------\n\n<p>x</p>\n");
+    assert_eq!(e.title, "[World] x");
+    // RTI's labels are Chinese
+    let e = entry(
+        "[[國際] 中領館遭關升級美中衝突](https://www.rti.org.tw/news/view/id/2071234)\n------\n\n<p>x</p>\n",
+    );
+    assert_eq!(e.title, "中領館遭關升級美中衝突");
+    assert_eq!(e.categories, ["國際", "中央广播电台"]);
+}
+
+#[test]
+fn a_bbc_byline_is_its_list_or_its_correspondent_crosshead_never_a_bullet_point() {
+    let bbc = |body: &str| {
+        entry(&format!(
+            "[t](https://www.bbc.com/zhongwen/simp/world-1)\n------\n\n{body}\n"
+        ))
+        .authors
+    };
+    assert_eq!(
+        bbc(r#"<ul role="list"><li>白麦克（Michael Bristow）</li><li>BBC News</li></ul><p>x</p>"#),
+        ["白麦克（Michael Bristow）"]
+    );
+    // a bulleted list in the article reads as prose, not as names
+    assert!(
+        bbc(r#"<p>x</p><ul role="list"><li>承认公诉人对她提出的所有控罪，所有证据“全部认可”。</li><li>强调她是公司的实际控制人。</li></ul>"#)
+            .is_empty()
+    );
+    assert_eq!(
+        bbc(
+            r#"<p>x</p><h2 class="story-body__crosshead">BBC驻北美记者 安东尼泽克尔（Anthony Zurcher）</h2><p>y</p>"#
+        ),
+        ["安东尼泽克尔（Anthony Zurcher）"]
+    );
+}
+
+#[test]
 fn each_outlet_s_byline_forms_give_every_author() {
     let cases: &[(&str, &str, &[&str])] = &[
         // RFA closing lines
@@ -519,7 +571,7 @@ fn hostile_bodies_still_parse_safely() {
 fn categories_come_from_the_link() {
     let cat = |link: &str| {
         let link = Url::parse(link).unwrap();
-        categories(&link, context().outlet_of(&link))
+        categories(&link, context().outlet_of(&link), None)
     };
     let cases: &[(&str, &[&str])] = &[
         (

@@ -1,7 +1,10 @@
 //! Enclosure sizes as each format states them: the seed's byte count where it gives one; where
-//! it does not, RSS says `length="0"` (the attribute is required), Atom and JSON Feed say nothing.
+//! it does not, RSS says `length="0"` (the attribute is required), Atom and JSON Feed say nothing
+//! (in Atom such media are `media:content` only, not enclosures).
 
 use crate::support::{Server, seed};
+
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
 fn seeds() -> Vec<(&'static str, String)> {
     vec![
@@ -47,6 +50,8 @@ fn attribute_in<'a>(
         .filter(|c| {
             c.tag_name().name() == name
                 && (name != "link" || c.attribute("rel") == Some("enclosure"))
+                // Atom's own `<content>` is the article; the media one is Media RSS's.
+                && (name != "content" || c.tag_name().namespace() == Some(MEDIA_NS))
         })
         .collect();
     assert_eq!(elements.len(), 1, "{title}: one {name}");
@@ -70,7 +75,19 @@ fn a_stated_size_is_served_and_an_unknown_one_is_said_the_way_each_format_allows
     let atom = roxmltree::Document::parse(&atom).unwrap();
     let length = |title| attribute_in(&atom, "entry", title, "link", "length");
     assert_eq!(length("Sized podcast"), Some("5242880"));
-    assert_eq!(length("Unsized video"), None);
+    // An Atom enclosure is a download sized by `length`: unsized media are `media:content` only.
+    let file_size = |title| attribute_in(&atom, "entry", title, "content", "fileSize");
+    assert_eq!(file_size("Sized podcast"), Some("5242880"));
+    assert_eq!(file_size("Unsized video"), None);
+    let unsized_entry_enclosures = atom
+        .descendants()
+        .filter(|n| n.tag_name().name() == "entry")
+        .find(|n| n.children().any(|c| c.text() == Some("Unsized video")))
+        .unwrap()
+        .children()
+        .filter(|c| c.attribute("rel") == Some("enclosure"))
+        .count();
+    assert_eq!(unsized_entry_enclosures, 0);
 
     let json: serde_json::Value = serde_json::from_slice(&server.get("/feed.json").body).unwrap();
     let attachment = |title: &str| {
@@ -104,4 +121,16 @@ fn a_stated_size_is_served_and_an_unknown_one_is_said_the_way_each_format_allows
         .find(|l| l.rel.as_deref() == Some("enclosure"))
         .unwrap();
     assert_eq!(enclosure.length, Some(5_242_880));
+    let unsized_entry = feed
+        .entries
+        .iter()
+        .find(|e| {
+            e.title
+                .as_ref()
+                .is_some_and(|t| t.content == "Unsized video")
+        })
+        .unwrap();
+    let video = &unsized_entry.media[0].content[0];
+    assert_eq!(video.size, None);
+    assert!(video.url.as_ref().unwrap().as_str().ends_with(".mp4"));
 }

@@ -146,3 +146,28 @@ fn the_home_page_link_header_comes_with_200_and_304_only() {
     assert_eq!(refused.status, 405);
     assert_eq!(refused.header("link"), None);
 }
+
+#[test]
+fn a_seed_that_kept_only_its_headline_reads_as_the_headline_linked_to_the_original() {
+    let headline_only = seed(
+        "Rates & bonds",
+        "https://x.example/markets/rates?a=1&b=2",
+        1_700_000_000_000,
+        "",
+    );
+    let server = Server::with_files(&[("h.txt", headline_only)], 50);
+    let expected =
+        r#"<p><a href="https://x.example/markets/rates?a=1&amp;b=2">Rates &amp; bonds</a></p>"#;
+    for path in ["/atom.xml", "/rss.xml"] {
+        let feed = server.feed(path);
+        let entry = &feed.entries[0];
+        let content = entry
+            .content
+            .as_ref()
+            .unwrap_or_else(|| panic!("{path}: no content"));
+        assert_eq!(content.body.as_deref(), Some(expected), "{path}");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&server.get("/feed.json").body).unwrap();
+    assert_eq!(json["items"][0]["content_html"], expected);
+    assert!(json_feed_problems(&server.get("/feed.json").body).is_empty());
+}

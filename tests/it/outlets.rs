@@ -119,6 +119,26 @@ fn titles_and_summaries_read_as_the_article_not_the_outlet() {
             "{title}"
         );
     }
+    // The archive's `[World] …` labels (BBC 2021, RTI) are cut; the section they name is a
+    // category.
+    let labelled: Vec<_> = feed
+        .entries
+        .iter()
+        .filter(|e| e.title.as_ref().unwrap().content.starts_with('['))
+        .map(|e| &e.id)
+        .collect();
+    assert!(labelled.is_empty(), "{labelled:?}");
+    let atr = feed
+        .entries
+        .iter()
+        .find(|e| e.id.ends_with("/world-57746922"))
+        .expect("the BBC entry labelled [World]");
+    assert_eq!(
+        atr.title.as_ref().unwrap().content,
+        "美国在台协会公布新任处长 拜登政府重新布局东亚外交官员"
+    );
+    let terms: Vec<&str> = atr.categories.iter().map(|c| c.term.as_str()).collect();
+    assert_eq!(terms, ["world", "BBC中文"]);
     // `特朗\u{200b}\u{200b}普` in a VOA body: no visible space inside the name
     for entry in &feed.entries {
         let summary = entry.summary.as_ref().map_or("", |s| s.content.as_str());
@@ -203,10 +223,31 @@ fn every_byline_the_body_states_is_an_author_and_only_names_are() {
     for (id, names) in reuters_2020 {
         assert!(!names.is_empty(), "{id}");
     }
-    // Nothing but names: no placeholders, roles, labels or places.
+    // BBC: the 2021 byline list and the 2020 correspondent crosshead.
+    for (id_end, want) in [
+        ("/world-53427977", "安东尼泽克尔（Anthony Zurcher）"),
+        ("/chinese-news-57281238", "白麦克（Michael Bristow）"),
+    ] {
+        let names: Vec<_> = feed
+            .entries
+            .iter()
+            .find(|e| e.id.ends_with(id_end))
+            .unwrap_or_else(|| panic!("no entry {id_end}"))
+            .authors
+            .iter()
+            .filter_map(|a| a.name.as_deref())
+            .collect();
+        assert_eq!(names, [want], "{id_end}");
+    }
+    // Nothing but names: no placeholders, roles, labels, places or sentences.
     for entry in &feed.entries {
         for author in &entry.authors {
             let name = author.name.as_deref().unwrap_or_default();
+            assert!(
+                name.chars().count() <= 40 && !name.contains(['。', '“', '”']),
+                "{}: author {name:?}",
+                entry.id
+            );
             for bad in [
                 "null", "综合", "记者", "摘编", "责编", "审校", "报道", "报导", "：", "台北",
             ] {

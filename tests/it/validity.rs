@@ -129,21 +129,26 @@ pub fn rss_problems(bytes: &[u8]) -> Vec<String> {
             ));
         }
         for m in media {
-            let ok = m.attribute("url").is_some_and(is_web_url)
-                && m.attribute("medium")
-                    .is_some_and(|v| ["image", "video", "audio"].contains(&v))
-                && m.attribute("type").is_some_and(|t| t.contains('/'));
-            if !ok {
-                problem(format!("{at}: media:content needs url, medium and type"));
-            }
-            for size in ["width", "height"] {
-                if m.attribute(size).is_some_and(|v| v.parse::<u32>().is_err()) {
-                    problem(format!("{at}: media:content {size} is not a number"));
-                }
-            }
+            media_problems(m, &at, &mut problem);
         }
     }
     problems
+}
+
+/// Media RSS rules for one `<media:content>`, the same in RSS and Atom.
+fn media_problems(m: Node, at: &str, problem: &mut impl FnMut(String)) {
+    let ok = m.attribute("url").is_some_and(is_web_url)
+        && m.attribute("medium")
+            .is_some_and(|v| ["image", "video", "audio"].contains(&v))
+        && m.attribute("type").is_some_and(|t| t.contains('/'));
+    if !ok {
+        problem(format!("{at}: media:content needs url, medium and type"));
+    }
+    for size in ["width", "height", "fileSize"] {
+        if m.attribute(size).is_some_and(|v| v.parse::<u64>().is_err()) {
+            problem(format!("{at}: media:content {size} is not a number"));
+        }
+    }
 }
 
 /// Violations of RFC 4287. Empty when the document is valid.
@@ -203,15 +208,23 @@ pub fn atom_problems(bytes: &[u8]) -> Vec<String> {
         }) {
             problem(format!("{at}: no alternate link"));
         }
+        // An Atom enclosure is a download a reader sizes from `length`: only media of a stated
+        // size are enclosures; every medium is a `media:content`.
         for link in children(entry, a, "link").filter(|l| l.attribute("rel") == Some("enclosure")) {
-            if !link.attribute("href").is_some_and(is_web_url)
-                || !link.attribute("type").is_some_and(|t| t.contains('/'))
-            {
-                problem(format!("{at}: enclosure link needs href and type"));
+            let ok = link.attribute("href").is_some_and(is_web_url)
+                && link.attribute("type").is_some_and(|t| t.contains('/'))
+                && link
+                    .attribute("length")
+                    .is_some_and(|l| l.parse::<u64>().is_ok());
+            if !ok {
+                problem(format!("{at}: enclosure link needs href, type and length"));
             }
         }
-        // RFC 4287 4.1.1.1: an entry without content must have an alternate link; ours say
-        // nothing rather than send a blank content element.
+        for m in children(entry, Some(MEDIA), "content") {
+            media_problems(m, &at, &mut problem);
+        }
+        // Every entry has text (the validator warns otherwise): the article, or for a seed that
+        // kept only its headline, the headline linked to the original.
         match child(entry, a, "content") {
             Some(c) if c.attribute("type") == Some("html") => {
                 if c.text().is_none_or(|t| t.trim().is_empty()) {
@@ -219,11 +232,7 @@ pub fn atom_problems(bytes: &[u8]) -> Vec<String> {
                 }
             }
             Some(_) => problem(format!("{at}: content needs type=\"html\"")),
-            None => {
-                if !children(entry, a, "link").any(|l| l.attribute("rel") == Some("alternate")) {
-                    problem(format!("{at}: no content and no alternate link"));
-                }
-            }
+            None => problem(format!("{at}: no content")),
         }
     }
     problems
