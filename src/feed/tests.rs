@@ -154,3 +154,241 @@ fn rendering_is_deterministic() {
     let a = sample("a", 2, &["A"]);
     assert_eq!(render(&meta(), &[&a]), render(&meta(), &[&a]));
 }
+
+/// `meta()` with everything a feed can carry: an icon, a logo, an author's web page.
+fn full_meta() -> FeedMeta {
+    let mut meta = meta();
+    meta.icon = Some("https://cn.nytimes.com/favicon.ico".parse().unwrap());
+    meta.logo = Some("https://cn.nytimes.com/logo.png".parse().unwrap());
+    meta.authors[0].uri = Some("https://example.org/editor".parse().unwrap());
+    meta
+}
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+#[test]
+fn rss_channel_and_items_carry_what_readers_show() {
+    let a = sample("a", 2, &["A One"]);
+    let mut b = sample("b", 1, &[]);
+    // An id that is not the link (lower-case percent-escapes): the guid is no permalink.
+    b.id = "https://x.example/%e4%b8%ad".into();
+    b.link = "https://x.example/%E4%B8%AD".into();
+    let rss = String::from_utf8(render(&full_meta(), &[&a, &b]).rss).unwrap();
+    for needle in [
+        concat!(
+            "<channel><title>Test &amp; feed</title><link>https://cn.nytimes.com/</link>",
+            "<description>Desc</description><language>zh-CN</language>",
+            "<copyright>© test</copyright>",
+            "<managingEditor>editor@example.org (Editor)</managingEditor>",
+            "<lastBuildDate>Wed, 10 Apr 2024 02:30:00 +0000</lastBuildDate>",
+            "<generator>seedfeed</generator>",
+            "<docs>https://www.rssboard.org/rss-specification</docs>",
+            "<image><url>https://cn.nytimes.com/logo.png</url><title>Test &amp; feed</title>",
+            "<link>https://cn.nytimes.com/</link></image>",
+        ),
+        "<item><title>Title &lt;a&gt; &amp; more</title><link>https://x.example/a</link>",
+        "<category>world</category><category>x.example</category>",
+        r#"<guid isPermaLink="false">https://x.example/%e4%b8%ad</guid>"#,
+        "<guid>https://x.example/a</guid>",
+        "<dc:creator>A One</dc:creator>",
+        r#"xmlns:content="http://purl.org/rss/1.0/modules/content/""#,
+        r#"xmlns:dc="http://purl.org/dc/elements/1.1/""#,
+    ] {
+        assert!(rss.contains(needle), "missing {needle}\n{rss}");
+    }
+    assert_eq!(
+        rss.matches("<dc:creator>").count(),
+        1,
+        "b has no byline\n{rss}"
+    );
+}
+
+#[test]
+fn atom_feed_and_entries_carry_what_readers_show() {
+    let mut a = sample("a", 2, &["A One"]);
+    a.media[0].length = Some(4096);
+    let mut b = sample("b", 1, &[]);
+    b.summary = String::new();
+    let atom = render(&full_meta(), &[&a, &b]).atom;
+    let feed = feed_rs::parser::parse(atom.as_slice()).unwrap();
+    let text = |t: &Option<feed_rs::model::Text>| t.as_ref().map(|t| t.content.clone());
+    assert_eq!(feed.id, "http://127.0.0.1:8080/");
+    assert_eq!(text(&feed.title).as_deref(), Some("Test & feed"));
+    assert_eq!(text(&feed.description).as_deref(), Some("Desc"));
+    assert_eq!(text(&feed.rights).as_deref(), Some("© test"));
+    assert_eq!(feed.updated, Some(utc("2024-04-10T02:30:00Z")));
+    assert_eq!(feed.language.as_deref(), Some("zh-CN"));
+    assert_eq!(
+        feed.generator.map(|g| g.content).as_deref(),
+        Some("seedfeed")
+    );
+    assert_eq!(
+        feed.icon.map(|i| i.uri).as_deref(),
+        Some("https://cn.nytimes.com/favicon.ico")
+    );
+    assert_eq!(
+        feed.logo.map(|i| i.uri).as_deref(),
+        Some("https://cn.nytimes.com/logo.png")
+    );
+    let person = &feed.authors[0];
+    assert_eq!(
+        (
+            person.name.as_deref(),
+            person.email.as_deref(),
+            person.uri.as_deref()
+        ),
+        (
+            Some("Editor"),
+            Some("editor@example.org"),
+            Some("https://example.org/editor")
+        )
+    );
+    let links: Vec<(Option<&str>, &str)> = feed
+        .links
+        .iter()
+        .map(|l| (l.rel.as_deref(), l.href.as_str()))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (Some("self"), "http://127.0.0.1:8080/atom.xml"),
+            (Some("alternate"), "https://cn.nytimes.com/")
+        ]
+    );
+
+    assert_eq!(feed.entries.len(), 2);
+    let e = &feed.entries[0];
+    assert_eq!(e.id, "https://x.example/a");
+    assert_eq!(text(&e.title).as_deref(), Some("Title <a> & more"));
+    assert_eq!(text(&e.summary).as_deref(), Some("Summary"));
+    assert_eq!(e.published, Some(utc("2024-04-10T02:00:00Z")));
+    assert_eq!(e.updated, Some(utc("2024-04-10T02:30:00Z")));
+    let terms: Vec<&str> = e.categories.iter().map(|c| c.term.as_str()).collect();
+    assert_eq!(terms, ["world", "x.example"]);
+    let links: Vec<(Option<&str>, &str, Option<u64>)> = e
+        .links
+        .iter()
+        .map(|l| (l.rel.as_deref(), l.href.as_str(), l.length))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (Some("alternate"), "https://x.example/a", None),
+            (Some("enclosure"), "https://img.example/a.png", Some(4096))
+        ]
+    );
+    // No summary stated: none written (an empty one would be shown as one).
+    assert_eq!(feed.entries[1].summary, None);
+}
+
+#[test]
+fn a_headline_only_entry_gets_its_headline_linked_as_content() {
+    let mut a = sample("a", 2, &[]);
+    a.content = " \n".into();
+    a.title = r#"Q&A: "x" <y> 'z'"#.into();
+    a.link = "https://x.example/a?b=1&c=2".into();
+    let docs = render(&meta(), &[&a]);
+    let want = r#"<p><a href="https://x.example/a?b=1&amp;c=2">Q&amp;A: &quot;x&quot; &lt;y&gt; &#39;z&#39;</a></p>"#;
+    for doc in [docs.rss, docs.atom] {
+        let parsed = feed_rs::parser::parse(doc.as_slice()).unwrap();
+        let content = parsed.entries[0]
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone());
+        assert_eq!(content.as_deref(), Some(want));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&docs.json).unwrap();
+    assert_eq!(json["items"][0]["content_html"], want);
+}
+
+#[test]
+fn json_feed_carries_the_feed_and_every_entry_field() {
+    let mut a = sample("a", 2, &["A One", " "]);
+    a.media[0].length = Some(4096);
+    let mut b = sample("b", 1, &[]);
+    b.summary = String::new();
+    b.media.clear();
+    b.categories.clear();
+    let json: serde_json::Value =
+        serde_json::from_slice(&render(&full_meta(), &[&a, &b]).json).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Test & feed",
+            "home_page_url": "https://cn.nytimes.com/",
+            "feed_url": "http://127.0.0.1:8080/feed.json",
+            "description": "Desc",
+            "icon": "https://cn.nytimes.com/logo.png",
+            "favicon": "https://cn.nytimes.com/favicon.ico",
+            "authors": [{"name": "Editor", "url": "https://example.org/editor"}],
+            "language": "zh-CN",
+            "items": [
+                {
+                    "id": "https://x.example/a",
+                    "url": "https://x.example/a",
+                    "title": "Title <a> & more",
+                    "content_html": "<p>a ]]> b</p>",
+                    "summary": "Summary",
+                    "image": "https://img.example/a.png",
+                    "date_published": "2024-04-10T02:00:00Z",
+                    "date_modified": "2024-04-10T02:30:00Z",
+                    "authors": [{"name": "A One"}],
+                    "tags": ["world", "x.example"],
+                    "attachments": [{
+                        "url": "https://img.example/a.png",
+                        "mime_type": "image/png",
+                        "title": "cap",
+                        "size_in_bytes": 4096
+                    }]
+                },
+                {
+                    "id": "https://x.example/b",
+                    "url": "https://x.example/b",
+                    "title": "Title <b> & more",
+                    "content_html": "<p>a ]]> b</p>",
+                    "date_published": "2024-04-10T01:00:00Z",
+                    "date_modified": "2024-04-10T01:30:00Z"
+                }
+            ]
+        })
+    );
+}
+
+#[test]
+fn the_home_page_lists_the_entries_and_links_every_format() {
+    let mut a = sample("a", 2, &["A One", "B Two"]);
+    a.title = r#"Q&A: "x" <y> 'z'"#.into();
+    let b = sample("b", 1, &[]);
+    let home = String::from_utf8(render(&full_meta(), &[&a, &b]).home).unwrap();
+    for needle in [
+        r#"<html lang="zh-CN">"#,
+        "<title>Test &amp; feed</title>",
+        r#"<link rel="alternate" type="application/rss+xml" title="Test &amp; feed (RSS)" href="http://127.0.0.1:8080/rss.xml">"#,
+        r#"<link rel="alternate" type="application/atom+xml" title="Test &amp; feed (Atom)" href="http://127.0.0.1:8080/atom.xml">"#,
+        r#"<link rel="alternate" type="application/feed+json" title="Test &amp; feed (JSON Feed)" href="http://127.0.0.1:8080/feed.json">"#,
+        r#"<link rel="icon" href="https://cn.nytimes.com/favicon.ico">"#,
+        "<h1>Test &amp; feed</h1>\n<p>Desc</p>",
+        concat!(
+            r#"<p>Subscribe: <a href="http://127.0.0.1:8080/rss.xml">RSS</a>"#,
+            r#" · <a href="http://127.0.0.1:8080/atom.xml">Atom</a>"#,
+            r#" · <a href="http://127.0.0.1:8080/feed.json">JSON Feed</a></p>"#
+        ),
+        concat!(
+            r#"<li><a href="https://x.example/a">Q&amp;A: &quot;x&quot; &lt;y&gt; &#39;z&#39;</a> "#,
+            r#"<time datetime="2024-04-10T02:00:00Z">2024-04-10</time>"#,
+            r#" <span class="by">A One, B Two</span></li>"#
+        ),
+        concat!(
+            r#"<li><a href="https://x.example/b">Title &lt;b&gt; &amp; more</a> "#,
+            r#"<time datetime="2024-04-10T01:00:00Z">2024-04-10</time></li>"#
+        ),
+    ] {
+        assert!(home.contains(needle), "missing {needle}\n{home}");
+    }
+    let empty = String::from_utf8(render(&meta(), &[]).home).unwrap();
+    assert!(empty.contains("<p>No articles yet.</p>"), "{empty}");
+    assert!(!empty.contains("<ol>"), "{empty}");
+}
