@@ -427,3 +427,6 @@ impl Rendered {
         previous.next(self.documents, status, self.content_time, self.counts)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,431 @@
+//! The indexer over a real temp folder: what a scan, a batch of changed paths and a restart
+//! from the cache leave in the store, and what the rendered feed shows.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use super::*;
+use crate::config::Config;
+
+/// A seed fetched `minute` minutes after a fixed start (so its published date is that time):
+/// higher minutes are newer.
+fn seed(title: &str, link: &str, minute: i64) -> String {
+    let epoch_ms = 1_600_000_000_000 + minute * 60_000;
+    format!("<!--{epoch_ms}-->\n[{title}]({link})\n------\n\n<p>{title} body</p>\n")
+}
+
+fn at_minute(minute: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(1_600_000_000_000 + minute * 60_000).unwrap()
+}
+
+struct Folder {
+    dir: tempfile::TempDir,
+    seeds: PathBuf,
+}
+
+impl Folder {
+    fn with(files: &[(&str, String)]) -> Folder {
+        let dir = tempfile::tempdir().unwrap();
+        let seeds = dir.path().join("seeds");
+        std::fs::create_dir(&seeds).unwrap();
+        let folder = Folder {
+            seeds: std::fs::canonicalize(&seeds).unwrap(),
+            dir,
+        };
+        for (name, text) in files {
+            folder.write(name, text);
+        }
+        folder
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.seeds.join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn set_mtime(&self, name: &str, mtime: SystemTime) {
+        std::fs::File::options()
+            .write(true)
+            .open(self.path(name))
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.dir.path().join("index.cache")
+    }
+
+    fn config(&self, limit: usize, cache: bool) -> Config {
+        let cache = if cache {
+            self.cache_file().display().to_string()
+        } else {
+            String::new()
+        };
+        let text = format!(
+            r#"[server]
+bind = "127.0.0.1:0"
+[seeds]
+dir = "{}"
+timezone = "Asia/Shanghai"
+cache = "{cache}"
+[feed]
+title = "Test feed"
+description = "Seeds under test"
+base_url = "http://127.0.0.1:8080/"
+site_url = "https://cn.nytimes.com/"
+language = "zh-CN"
+limit = {limit}
+"#,
+            self.seeds.display()
+        );
+        Config::parse(&text, Path::new("/")).unwrap()
+    }
+
+    fn indexer(&self, limit: usize) -> Indexer {
+        Indexer::open(&self.config(limit, false)).unwrap()
+    }
+
+    fn indexer_with_cache(&self) -> Indexer {
+        Indexer::open(&self.config(50, true)).unwrap()
+    }
+}
+
+/// (title, link) of each item of the rendered JSON Feed, in feed order.
+fn items(rendered: &Rendered) -> Vec<(String, String)> {
+    let feed: serde_json::Value = serde_json::from_slice(&rendered.documents.json).unwrap();
+    feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["title"].as_str().unwrap().to_string(),
+                item["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn titles(rendered: &Rendered) -> Vec<String> {
+    items(rendered)
+        .into_iter()
+        .map(|(title, _)| title)
+        .collect()
+}
+
+/// The links the store serves, in feed order.
+fn served_links(indexer: &Indexer) -> Vec<String> {
+    indexer
+        .store()
+        .newest()
+        .map(|(_, key, _)| key.id.clone())
+        .collect()
+}
+
+fn x(name: &str) -> String {
+    format!("https://x.example/world/{name}")
+}
+
+#[test]
+fn a_scan_indexes_every_seed_below_the_folder_and_rejects_what_is_not_one() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("2020/b.txt", seed("B", &x("b"), 3)),
+        ("2020/06/c.txt", seed("C", &x("c"), 2)),
+        ("broken.txt", "no header here\n".into()),
+        (".hidden/d.txt", seed("D", &x("d"), 9)),
+        ("e.txt.swp", seed("E", &x("e"), 9)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    assert_eq!(indexer.root(), folder.seeds);
+    let progress = Mutex::new(Vec::new());
+    let report =
+        indexer.scan_with_progress(&|done, all| progress.lock().unwrap().push((done, all)));
+    assert_eq!(
+        (report.entries, report.rejected, report.from_cache),
+        (3, 1, 0)
+    );
+    // Four files read (three seeds, one rejected); a scan this small reports once, at the end.
+    assert_eq!(progress.into_inner().unwrap(), [(4, 4)]);
+    assert_eq!(served_links(&indexer), [x("b"), x("c"), x("a")]);
+    let rejection = indexer
+        .store()
+        .rejection(&folder.path("broken.txt"))
+        .unwrap();
+    assert!(rejection.contains("header"), "{rejection}");
+    assert_eq!(
+        indexer.counts(),
+        Counts {
+            entries: 3,
+            rejected: 1
+        }
+    );
+    assert_eq!(titles(&indexer.render().unwrap()), ["B", "C", "A"]);
+}
+
+#[test]
+fn the_feed_shows_the_newest_entries_up_to_the_limit_and_renders_only_when_they_change() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut indexer = folder.indexer(2);
+    indexer.scan();
+    let first = indexer.render().expect("the first render renders");
+    assert_eq!(titles(&first), ["C", "B"]);
+    assert_eq!(first.counts.entries, 3);
+    assert!(indexer.render().is_none(), "nothing changed");
+
+    // A change to a seed the feed does not show renders nothing.
+    let a = folder.write("a.txt", &seed("A, edited", &x("a"), 1));
+    assert_eq!(indexer.apply(&Batch::Paths(vec![a])), 1);
+    assert!(indexer.render().is_none(), "the edited seed is not shown");
+
+    // ...until it becomes one of the newest.
+    let a = folder.write("a.txt", &seed("A, moved up", &x("a"), 5));
+    indexer.apply(&Batch::Paths(vec![a]));
+    assert_eq!(titles(&indexer.render().unwrap()), ["A, moved up", "C"]);
+
+    // render_now renders the same documents even though nothing changed.
+    let again = indexer.render_now();
+    assert_eq!(titles(&again), ["A, moved up", "C"]);
+    assert!(indexer.render().is_none());
+}
+
+#[test]
+fn a_batch_reads_the_paths_it_names_and_forgets_the_vanished_ones() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("sub/b.txt", seed("B", &x("b"), 2)),
+        ("sub/c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+
+    // A new seed, a new bad file, a deleted seed and an ignored file: two files read.
+    let d = folder.write("d.txt", &seed("D", &x("d"), 4));
+    let bad = folder.write("bad.txt", "[no link]\n");
+    std::fs::remove_file(folder.path("a.txt")).unwrap();
+    let swap = folder.write("d.txt.swp", &seed("Swap", &x("swap"), 9));
+    let read = indexer.apply(&Batch::Paths(vec![
+        folder.path("a.txt"),
+        bad.clone(),
+        d,
+        swap,
+    ]));
+    assert_eq!(read, 2);
+    assert_eq!(served_links(&indexer), [x("d"), x("c"), x("b")]);
+    assert!(indexer.store().rejection(&bad).is_some());
+
+    // The bad file is fixed: no longer rejected.
+    let bad = folder.write("bad.txt", &seed("Fixed", &x("fixed"), 0));
+    indexer.apply(&Batch::Paths(vec![bad.clone()]));
+    assert_eq!(indexer.store().rejection(&bad), None);
+    assert_eq!(indexer.counts().rejected, 0);
+
+    // A folder named in a batch is walked again: what left it is gone, what came is read.
+    std::fs::remove_file(folder.path("sub/b.txt")).unwrap();
+    folder.write("sub/e.txt", &seed("E", &x("e"), 5));
+    assert_eq!(indexer.apply(&Batch::Paths(vec![folder.path("sub")])), 2);
+    assert_eq!(served_links(&indexer), [x("e"), x("d"), x("c"), x("fixed")]);
+    assert_eq!(titles(&indexer.render().unwrap()), ["E", "D", "C", "Fixed"]);
+
+    // A folder that went takes everything below it along.
+    std::fs::remove_dir_all(folder.path("sub")).unwrap();
+    assert_eq!(indexer.apply(&Batch::Paths(vec![folder.path("sub")])), 0);
+    assert_eq!(served_links(&indexer), [x("d"), x("fixed")]);
+    assert_eq!(titles(&indexer.render().unwrap()), ["D", "Fixed"]);
+}
+
+#[test]
+fn a_rescan_forgets_deleted_seeds_and_reads_every_file_left() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c/c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    assert_eq!(indexer.scan().entries, 3);
+    std::fs::remove_file(folder.path("b.txt")).unwrap();
+    std::fs::remove_file(folder.path("c/c.txt")).unwrap();
+    let read = indexer.apply(&Batch::Rescan("events lost".into()));
+    assert_eq!(read, 1);
+    assert_eq!(served_links(&indexer), [x("a")]);
+    assert_eq!(indexer.scan().entries, 1);
+}
+
+#[test]
+fn the_newest_fetch_is_served_among_seeds_sharing_a_link() {
+    // Fetched at minutes 3, 1 and 2; the file names sort the other way round.
+    let folder = Folder::with(&[
+        ("1.txt", seed("Third fetch", &x("same"), 3)),
+        ("2.txt", seed("First fetch", &x("same"), 1)),
+        ("3.txt", seed("Second fetch", &x("same"), 2)),
+        ("4.txt", seed("Other", &x("other"), 0)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    let report = indexer.scan();
+    assert_eq!(report.entries, 2, "one entry per link");
+    assert_eq!(titles(&indexer.render().unwrap()), ["Third fetch", "Other"]);
+    // The served one goes: the next newest fetch takes its place.
+    std::fs::remove_file(folder.path("1.txt")).unwrap();
+    indexer.apply(&Batch::Paths(vec![folder.path("1.txt")]));
+    assert_eq!(
+        titles(&indexer.render().unwrap()),
+        ["Second fetch", "Other"]
+    );
+}
+
+#[test]
+fn a_seed_rewritten_after_it_was_indexed_is_indexed_again_before_it_is_shown() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    // Rewritten, with no batch for it (yet): the render reads the new version, and orders by it.
+    folder.write("a.txt", &seed("A, rewritten", &x("a"), 3));
+    assert_eq!(titles(&indexer.render().unwrap()), ["A, rewritten", "B"]);
+    assert_eq!(served_links(&indexer), [x("a"), x("b")]);
+}
+
+#[test]
+fn a_seed_changed_after_a_render_shows_its_new_version() {
+    let folder = Folder::with(&[("a.txt", seed("A", &x("a"), 1))]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    assert_eq!(titles(&indexer.render().unwrap()), ["A"]);
+    let a = folder.write("a.txt", &seed("A, second version", &x("a"), 1));
+    indexer.apply(&Batch::Paths(vec![a]));
+    assert_eq!(titles(&indexer.render().unwrap()), ["A, second version"]);
+}
+
+#[test]
+fn a_rewrite_that_keeps_size_and_mtime_is_caught_by_the_full_parse() {
+    // The stamp (size, mtime, inode) stands for the bytes; a copy tool that keeps mtimes can
+    // still change them. The full parse disagrees with the indexed key: index it again.
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    let mtime = std::fs::metadata(folder.path("b.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // Same length, same mtime, same inode; now it claims A's link, fetched later than A.
+    folder.write("b.txt", &seed("B", &x("a"), 2));
+    folder.set_mtime("b.txt", mtime);
+    assert_eq!(
+        items(&indexer.render().unwrap()),
+        [("B".to_string(), x("a"))],
+        "one entry per link: B, the newer fetch"
+    );
+    assert_eq!(served_links(&indexer), [x("a")]);
+}
+
+#[test]
+fn content_time_is_the_newest_date_or_mtime_among_the_entries_shown() {
+    let long_ago = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let later = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2_000_000_000);
+    let folder = Folder::with(&[
+        ("new.txt", seed("New", &x("new"), 10)),
+        ("old.txt", seed("Old", &x("old"), 1)),
+    ]);
+    folder.set_mtime("new.txt", long_ago);
+    // Not shown (limit 1): its mtime does not count.
+    folder.set_mtime("old.txt", later);
+    let mut indexer = folder.indexer(1);
+    indexer.scan();
+    let rendered = indexer.render().unwrap();
+    assert_eq!(titles(&rendered), ["New"]);
+    assert_eq!(rendered.content_time, at_minute(10));
+    // Touched: its mtime is now the newest moment.
+    folder.set_mtime("new.txt", later);
+    indexer.apply(&Batch::Paths(vec![folder.path("new.txt")]));
+    assert_eq!(
+        indexer.render().unwrap().content_time,
+        DateTime::<Utc>::from(later)
+    );
+}
+
+#[test]
+fn a_restart_takes_unchanged_seeds_from_the_cache_and_parses_changed_ones() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+    ]);
+    let mut first = folder.indexer_with_cache();
+    assert_eq!(first.scan().from_cache, 0);
+    let before = first.render().unwrap().documents;
+    first.save_cache();
+    assert!(folder.cache_file().exists());
+
+    let mut unchanged = folder.indexer_with_cache();
+    let report = unchanged.scan();
+    assert_eq!((report.entries, report.from_cache), (2, 2));
+    assert_eq!(unchanged.render().unwrap().documents, before);
+
+    // A moves to the top: its key must come from the new bytes, not the cache.
+    folder.write("a.txt", &seed("A, newer", &x("a"), 3));
+    let mut changed = folder.indexer_with_cache();
+    assert_eq!(changed.scan().from_cache, 1);
+    assert_eq!(served_links(&changed), [x("a"), x("b")]);
+    assert_eq!(titles(&changed.render().unwrap()), ["A, newer", "B"]);
+}
+
+/// Log lines written while `run` runs on this thread.
+fn logged(run: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sink = Sink::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer({
+            let sink = sink.clone();
+            move || sink.clone()
+        })
+        .finish();
+    tracing::subscriber::with_default(subscriber, run);
+    String::from_utf8(sink.0.lock().unwrap().clone()).unwrap()
+}
+
+#[test]
+fn a_rejection_is_logged_once_until_its_reason_changes() {
+    let folder = Folder::with(&[("bad.txt", "no header here\n".into())]);
+    let mut indexer = folder.indexer(50);
+    let log = logged(|| {
+        indexer.scan();
+        indexer.scan();
+        indexer.apply(&Batch::Paths(vec![folder.path("bad.txt")]));
+    });
+    assert_eq!(log.matches("seed rejected").count(), 1, "{log}");
+    // Bad in another way: a new reason, logged once more.
+    folder.write("bad.txt", "[title](not a link)\n------\n\n<p>body</p>\n");
+    let log = logged(|| {
+        indexer.scan();
+        indexer.scan();
+    });
+    assert_eq!(log.matches("seed rejected").count(), 1, "{log}");
+    assert!(log.contains("link is not an absolute"), "{log}");
+}
