@@ -21,7 +21,7 @@ use crate::progress::ScanProgress;
 use crate::snapshot::Snapshot;
 use crate::status::{self, Status};
 use crate::watch::{self, Batch};
-use crate::{feed, http};
+use crate::http;
 
 /// The state every request reads: swapped whole, never mutated.
 pub type Published = Arc<ArcSwap<Snapshot>>;
@@ -137,11 +137,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
 
     let (handle_sender, handle_receiver) = mpsc::channel();
     let workers = config.server.workers;
-    let feed_urls: Vec<(String, &str)> = feed::home::FORMATS
-        .iter()
-        .map(|(path, media_type, _)| (feed::home::absolute(&config.feed, path), *media_type))
-        .collect();
-    let settings = http::Settings::new(&config.server, &feed_urls);
+    let settings = http::Settings::new(&config.server, &config.feed.base_url);
     let state = published.clone();
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
@@ -162,7 +158,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             ));
         }
     };
-    info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json and /status");
+    info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json, each folder's feeds under /<folder>/, /opml.xml and /status");
     Ok(Running {
         addr,
         report,

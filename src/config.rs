@@ -3,6 +3,10 @@
 //! Every refusal names the key and, where it can be found, the line, so an operator can fix it
 //! without guessing. `parse` is pure; `load` adds reading the file and checking the seeds folder.
 
+mod folders;
+
+pub use folders::FolderFeed;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +27,8 @@ pub struct Config {
     pub feed: FeedMeta,
     /// The embedded `outlets.toml` with the config's `[outlets.*]` tables applied.
     pub outlets: Outlets,
+    /// `[feeds.<folder>]`: what the config says about each top-level folder's feed.
+    pub folders: BTreeMap<String, FolderFeed>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +138,8 @@ struct RawConfig {
     feed: RawFeed,
     #[serde(default)]
     outlets: BTreeMap<String, RawOutlet>,
+    #[serde(default)]
+    feeds: BTreeMap<String, folders::RawFolderFeed>,
 }
 
 /// One `[outlets.<key>]` table, in `src/outlets.toml` or in the config. In the config every
@@ -452,9 +460,11 @@ impl Config {
         }
 
         let outlets = outlets_with(raw.outlets, text)?;
+        let folders = folders::validate(raw.feeds, text)?;
 
         Ok(Config {
             outlets,
+            folders,
             server: ServerConfig {
                 bind,
                 workers,
@@ -956,7 +966,7 @@ limit = 50
         let cases: Vec<(String, &str)> = vec![
             (
                 GOOD.replace("[server]", "[sever]"),
-                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`",
+                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`",
             ),
             (
                 GOOD.replace("limit = 50", "limit = 50\n[feed.extra]\ny = 1"),

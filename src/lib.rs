@@ -9,6 +9,7 @@ pub mod config;
 pub mod document;
 pub mod entry;
 pub mod feed;
+pub mod feeds;
 pub mod http;
 pub mod index;
 pub mod progress;

@@ -52,6 +52,10 @@ pub struct Store {
     files: BTreeMap<PathKey, Stored>,
     claims: HashMap<String, Claims>,
     order: BTreeMap<OrderKey, PathBuf>,
+    /// The feed order of each top-level folder's served entries (those whose winning file
+    /// lies in it), when the store knows the seeds folder.
+    folders: BTreeMap<String, BTreeMap<OrderKey, PathBuf>>,
+    root: Option<PathBuf>,
     rejected: BTreeMap<PathKey, String>,
 }
 
@@ -66,6 +70,24 @@ pub struct Duplicate {
 impl Store {
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// A store that also keeps the feed order of each top-level folder of `root`.
+    pub fn with_folders(root: &Path) -> Store {
+        Store {
+            root: Some(root.to_path_buf()),
+            ..Store::default()
+        }
+    }
+
+    /// The top-level folder of the seeds folder that `path` lies in (not a file directly in
+    /// the seeds folder); `None` also for a name that is not UTF-8, which no URL could carry.
+    pub fn folder_of(&self, path: &Path) -> Option<String> {
+        let relative = path.strip_prefix(self.root.as_ref()?).ok()?;
+        let mut components = relative.components();
+        let first = components.next()?;
+        components.next()?;
+        first.as_os_str().to_str().map(str::to_string)
     }
 
     /// Puts the key parsed from `path` (read at `stamp`), replacing what that file held
@@ -104,7 +126,7 @@ impl Store {
             return was_rejected;
         };
         let link = stored.key.id.clone();
-        self.order.remove(&order_key(&stored.key));
+        self.unorder(&stored.key, path);
         if let Some(claims) = self.claims.get_mut(&link) {
             claims.remove(&claim(&stored.key, stored.stamp, path));
             if claims.is_empty() {
@@ -134,16 +156,66 @@ impl Store {
             .get(link)
             .and_then(|c| c.last())
             .map(|(_, _, p)| p.clone());
-        for (_, _, path) in self.claims.get(link).into_iter().flatten() {
-            if let Some(stored) = self.files.get(key_of(path)) {
-                self.order.remove(&order_key(&stored.key));
-            }
+        let claimants: Vec<(Key, PathBuf)> = self
+            .claims
+            .get(link)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, _, path)| {
+                let stored = self.files.get(key_of(path))?;
+                Some((stored.key.clone(), path.clone()))
+            })
+            .collect();
+        for (key, path) in &claimants {
+            self.unorder(key, path);
         }
         if let Some(winner) = winner
             && let Some(stored) = self.files.get(key_of(&winner))
         {
-            self.order.insert(order_key(&stored.key), winner);
+            let order = order_key(&stored.key);
+            if let Some(folder) = self.folder_of(&winner) {
+                self.folders
+                    .entry(folder)
+                    .or_default()
+                    .insert(order.clone(), winner.clone());
+            }
+            self.order.insert(order, winner);
         }
+    }
+
+    /// Takes the entry `key` read from `path` out of the feed orders.
+    fn unorder(&mut self, key: &Key, path: &Path) {
+        let order = order_key(key);
+        self.order.remove(&order);
+        if let Some(folder) = self.folder_of(path)
+            && let Some(folder_order) = self.folders.get_mut(&folder)
+        {
+            folder_order.remove(&order);
+            if folder_order.is_empty() {
+                self.folders.remove(&folder);
+            }
+        }
+    }
+
+    /// The top-level folders that hold at least one served entry, in name order.
+    pub fn folders(&self) -> impl Iterator<Item = &str> {
+        self.folders.keys().map(String::as_str)
+    }
+
+    /// One folder's entries in feed order, newest first.
+    pub fn newest_in<'s>(
+        &'s self,
+        folder: &str,
+    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+        self.folders
+            .get(folder)
+            .into_iter()
+            .flat_map(|order| order.values())
+            .filter_map(|path| {
+                self.files
+                    .get(key_of(path))
+                    .map(|s| (path.as_path(), &s.key, s.stamp))
+            })
     }
 
     /// Entries in feed order, newest first: the file, its key, and the stamp it was read at.

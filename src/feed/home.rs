@@ -1,9 +1,9 @@
-//! The page at `/`: what a person sees in a browser, and what a reader's feed discovery reads
+//! The page of a feed (`/`, `/<folder>/`): what a person sees in a browser, and what a reader's feed discovery reads
 //! (`<link rel="alternate">` for every format).
 
 use std::fmt::Write;
 
-use super::{ATOM_PATH, JSON_PATH, RSS_PATH, bylines, escape};
+use super::{ATOM_PATH, FeedLink, JSON_PATH, RSS_PATH, bylines, escape};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -17,7 +17,7 @@ pub const FORMATS: [(&str, &str, &str); 3] = [
     (JSON_PATH, "application/feed+json", "JSON Feed"),
 ];
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
+pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink]) -> Vec<u8> {
     let title = escape(&meta.title);
     let mut page = String::with_capacity(2048 + entries.len() * 256);
     let _ = write!(
@@ -55,7 +55,30 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
             escape(&absolute(meta, path))
         );
     }
-    page.push_str("</p>\n</header>\n<main>\n");
+    page.push_str("</p>\n</header>\n");
+    if !related.is_empty() {
+        page.push_str("<nav>\n<h2>Feeds</h2>\n<ul>\n");
+        for feed in related {
+            let _ = write!(
+                page,
+                "<li><a href=\"{}\">{}</a>",
+                escape(feed.base_url.as_str()),
+                escape(&feed.title)
+            );
+            for (index, (path, _, label)) in FORMATS.iter().enumerate() {
+                let separator = if index == 0 { " — " } else { " · " };
+                let url = feed.base_url.join(path).map(String::from).unwrap_or_default();
+                let _ = write!(
+                    page,
+                    "{separator}<a href=\"{}\">{label}</a>",
+                    escape(&url)
+                );
+            }
+            page.push_str("</li>\n");
+        }
+        page.push_str("</ul>\n</nav>\n");
+    }
+    page.push_str("<main>\n");
     if entries.is_empty() {
         page.push_str("<p>No articles yet.</p>\n");
     } else {
