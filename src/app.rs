@@ -16,15 +16,12 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, info, warn};
 
 use crate::config::{Config, SeedsConfig};
+use crate::http;
 use crate::index::{Indexer, ScanReport};
 use crate::progress::ScanProgress;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
 use crate::watch::{self, Batch};
-use crate::http;
-
-/// The state every request reads: swapped whole, never mutated.
-pub type Published = Arc<ArcSwap<Snapshot>>;
 
 /// Why the server could not start. Every variant means "fix the setup", exit status 2.
 #[derive(Debug, thiserror::Error)]

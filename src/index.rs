@@ -547,7 +547,10 @@ pub struct Rendered {
 impl Rendered {
     /// The new bytes of the document at `path`, if this render changed it.
     pub fn body(&self, path: &str) -> Option<&[u8]> {
-        self.changes.pages.get(path).map(|page| page.body.as_slice())
+        self.changes
+            .pages
+            .get(path)
+            .map(|page| page.body.as_slice())
     }
 
     pub fn first_snapshot(self, status: Vec<u8>) -> Snapshot {

@@ -3,10 +3,15 @@
 //! response never mixes states.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::document::{Document, whole_seconds};
+
+/// The state being served: the update side stores a new one, handlers load the current one.
+pub type Published = Arc<ArcSwap<Snapshot>>;
 
 /// `/status`, the operator's view.
 pub const STATUS_PATH: &str = "/status";
@@ -276,7 +281,10 @@ mod tests {
         let back = later.next(changes(&[("/rss.xml", "c", 1500)]), b"{}".to_vec(), COUNTS);
         assert_eq!(rss(&back).last_modified, at(2001));
         assert_ne!(rss(&back).identity.etag, rss(&later).identity.etag);
-        assert!(rss(&back).gzip.is_none(), "new bytes wait for the compressor");
+        assert!(
+            rss(&back).gzip.is_none(),
+            "new bytes wait for the compressor"
+        );
         // The home page did not change: its validators stay.
         assert_eq!(back.document("/").unwrap().last_modified, at(1000));
     }

@@ -62,8 +62,7 @@ fn validate_one(folder: &str, raw: RawFolderFeed, text: &str) -> Result<FolderFe
             file: None,
             line: super::line_of_table(text, &table),
             key: format!("[{table}]"),
-            message: "must name a top-level folder of the seeds folder (no '/', not hidden)"
-                .into(),
+            message: "must name a top-level folder of the seeds folder (no '/', not hidden)".into(),
         });
     }
     let text_field = |field: &str, value: Option<Spanned<String>>| {

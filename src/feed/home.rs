@@ -67,12 +67,12 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink]) -> Vec<
             );
             for (index, (path, _, label)) in FORMATS.iter().enumerate() {
                 let separator = if index == 0 { " — " } else { " · " };
-                let url = feed.base_url.join(path).map(String::from).unwrap_or_default();
-                let _ = write!(
-                    page,
-                    "{separator}<a href=\"{}\">{label}</a>",
-                    escape(&url)
-                );
+                let url = feed
+                    .base_url
+                    .join(path)
+                    .map(String::from)
+                    .unwrap_or_default();
+                let _ = write!(page, "{separator}<a href=\"{}\">{label}</a>", escape(&url));
             }
             page.push_str("</li>\n");
         }

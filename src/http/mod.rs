@@ -13,12 +13,11 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use url::Url;
 
-use crate::app::Published;
 use crate::config::ServerConfig;
 use crate::document::Coding;
 use crate::feed::home::FORMATS;
 use crate::feeds::canonical_path;
-use crate::snapshot::{STATUS_PATH, Snapshot};
+use crate::snapshot::{Published, STATUS_PATH, Snapshot};
 
 /// How long shutdown waits for in-flight responses. With the app's `STOP_GRACE` for the
 /// update and compressor threads, SIGTERM → exit stays under 5 s.
@@ -150,7 +149,8 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
         return not_found();
     }
     let mut response = serve(&request, &state, &snapshot, &path);
-    let answered = response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED;
+    let answered =
+        response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED;
     if path == STATUS_PATH && answered {
         // The operator's view must be fresh, never a cached copy.
         response

@@ -13,6 +13,7 @@ mod damaged;
 mod enclosures;
 mod faults;
 mod fetches;
+mod folders;
 mod formats;
 mod fuzz;
 mod http;
