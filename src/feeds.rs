@@ -121,6 +121,7 @@ impl Feeds {
             icon: said.icon.or_else(|| self.root.icon.clone()),
             logo: said.logo.or_else(|| self.root.logo.clone()),
             rights: said.rights.or_else(|| self.root.rights.clone()),
+            hubs: self.root.hubs.clone(),
             title,
         }
     }

@@ -19,3 +19,4 @@ pub mod snapshot;
 pub mod status;
 pub mod store;
 pub mod watch;
+pub mod websub;

@@ -107,6 +107,20 @@ impl Snapshot {
         self.documents.get(path)
     }
 
+    /// Paths whose bytes differ from (or are missing in) `before`, in order.
+    pub fn changed_since(&self, before: &Snapshot) -> Vec<&str> {
+        self.documents
+            .iter()
+            .filter(|(path, document)| {
+                before
+                    .documents
+                    .get(*path)
+                    .is_none_or(|old| old.identity.etag != document.identity.etag)
+            })
+            .map(|(path, _)| path.as_str())
+            .collect()
+    }
+
     /// Every path served, in order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.documents.keys().map(String::as_str)

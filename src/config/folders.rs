@@ -38,18 +38,25 @@ pub(super) struct RawFolderFeed {
 
 /// Validates every `[feeds.<folder>]` table.
 pub(super) fn validate(
-    raw: BTreeMap<String, RawFolderFeed>,
+    raw: BTreeMap<Spanned<String>, RawFolderFeed>,
     text: &str,
 ) -> Result<BTreeMap<String, FolderFeed>, ConfigError> {
     raw.into_iter()
         .map(|(folder, raw)| {
-            let feed = validate_one(&folder, raw, text)?;
+            let at = folder.span().start;
+            let folder = folder.into_inner();
+            let feed = validate_one(&folder, at, raw, text)?;
             Ok((folder, feed))
         })
         .collect()
 }
 
-fn validate_one(folder: &str, raw: RawFolderFeed, text: &str) -> Result<FolderFeed, ConfigError> {
+fn validate_one(
+    folder: &str,
+    at: usize,
+    raw: RawFolderFeed,
+    text: &str,
+) -> Result<FolderFeed, ConfigError> {
     let table = format!("feeds.{folder}");
     let refuse = |field: &str, at: Option<usize>, message: String| ConfigError {
         file: None,
@@ -60,7 +67,7 @@ fn validate_one(folder: &str, raw: RawFolderFeed, text: &str) -> Result<FolderFe
     if !is_folder_name(folder) {
         return Err(ConfigError {
             file: None,
-            line: super::line_of_table(text, &table),
+            line: Some(line_at(text, at)),
             key: format!("[{table}]"),
             message: "must name a top-level folder of the seeds folder (no '/', not hidden)".into(),
         });
@@ -130,7 +137,7 @@ fn is_folder_name(name: &str) -> bool {
 }
 
 /// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
+pub(super) fn line_at(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
         .filter(|&&b| b == b'\n')

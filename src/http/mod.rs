@@ -30,17 +30,20 @@ pub struct Settings {
     cache_control: HeaderValue,
     /// The public URL of `/`: pages' `Link` headers point at their feeds under it.
     base_url: Url,
+    /// WebSub hubs, named in every feed document's `Link` header.
+    hubs: Vec<Url>,
     request_timeout: Duration,
     max_connections: usize,
 }
 
 impl Settings {
-    pub fn new(server: &ServerConfig, base_url: &Url) -> Settings {
+    pub fn new(server: &ServerConfig, base_url: &Url, hubs: &[Url]) -> Settings {
         let max_age = server.cache_max_age;
         Settings {
             cache_control: HeaderValue::from_str(&format!("public, max-age={max_age}"))
                 .unwrap_or(HeaderValue::from_static("no-cache")),
             base_url: base_url.clone(),
+            hubs: hubs.to_vec(),
             request_timeout: server.request_timeout,
             max_connections: server.max_connections,
         }
@@ -58,6 +61,30 @@ impl Settings {
             .collect();
         HeaderValue::from_str(&links.join(", ")).ok()
     }
+
+    /// The `Link` header of the feed document at `path` when hubs are configured: where to
+    /// subscribe (WebSub 4: `rel="hub"` and `rel="self"`).
+    fn websub_links(&self, path: &str) -> Option<HeaderValue> {
+        if self.hubs.is_empty() || !is_feed_document(path) {
+            return None;
+        }
+        let feed = self.base_url.join(path.trim_start_matches('/')).ok()?;
+        let mut links: Vec<String> = self
+            .hubs
+            .iter()
+            .map(|hub| format!("<{hub}>; rel=\"hub\""))
+            .collect();
+        links.push(format!("<{feed}>; rel=\"self\""));
+        HeaderValue::from_str(&links.join(", ")).ok()
+    }
+}
+
+/// RSS, Atom or JSON Feed: what a WebSub hub announces.
+pub fn is_feed_document(path: &str) -> bool {
+    FORMATS.iter().any(|(name, _, _)| {
+        path.strip_suffix(name)
+            .is_some_and(|prefix| prefix.ends_with('/'))
+    })
 }
 
 struct State {
@@ -160,6 +187,8 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
         && answered
         && let Some(links) = state.settings.alternates(&path)
     {
+        response.headers_mut().insert(header::LINK, links);
+    } else if answered && let Some(links) = state.settings.websub_links(&path) {
         response.headers_mut().insert(header::LINK, links);
     }
     response

@@ -24,4 +24,5 @@ mod snapshots;
 mod soak;
 mod support;
 mod validity;
+mod websub;
 mod wire;
