@@ -54,7 +54,8 @@ pub struct Store {
     order: BTreeMap<OrderKey, PathBuf>,
     /// The feed order of each top-level folder's served entries (those whose winning file
     /// lies in it), when the store knows the seeds folder.
-    folders: BTreeMap<String, BTreeMap<OrderKey, PathBuf>>,
+    /// Only the order keys: the path is the global order's (one copy per entry, not two).
+    folders: BTreeMap<String, BTreeSet<OrderKey>>,
     root: Option<PathBuf>,
     rejected: BTreeMap<PathKey, String>,
 }
@@ -177,7 +178,7 @@ impl Store {
                 self.folders
                     .entry(folder)
                     .or_default()
-                    .insert(order.clone(), winner.clone());
+                    .insert(order.clone());
             }
             self.order.insert(order, winner);
         }
@@ -210,7 +211,8 @@ impl Store {
         self.folders
             .get(folder)
             .into_iter()
-            .flat_map(|order| order.values())
+            .flatten()
+            .filter_map(|order| self.order.get(order))
             .filter_map(|path| {
                 self.files
                     .get(key_of(path))
@@ -306,6 +308,43 @@ mod tests {
 
     fn newest_published(store: &Store) -> DateTime<Utc> {
         store.newest().next().unwrap().1.published
+    }
+
+    fn links_in(store: &Store, folder: &str) -> Vec<String> {
+        store
+            .newest_in(folder)
+            .map(|(_, k, _)| k.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_top_level_folder_has_its_own_order_of_the_entries_it_wins() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        let put = |store: &mut Store, path: &str, link: &str, hour: i64| {
+            store.upsert(Path::new(path), entry(link, hour), stamp(at(hour)));
+        };
+        put(&mut store, "/s/top.txt", "t", 1);
+        put(&mut store, "/s/a/2020/1.txt", "a1", 2);
+        put(&mut store, "/s/a/2.txt", "a2", 3);
+        put(&mut store, "/s/b/1.txt", "b1", 4);
+        assert_eq!(store.folders().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(links_in(&store, "a"), ["a2", "a1"]);
+        assert_eq!(links_in(&store, "b"), ["b1"]);
+        assert_eq!(store.folder_of(Path::new("/s/top.txt")), None);
+        assert_eq!(store.folder_of(Path::new("/elsewhere/a/x")), None);
+        // The same link in b, fetched later, wins: a no longer shows it.
+        let mut later = entry("a2", 3);
+        later.fetched = Some(at(9));
+        store.upsert(Path::new("/s/b/copy.txt"), later, stamp(at(3)));
+        assert_eq!(links_in(&store, "a"), ["a1"]);
+        assert_eq!(links_in(&store, "b"), ["b1", "a2"]);
+        // A folder whose last entry goes is no longer a folder with entries.
+        store.remove(Path::new("/s/b/1.txt"));
+        store.remove(Path::new("/s/b/copy.txt"));
+        assert_eq!(store.folders().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(links_in(&store, "a"), ["a2", "a1"], "a's copy wins again");
+        assert!(links_in(&store, "b").is_empty());
+        assert_eq!(links(&store), ["a2", "a1", "t"]);
     }
 
     #[test]
