@@ -66,6 +66,9 @@ pub struct Indexer {
     fingerprint: String,
 }
 
+/// The seeds a feed shows, newest first, with the key and stamp the index has for each.
+type Window = Vec<(PathBuf, Key, Stamp)>;
+
 /// What one file turned out to be.
 enum Outcome {
     Seed(Key, Stamp),
@@ -313,12 +316,7 @@ impl Indexer {
         // a file rewritten faster than this can be read is left out until its next event.
         for _ in 0..3 {
             let windows = self.windows();
-            let stale: Vec<PathBuf> = windows
-                .values()
-                .flatten()
-                .filter(|(path, key, stamp)| !self.ensure_shown(path, key, *stamp))
-                .map(|(path, _, _)| path.clone())
-                .collect();
+            let stale = self.ensure_shown(&windows);
             if stale.is_empty() {
                 return self.render_changed(windows);
             }
@@ -333,36 +331,72 @@ impl Indexer {
         self.render_changed(windows)
     }
 
-    /// Makes sure the whole entry for `path` at `stamp` is at hand; false if the file no longer
-    /// is what the index says.
-    fn ensure_shown(&mut self, path: &Path, key: &Key, stamp: Stamp) -> bool {
-        if self.shown.get(path).is_some_and(|(s, _)| *s == stamp) {
-            return true;
+    /// Makes sure the whole entry of every seed in `windows` is at hand, parsing the missing
+    /// ones on every core; returns the seeds whose file is no longer what the index says.
+    fn ensure_shown(&mut self, windows: &BTreeMap<Scope, Window>) -> Vec<PathBuf> {
+        let mut missing: Vec<&(PathBuf, Key, Stamp)> = windows
+            .values()
+            .flatten()
+            .filter(|(path, _, stamp)| !self.shown.get(path).is_some_and(|(s, _)| s == stamp))
+            .collect();
+        missing.sort_by(|a, b| a.0.cmp(&b.0));
+        missing.dedup_by(|a, b| a.0 == b.0);
+        let parsed = self.on_threads(&missing, |(path, key, stamp)| {
+            self.whole_entry(path, key, *stamp)
+        });
+        let mut stale = Vec::new();
+        for ((path, _, stamp), entry) in missing.into_iter().zip(parsed) {
+            match entry {
+                Some(entry) => {
+                    self.shown.insert(path.clone(), (*stamp, Arc::new(entry)));
+                }
+                None => stale.push(path.clone()),
+            }
         }
+        stale
+    }
+
+    /// The whole entry of `path`, if the file is still at `stamp` and parses to `key`.
+    fn whole_entry(&self, path: &Path, key: &Key, stamp: Stamp) -> Option<Entry> {
         let Ok(Found::Seed { bytes, stamp: now }) =
             seedfs::read(&self.root, path, self.max_file_bytes)
         else {
-            return false;
+            return None;
         };
         if now != stamp {
-            return false;
+            return None;
         }
-        match seed::parse(&bytes, &self.context(stamp)) {
-            Ok(entry)
-                if entry.id == key.id
+        seed::parse(&bytes, &self.context(stamp))
+            .ok()
+            .filter(|entry| {
+                entry.id == key.id
                     && entry.published == key.published
-                    && entry.updated == key.updated =>
-            {
-                self.shown
-                    .insert(path.to_path_buf(), (stamp, Arc::new(entry)));
-                true
-            }
-            _ => false,
+                    && entry.updated == key.updated
+            })
+    }
+
+    /// `work` over `items` on up to `self.threads` threads; results in the order of `items`.
+    fn on_threads<T: Sync, R: Send>(&self, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        if items.len() <= 1 {
+            // One change's usual case: no thread to start.
+            return items.iter().map(work).collect();
         }
+        let threads = self.threads.min(items.len());
+        let chunk = items.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = items
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
     }
 
     /// Every feed's window now: the root's and each folder's newest seeds, up to its limit.
-    fn windows(&self) -> BTreeMap<Scope, Vec<(PathBuf, Key, Stamp)>> {
+    fn windows(&self) -> BTreeMap<Scope, Window> {
         let take = |seeds: &mut dyn Iterator<Item = (&Path, &Key, Stamp)>, limit: usize| {
             seeds
                 .take(limit)
@@ -384,10 +418,7 @@ impl Indexer {
 
     /// Renders the feeds whose window changed (all of them after `render_now`), the root's
     /// page and the OPML file when the set of folders changed, and names the feeds gone.
-    fn render_changed(
-        &mut self,
-        windows: BTreeMap<Scope, Vec<(PathBuf, Key, Stamp)>>,
-    ) -> Option<Rendered> {
+    fn render_changed(&mut self, windows: BTreeMap<Scope, Window>) -> Option<Rendered> {
         let folders: Vec<String> = self.store.folders().map(str::to_string).collect();
         let folders_changed = self.rendered_folders.as_ref() != Some(&folders);
         let froms: BTreeMap<Scope, Vec<(PathBuf, Stamp)>> = windows
@@ -415,8 +446,13 @@ impl Indexer {
             return None;
         }
         let mut changes = Changes::default();
-        for scope in &changed {
-            self.render_feed(scope, &froms[scope], &folders, &mut changes);
+        let rendered = self.on_threads(&changed, |scope| {
+            self.render_feed(scope, &froms[scope], &folders)
+        });
+        for (scope, pages) in changed.iter().zip(rendered) {
+            changes.pages.extend(pages);
+            self.rendered_from
+                .insert(scope.clone(), froms[scope].clone());
         }
         for scope in &gone {
             let prefix = scope.prefix();
@@ -451,14 +487,13 @@ impl Indexer {
         })
     }
 
-    /// One feed's four documents into `changes`, from the whole entries at hand.
+    /// One feed's four documents, from the whole entries at hand. Pure: runs on any thread.
     fn render_feed(
-        &mut self,
+        &self,
         scope: &Scope,
         from: &[(PathBuf, Stamp)],
         folders: &[String],
-        changes: &mut Changes,
-    ) {
+    ) -> Vec<(String, Page)> {
         let mut content_time = DateTime::UNIX_EPOCH;
         let entries: Vec<Arc<Entry>> = from
             .iter()
@@ -494,17 +529,18 @@ impl Indexer {
             documents.json,
             documents.home,
         ];
-        for ((name, media_type), body) in PAGES.iter().zip(bodies) {
-            changes.pages.insert(
-                format!("{prefix}{name}"),
-                Page {
+        PAGES
+            .iter()
+            .zip(bodies)
+            .map(|((name, media_type), body)| {
+                let page = Page {
                     media_type,
                     body,
                     content_time,
-                },
-            );
-        }
-        self.rendered_from.insert(scope.clone(), from.to_vec());
+                };
+                (format!("{prefix}{name}"), page)
+            })
+            .collect()
     }
 
     /// Writes the on-disk index cache, if one is configured.
