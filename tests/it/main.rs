@@ -3,6 +3,7 @@
 
 mod authors;
 mod bad_input;
+mod browser;
 mod caching;
 mod cli;
 mod clients;
