@@ -18,13 +18,10 @@ use tracing::{debug, info, warn};
 use crate::config::{Config, SeedsConfig};
 use crate::index::{Indexer, ScanReport};
 use crate::progress::ScanProgress;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
 use crate::watch::{self, Batch};
-use crate::{feed, http};
-
-/// The state every request reads: swapped whole, never mutated.
-pub type Published = Arc<ArcSwap<Snapshot>>;
+use crate::{http, websub};
 
 /// Why the server could not start. Every variant means "fix the setup", exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +91,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let now = Utc::now();
     let mut update_loop = UpdateLoop {
+        websub: websub::Pinger::start(config.feed.hubs.clone()),
+        base_url: config.feed.base_url.clone(),
         root_identity: folder_identity(&root),
         indexer,
         seeds: config.seeds.clone(),
@@ -137,11 +136,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
 
     let (handle_sender, handle_receiver) = mpsc::channel();
     let workers = config.server.workers;
-    let feed_urls: Vec<(String, &str)> = feed::home::FORMATS
-        .iter()
-        .map(|(path, media_type, _)| (feed::home::absolute(&config.feed, path), *media_type))
-        .collect();
-    let settings = http::Settings::new(&config.server, &feed_urls);
+    let settings = http::Settings::new(&config.server, &config.feed.base_url, &config.feed.hubs);
     let state = published.clone();
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
@@ -162,7 +157,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             ));
         }
     };
-    info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json and /status");
+    info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json, each folder's feeds under /<folder>/, /opml.xml and /status");
     Ok(Running {
         addr,
         report,
@@ -270,6 +265,10 @@ struct UpdateLoop {
     last_rescan: Option<DateTime<Utc>>,
     /// The state before a run of deletion-only batches, and when the run last grew.
     before_shrink: Option<(Arc<Snapshot>, Instant)>,
+    /// Tells the WebSub hubs which feeds changed; `None` without hubs.
+    websub: Option<websub::Pinger>,
+    /// The public URL of `/`, for the feed URLs the hubs are told.
+    base_url: url::Url,
     /// Changes not yet in the on-disk index cache, and when it was last written.
     cache_dirty: bool,
     cache_saved: Instant,
@@ -305,16 +304,33 @@ impl UpdateLoop {
             }
             self.save_cache_if_due(false);
             let started = Instant::now();
-            let Some(next) = self.step(batches, &published.load_full()) else {
+            let current = published.load_full();
+            let Some(next) = self.step(batches, &current) else {
                 continue;
             };
             let next = Arc::new(next);
             published.store(next.clone());
+            self.announce(&current, &next);
             debug!(us = started.elapsed().as_micros() as u64, "change applied");
             if !next.is_compressed() {
                 let _ = to_compress.send(next);
             }
         }
+    }
+
+    /// Hands the URLs of the feed documents whose bytes changed to the WebSub thread.
+    fn announce(&self, before: &Snapshot, after: &Snapshot) {
+        let Some(websub) = &self.websub else {
+            return;
+        };
+        let urls = after
+            .changed_since(before)
+            .into_iter()
+            .filter(|path| http::is_feed_document(path))
+            .filter_map(|path| self.base_url.join(path.trim_start_matches('/')).ok())
+            .map(String::from)
+            .collect();
+        websub.changed(urls);
     }
 
     /// The state to publish after these batches and a look at the folder, if anything changed.

@@ -3,6 +3,11 @@
 //! Every refusal names the key and, where it can be found, the line, so an operator can fix it
 //! without guessing. `parse` is pure; `load` adds reading the file and checking the seeds folder.
 
+mod folders;
+mod websub;
+
+pub use folders::FolderFeed;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +28,8 @@ pub struct Config {
     pub feed: FeedMeta,
     /// The embedded `outlets.toml` with the config's `[outlets.*]` tables applied.
     pub outlets: Outlets,
+    /// `[feeds.<folder>]`: what the config says about each top-level folder's feed.
+    pub folders: BTreeMap<String, FolderFeed>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +88,8 @@ pub struct FeedMeta {
     pub icon: Option<Url>,
     pub logo: Option<Url>,
     pub rights: Option<String>,
+    /// WebSub hubs the feed names (`[websub] hubs`); every change is announced to them.
+    pub hubs: Vec<Url>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +141,9 @@ struct RawConfig {
     feed: RawFeed,
     #[serde(default)]
     outlets: BTreeMap<String, RawOutlet>,
+    #[serde(default)]
+    feeds: BTreeMap<toml::Spanned<String>, folders::RawFolderFeed>,
+    websub: Option<websub::RawWebSub>,
 }
 
 /// One `[outlets.<key>]` table, in `src/outlets.toml` or in the config. In the config every
@@ -452,9 +464,12 @@ impl Config {
         }
 
         let outlets = outlets_with(raw.outlets, text)?;
+        let folders = folders::validate(raw.feeds, text)?;
+        let hubs = websub::validate(raw.websub, text)?;
 
         Ok(Config {
             outlets,
+            folders,
             server: ServerConfig {
                 bind,
                 workers,
@@ -482,6 +497,7 @@ impl Config {
                 icon,
                 logo,
                 rights,
+                hubs,
             },
         })
     }
@@ -956,7 +972,7 @@ limit = 50
         let cases: Vec<(String, &str)> = vec![
             (
                 GOOD.replace("[server]", "[sever]"),
-                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`",
+                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
             ),
             (
                 GOOD.replace("limit = 50", "limit = 50\n[feed.extra]\ny = 1"),
@@ -1098,6 +1114,53 @@ limit = 50
         assert_eq!((mine.key.as_str(), mine.name.as_str()), ("mine", "mine"));
         assert_eq!(mine.timezone, None);
         assert_ne!(outlets.fingerprint(), builtin.fingerprint());
+    }
+
+    #[test]
+    fn folder_feeds_and_hubs_are_read_and_refused_with_key_and_line() {
+        let config = Config::parse(
+            &format!(
+                "{GOOD}[feeds.nyt]\ntitle = \"NYT\"\nlimit = 5\n[feeds.\"纽约\"]\n\
+                 [websub]\nhubs = [\"https://hub.example/\", \"https://hub.example/\"]\n"
+            ),
+            Path::new("/base"),
+        )
+        .unwrap();
+        let nyt = &config.folders["nyt"];
+        assert_eq!(
+            (nyt.title.as_deref(), nyt.limit, nyt.language.as_deref()),
+            (Some("NYT"), Some(5), None)
+        );
+        assert_eq!(config.folders["纽约"], FolderFeed::default());
+        let hubs: Vec<&str> = config.feed.hubs.iter().map(Url::as_str).collect();
+        assert_eq!(hubs, ["https://hub.example/"], "one hub named twice is one");
+
+        // (appended text, key, line): GOOD has 13 lines
+        let cases: &[(&str, &str, usize)] = &[
+            ("[feeds.nyt]\nlimit = 0\n", "[feeds.nyt] limit", 15),
+            ("[feeds.nyt]\n\ntitle = \" \"\n", "[feeds.nyt] title", 16),
+            (
+                "[feeds.nyt]\nsite_url = \"nyt\"\n",
+                "[feeds.nyt] site_url",
+                15,
+            ),
+            (
+                "[feeds.nyt]\nlanguage = \"中文\"\n",
+                "[feeds.nyt] language",
+                15,
+            ),
+            ("[feeds.\".git\"]\ntitle = \"x\"\n", "[feeds..git]", 14),
+            (
+                "[websub]\nhubs = [\n  \"https://a.example/\",\n  \"ftp://b\",\n]\n",
+                "[websub] hubs",
+                17,
+            ),
+        ];
+        for (appended, key, line) in cases {
+            let err = refused(&format!("{GOOD}{appended}"));
+            assert_eq!(&err.key, key, "{appended}: {err}");
+            assert_eq!(err.line, Some(*line), "{appended}: {err}");
+        }
     }
 
     #[test]

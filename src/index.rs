@@ -6,24 +6,25 @@
 //! documents show, and parsed (from the file) when a seed enters them. A change to a seed the
 //! documents do not show renders nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use chrono_tz::Tz;
 use tracing::{info, warn};
 
 use crate::cache;
-use crate::config::{Config, FeedMeta};
+use crate::config::Config;
 use crate::entry::Entry;
-use crate::feed::{self, Documents};
+use crate::feed::{self, FeedLink};
+use crate::feeds::{Feeds, Scope};
 use crate::seed::outlets::Outlets;
 use crate::seed::{self, Key, SeedContext};
 use crate::seedfs::{self, Found, Stamp};
-use crate::snapshot::{Counts, Snapshot};
+use crate::snapshot::{Changes, Counts, Page, Snapshot};
 use crate::store::Store;
 use crate::watch::Batch;
 
@@ -45,14 +46,16 @@ pub struct Indexer {
     timezone: Tz,
     outlets: Outlets,
     max_file_bytes: u64,
-    meta: FeedMeta,
+    feeds: Feeds,
     store: Store,
     /// Files read since the current batch began.
     files_read: usize,
     /// Whole entries for the seeds the documents show, with the stamp they were parsed at.
     shown: HashMap<PathBuf, (Stamp, Arc<Entry>)>,
-    /// The seeds (and versions) the documents were last rendered from.
-    rendered_from: Option<Vec<(PathBuf, Stamp)>>,
+    /// The seeds (and versions) each feed's documents were last rendered from.
+    rendered_from: BTreeMap<Scope, Vec<(PathBuf, Stamp)>>,
+    /// The folders the root's page and the OPML file were last rendered with.
+    rendered_folders: Option<Vec<String>>,
     /// Threads for reading and parsing many files at once.
     threads: usize,
     /// Keys from the on-disk cache, used (and emptied) by the first scan.
@@ -62,6 +65,9 @@ pub struct Indexer {
     cache_file: Option<PathBuf>,
     fingerprint: String,
 }
+
+/// The seeds a feed shows, newest first, with the key and stamp the index has for each.
+type Window = Vec<(PathBuf, Key, Stamp)>;
 
 /// What one file turned out to be.
 enum Outcome {
@@ -89,20 +95,22 @@ impl Indexer {
             }),
             None => cache::Records::new(),
         };
+        let root = std::fs::canonicalize(&config.seeds.dir)?;
         Ok(Indexer {
             cached,
             cache_hits: AtomicUsize::new(0),
             cache_file: config.seeds.cache.clone(),
             fingerprint,
-            root: std::fs::canonicalize(&config.seeds.dir)?,
             timezone: config.seeds.timezone,
             outlets: config.outlets.clone(),
             max_file_bytes: config.seeds.max_file_bytes,
-            meta: config.feed.clone(),
-            store: Store::new(),
+            feeds: Feeds::new(config),
+            store: Store::with_folders(&root),
+            root,
             files_read: 0,
             shown: HashMap::new(),
-            rendered_from: None,
+            rendered_from: BTreeMap::new(),
+            rendered_folders: None,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         })
     }
@@ -294,83 +302,198 @@ impl Indexer {
         self.store.reject(path, reason);
     }
 
-    /// Renders the documents whatever changed.
+    /// Renders every document whatever changed.
     pub fn render_now(&mut self) -> Rendered {
-        self.rendered_from = None;
-        match self.render() {
-            Some(rendered) => rendered,
-            None => self.render_window(Vec::new()),
-        }
+        self.rendered_from.clear();
+        self.rendered_folders = None;
+        self.render().unwrap_or_default()
     }
 
-    /// Renders the documents if the seeds they show (or their versions) changed since the
-    /// last render; `None` when nothing they show changed.
+    /// Renders the documents of every feed whose window (the seeds it shows, and their
+    /// versions) changed since the last render; `None` when nothing any feed shows changed.
     pub fn render(&mut self) -> Option<Rendered> {
-        // A seed that changed after it was indexed is re-indexed and the window taken again;
+        // A seed that changed after it was indexed is re-indexed and the windows taken again;
         // a file rewritten faster than this can be read is left out until its next event.
         for _ in 0..3 {
-            let window: Vec<(PathBuf, Key, Stamp)> = self
-                .store
-                .newest()
-                .take(self.meta.limit)
-                .map(|(path, key, stamp)| (path.to_path_buf(), key.clone(), stamp))
-                .collect();
-            let from: Vec<(PathBuf, Stamp)> =
-                window.iter().map(|(p, _, s)| (p.clone(), *s)).collect();
-            if self.rendered_from.as_ref() == Some(&from) {
-                return None;
-            }
-            let stale: Vec<PathBuf> = window
-                .iter()
-                .filter(|(path, key, stamp)| !self.ensure_shown(path, key, *stamp))
-                .map(|(path, _, _)| path.clone())
-                .collect();
+            let windows = self.windows();
+            let stale = self.ensure_shown(&windows);
             if stale.is_empty() {
-                return Some(self.render_window(from));
+                return self.render_changed(windows);
             }
             for path in stale {
                 self.recheck(&path);
             }
         }
-        let from: Vec<(PathBuf, Stamp)> = self
-            .store
-            .newest()
-            .take(self.meta.limit)
-            .map(|(p, _, s)| (p.to_path_buf(), s))
-            .filter(|(p, s)| self.shown.get(p).is_some_and(|(shown, _)| shown == s))
-            .collect();
-        Some(self.render_window(from))
+        let mut windows = self.windows();
+        for window in windows.values_mut() {
+            window.retain(|(p, _, s)| self.shown.get(p).is_some_and(|(shown, _)| shown == s));
+        }
+        self.render_changed(windows)
     }
 
-    /// Makes sure the whole entry for `path` at `stamp` is at hand; false if the file no longer
-    /// is what the index says.
-    fn ensure_shown(&mut self, path: &Path, key: &Key, stamp: Stamp) -> bool {
-        if self.shown.get(path).is_some_and(|(s, _)| *s == stamp) {
-            return true;
+    /// Makes sure the whole entry of every seed in `windows` is at hand, parsing the missing
+    /// ones on every core; returns the seeds whose file is no longer what the index says.
+    fn ensure_shown(&mut self, windows: &BTreeMap<Scope, Window>) -> Vec<PathBuf> {
+        let mut missing: Vec<&(PathBuf, Key, Stamp)> = windows
+            .values()
+            .flatten()
+            .filter(|(path, _, stamp)| !self.shown.get(path).is_some_and(|(s, _)| s == stamp))
+            .collect();
+        missing.sort_by(|a, b| a.0.cmp(&b.0));
+        missing.dedup_by(|a, b| a.0 == b.0);
+        let parsed = self.on_threads(&missing, |(path, key, stamp)| {
+            self.whole_entry(path, key, *stamp)
+        });
+        let mut stale = Vec::new();
+        for ((path, _, stamp), entry) in missing.into_iter().zip(parsed) {
+            match entry {
+                Some(entry) => {
+                    self.shown.insert(path.clone(), (*stamp, Arc::new(entry)));
+                }
+                None => stale.push(path.clone()),
+            }
         }
+        stale
+    }
+
+    /// The whole entry of `path`, if the file is still at `stamp` and parses to `key`.
+    fn whole_entry(&self, path: &Path, key: &Key, stamp: Stamp) -> Option<Entry> {
         let Ok(Found::Seed { bytes, stamp: now }) =
             seedfs::read(&self.root, path, self.max_file_bytes)
         else {
-            return false;
+            return None;
         };
         if now != stamp {
-            return false;
+            return None;
         }
-        match seed::parse(&bytes, &self.context(stamp)) {
-            Ok(entry)
-                if entry.id == key.id
+        seed::parse(&bytes, &self.context(stamp))
+            .ok()
+            .filter(|entry| {
+                entry.id == key.id
                     && entry.published == key.published
-                    && entry.updated == key.updated =>
-            {
-                self.shown
-                    .insert(path.to_path_buf(), (stamp, Arc::new(entry)));
-                true
-            }
-            _ => false,
-        }
+                    && entry.updated == key.updated
+            })
     }
 
-    fn render_window(&mut self, from: Vec<(PathBuf, Stamp)>) -> Rendered {
+    /// `work` over `items` on up to `self.threads` threads; results in the order of `items`.
+    fn on_threads<T: Sync, R: Send>(&self, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        if items.len() <= 1 {
+            // One change's usual case: no thread to start.
+            return items.iter().map(work).collect();
+        }
+        let threads = self.threads.min(items.len());
+        let chunk = items.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = items
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    }
+
+    /// Every feed's window now: the root's and each folder's newest seeds, up to its limit.
+    fn windows(&self) -> BTreeMap<Scope, Window> {
+        let take = |seeds: &mut dyn Iterator<Item = (&Path, &Key, Stamp)>, limit: usize| {
+            seeds
+                .take(limit)
+                .map(|(path, key, stamp)| (path.to_path_buf(), key.clone(), stamp))
+                .collect::<Vec<_>>()
+        };
+        let mut windows = BTreeMap::new();
+        windows.insert(
+            Scope::All,
+            take(&mut self.store.newest(), self.feeds.root().limit),
+        );
+        for folder in self.store.folders() {
+            let scope = Scope::Folder(folder.to_string());
+            let limit = self.feeds.meta(&scope).limit;
+            windows.insert(scope, take(&mut self.store.newest_in(folder), limit));
+        }
+        windows
+    }
+
+    /// Renders the feeds whose window changed (all of them after `render_now`), the root's
+    /// page and the OPML file when the set of folders changed, and names the feeds gone.
+    fn render_changed(&mut self, windows: BTreeMap<Scope, Window>) -> Option<Rendered> {
+        let folders: Vec<String> = self.store.folders().map(str::to_string).collect();
+        let folders_changed = self.rendered_folders.as_ref() != Some(&folders);
+        let froms: BTreeMap<Scope, Vec<(PathBuf, Stamp)>> = windows
+            .iter()
+            .map(|(scope, window)| {
+                let from = window.iter().map(|(p, _, s)| (p.clone(), *s)).collect();
+                (scope.clone(), from)
+            })
+            .collect();
+        let changed: Vec<Scope> = froms
+            .iter()
+            .filter(|(scope, from)| {
+                self.rendered_from.get(*scope) != Some(*from)
+                    || (folders_changed && **scope == Scope::All)
+            })
+            .map(|(scope, _)| scope.clone())
+            .collect();
+        let gone: Vec<Scope> = self
+            .rendered_from
+            .keys()
+            .filter(|scope| !froms.contains_key(*scope))
+            .cloned()
+            .collect();
+        if changed.is_empty() && gone.is_empty() && !folders_changed {
+            return None;
+        }
+        let mut changes = Changes::default();
+        let rendered = self.on_threads(&changed, |scope| {
+            self.render_feed(scope, &froms[scope], &folders)
+        });
+        for (scope, pages) in changed.iter().zip(rendered) {
+            changes.pages.extend(pages);
+            self.rendered_from
+                .insert(scope.clone(), froms[scope].clone());
+        }
+        for scope in &gone {
+            let prefix = scope.prefix();
+            changes
+                .gone
+                .extend(PAGES.iter().map(|(name, _)| format!("{prefix}{name}")));
+            self.rendered_from.remove(scope);
+        }
+        if folders_changed {
+            let mut feeds = vec![self.feeds.root().clone()];
+            feeds.extend(
+                folders
+                    .iter()
+                    .map(|f| self.feeds.meta(&Scope::Folder(f.clone()))),
+            );
+            changes.pages.insert(
+                OPML_PATH.into(),
+                Page {
+                    media_type: OPML_MEDIA_TYPE,
+                    body: feed::opml::render(self.feeds.root(), &feeds),
+                    // The list changes with the folders, not with any entry's date.
+                    content_time: DateTime::UNIX_EPOCH,
+                },
+            );
+            self.rendered_folders = Some(folders);
+        }
+        let showing: HashSet<&PathBuf> = froms.values().flatten().map(|(p, _)| p).collect();
+        self.shown.retain(|path, _| showing.contains(path));
+        Some(Rendered {
+            changes,
+            counts: self.counts(),
+        })
+    }
+
+    /// One feed's four documents, from the whole entries at hand. Pure: runs on any thread.
+    fn render_feed(
+        &self,
+        scope: &Scope,
+        from: &[(PathBuf, Stamp)],
+        folders: &[String],
+    ) -> Vec<(String, Page)> {
         let mut content_time = DateTime::UNIX_EPOCH;
         let entries: Vec<Arc<Entry>> = from
             .iter()
@@ -380,16 +503,44 @@ impl Indexer {
                 Some(entry)
             })
             .collect();
-        let showing: HashSet<&PathBuf> = from.iter().map(|(p, _)| p).collect();
-        self.shown.retain(|path, _| showing.contains(path));
         let references: Vec<&Entry> = entries.iter().map(Arc::as_ref).collect();
-        let rendered = Rendered {
-            documents: feed::render(&self.meta, &references),
-            content_time,
-            counts: self.counts(),
+        let meta = self.feeds.meta(scope);
+        let related: Vec<FeedLink> = match scope {
+            Scope::All => folders
+                .iter()
+                .map(|f| {
+                    let meta = self.feeds.meta(&Scope::Folder(f.clone()));
+                    FeedLink {
+                        title: meta.title,
+                        base_url: meta.base_url,
+                    }
+                })
+                .collect(),
+            Scope::Folder(_) => vec![FeedLink {
+                title: self.feeds.root().title.clone(),
+                base_url: self.feeds.root().base_url.clone(),
+            }],
         };
-        self.rendered_from = Some(from);
-        rendered
+        let documents = feed::render(&meta, &references, &related);
+        let prefix = scope.prefix();
+        let bodies = [
+            documents.rss,
+            documents.atom,
+            documents.json,
+            documents.home,
+        ];
+        PAGES
+            .iter()
+            .zip(bodies)
+            .map(|((name, media_type), body)| {
+                let page = Page {
+                    media_type,
+                    body,
+                    content_time,
+                };
+                (format!("{prefix}{name}"), page)
+            })
+            .collect()
     }
 
     /// Writes the on-disk index cache, if one is configured.
@@ -410,23 +561,39 @@ impl Indexer {
     }
 }
 
+/// The documents of each feed, by name under its prefix, with their media types.
+pub const PAGES: [(&str, &str); 4] = [
+    (feed::RSS_PATH, "application/rss+xml; charset=utf-8"),
+    (feed::ATOM_PATH, "application/atom+xml; charset=utf-8"),
+    (feed::JSON_PATH, "application/feed+json; charset=utf-8"),
+    ("", "text/html; charset=utf-8"),
+];
+
+/// Every feed in one file, for a reader's import.
+pub const OPML_PATH: &str = "/opml.xml";
+const OPML_MEDIA_TYPE: &str = "text/x-opml; charset=utf-8";
+
 /// Documents fresh from the renderer, with what the snapshot needs to know about them.
+#[derive(Debug, Default)]
 pub struct Rendered {
-    pub documents: Documents,
-    /// The newest date or file mtime among the entries shown: the base of `Last-Modified`.
-    pub content_time: DateTime<Utc>,
+    pub changes: Changes,
     pub counts: Counts,
 }
 
 impl Rendered {
+    /// The new bytes of the document at `path`, if this render changed it.
+    pub fn body(&self, path: &str) -> Option<&[u8]> {
+        self.changes
+            .pages
+            .get(path)
+            .map(|page| page.body.as_slice())
+    }
+
     pub fn first_snapshot(self, status: Vec<u8>) -> Snapshot {
-        Snapshot::first(self.documents, status, self.content_time, self.counts)
+        Snapshot::first(self.changes, status, self.counts)
     }
 
     pub fn snapshot_after(self, previous: &Snapshot, status: Vec<u8>) -> Snapshot {
-        previous.next(self.documents, status, self.content_time, self.counts)
+        previous.next(self.changes, status, self.counts)
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,77 +1,64 @@
-//! One published state: every document in every coding, with validators. Immutable; handlers
-//! hold an `Arc` to it for as long as they send from it, so a response never mixes states.
+//! One published state: every document in every coding, with validators, by the URL path it is
+//! served at. Immutable; handlers hold an `Arc` to it for as long as they send from it, so a
+//! response never mixes states.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::document::{Document, whole_seconds};
-use crate::feed::Documents;
 
-/// The documents this server serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Rss,
-    Atom,
-    Json,
-    Home,
-    Status,
+/// The state being served: the update side stores a new one, handlers load the current one.
+pub type Published = Arc<ArcSwap<Snapshot>>;
+
+/// `/status`, the operator's view.
+pub const STATUS_PATH: &str = "/status";
+pub const STATUS_MEDIA_TYPE: &str = "application/json; charset=utf-8";
+
+/// A document's new bytes, with its media type and the newest moment its content is known to
+/// have changed (entry dates, seed file mtimes): the base of its `Last-Modified`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub media_type: &'static str,
+    pub body: Vec<u8>,
+    pub content_time: DateTime<Utc>,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Rss, Kind::Atom, Kind::Json, Kind::Home, Kind::Status];
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Kind::Rss => "application/rss+xml; charset=utf-8",
-            Kind::Atom => "application/atom+xml; charset=utf-8",
-            Kind::Json => "application/feed+json; charset=utf-8",
-            Kind::Home => "text/html; charset=utf-8",
-            Kind::Status => "application/json; charset=utf-8",
-        }
-    }
+/// What a render produced: new bytes for some paths, and paths that no longer exist (a folder
+/// emptied). A path in neither keeps its document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub pages: BTreeMap<String, Page>,
+    pub gone: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    pub rss: Document,
-    pub atom: Document,
-    pub json: Document,
-    pub home: Document,
-    /// `/status`, the operator's view.
-    pub status: Document,
-    /// The newest entry's `updated`, if any entry exists.
-    pub updated: Option<DateTime<Utc>>,
-    /// Entries in the store (the documents hold at most the feed's limit).
+    /// By canonical URL path (`/rss.xml`, `/nyt/atom.xml`, `/status`).
+    documents: BTreeMap<String, Document>,
+    /// Entries in the store (the documents hold at most their feed's limit).
     pub entries: usize,
     pub rejected: usize,
 }
 
 /// What the store held when the documents were rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub entries: usize,
     pub rejected: usize,
 }
 
 impl Snapshot {
-    /// The first state after start. `content_time` is the newest moment the documents' content
-    /// is known to have changed (entry dates, seed file mtimes): it becomes `Last-Modified`.
-    pub fn first(
-        rendered: Documents,
-        status: Vec<u8>,
-        content_time: DateTime<Utc>,
-        counts: Counts,
-    ) -> Snapshot {
-        let document = |kind, body| Document::new(Kind::media_type(kind), body, content_time);
-        Snapshot {
-            rss: document(Kind::Rss, rendered.rss),
-            atom: document(Kind::Atom, rendered.atom),
-            json: document(Kind::Json, rendered.json),
-            home: document(Kind::Home, rendered.home),
-            status: document(Kind::Status, status),
-            updated: rendered.updated,
-            entries: counts.entries,
-            rejected: counts.rejected,
-        }
+    /// The first state after start.
+    pub fn first(changes: Changes, status: Vec<u8>, counts: Counts) -> Snapshot {
+        let empty = Snapshot {
+            documents: BTreeMap::new(),
+            entries: 0,
+            rejected: 0,
+        };
+        empty.next(changes, status, counts)
     }
 
     /// The state after a change. A document whose bytes did not change is carried over whole
@@ -79,21 +66,32 @@ impl Snapshot {
     /// `Last-Modified` strictly later than before — even when the change moved the content
     /// time back (an entry deleted) — so `If-Modified-Since` never yields a 304 for bytes
     /// the client does not have.
-    pub fn next(
-        &self,
-        rendered: Documents,
-        status: Vec<u8>,
-        content_time: DateTime<Utc>,
-        counts: Counts,
-    ) -> Snapshot {
-        let follow = |previous, kind, body| follow(previous, kind, body, content_time);
+    pub fn next(&self, changes: Changes, status: Vec<u8>, counts: Counts) -> Snapshot {
+        let mut documents = self.documents.clone();
+        for gone in &changes.gone {
+            documents.remove(gone);
+        }
+        for (path, page) in changes.pages {
+            let document = follow(documents.get(&path), page);
+            documents.insert(path, document);
+        }
+        // The operator's view changes with every change: its time is the newest of the
+        // documents' (it is sent with no-cache; this only keeps the header plausible).
+        let status_time = documents
+            .values()
+            .map(|d| d.last_modified)
+            .chain(self.documents.get(STATUS_PATH).map(|d| d.last_modified))
+            .max()
+            .unwrap_or(DateTime::UNIX_EPOCH);
+        let status = Page {
+            media_type: STATUS_MEDIA_TYPE,
+            body: status,
+            content_time: status_time,
+        };
+        let status = follow(self.documents.get(STATUS_PATH), status);
+        documents.insert(STATUS_PATH.into(), status);
         Snapshot {
-            rss: follow(&self.rss, Kind::Rss, rendered.rss),
-            atom: follow(&self.atom, Kind::Atom, rendered.atom),
-            json: follow(&self.json, Kind::Json, rendered.json),
-            home: follow(&self.home, Kind::Home, rendered.home),
-            status: follow(&self.status, Kind::Status, status),
-            updated: rendered.updated,
+            documents,
             entries: counts.entries,
             rejected: counts.rejected,
         }
@@ -101,56 +99,84 @@ impl Snapshot {
 
     /// The same documents with a new `/status` (the change touched nothing they show).
     pub fn with_status(&self, status: Vec<u8>, counts: Counts) -> Snapshot {
-        let now = self.status.last_modified;
-        Snapshot {
-            status: follow(&self.status, Kind::Status, status, now),
-            entries: counts.entries,
-            rejected: counts.rejected,
-            ..self.clone()
-        }
+        self.next(Changes::default(), status, counts)
     }
 
-    pub fn document(&self, kind: Kind) -> &Document {
-        match kind {
-            Kind::Rss => &self.rss,
-            Kind::Atom => &self.atom,
-            Kind::Json => &self.json,
-            Kind::Home => &self.home,
-            Kind::Status => &self.status,
-        }
+    /// The document served at `path` (canonical form), if there is one.
+    pub fn document(&self, path: &str) -> Option<&Document> {
+        self.documents.get(path)
+    }
+
+    /// Paths whose bytes differ from (or are missing in) `before`, in order.
+    pub fn changed_since(&self, before: &Snapshot) -> Vec<&str> {
+        self.documents
+            .iter()
+            .filter(|(path, document)| {
+                before
+                    .documents
+                    .get(*path)
+                    .is_none_or(|old| old.identity.etag != document.identity.etag)
+            })
+            .map(|(path, _)| path.as_str())
+            .collect()
+    }
+
+    /// Every path served, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.documents.keys().map(String::as_str)
     }
 
     /// The documents of an `earlier` state served again (the folder vanished right after a
     /// burst of deletions that were really its removal), with validators that keep moving
     /// forward.
     pub fn restored(&self, earlier: &Snapshot, status: Vec<u8>) -> Snapshot {
-        let bytes = |document: &Document| document.identity.body.to_vec();
-        let documents = Documents {
-            rss: bytes(&earlier.rss),
-            atom: bytes(&earlier.atom),
-            json: bytes(&earlier.json),
-            home: bytes(&earlier.home),
-            updated: earlier.updated,
-        };
+        let pages = earlier
+            .documents
+            .iter()
+            .filter(|(path, _)| *path != STATUS_PATH)
+            .map(|(path, document)| {
+                let page = Page {
+                    media_type: document.media_type,
+                    body: document.identity.body.to_vec(),
+                    content_time: document.last_modified,
+                };
+                (path.clone(), page)
+            })
+            .collect();
+        let gone = self
+            .documents
+            .keys()
+            .filter(|path| !earlier.documents.contains_key(*path))
+            .cloned()
+            .collect();
         let counts = Counts {
             entries: earlier.entries,
             rejected: earlier.rejected,
         };
-        self.next(documents, status, earlier.rss.last_modified, counts)
+        self.next(Changes { pages, gone }, status, counts)
     }
 
     pub fn is_compressed(&self) -> bool {
-        Kind::ALL.iter().all(|&k| self.document(k).is_compressed())
+        self.documents.values().all(Document::is_compressed)
     }
 
-    /// This state with every document in every coding.
+    /// This state with every document in every coding; documents already compressed are
+    /// carried over. One core: the compressor thread runs at low priority beside the server.
     pub fn compressed(&self) -> Snapshot {
+        let documents = self
+            .documents
+            .iter()
+            .map(|(path, document)| {
+                let document = if document.is_compressed() {
+                    document.clone()
+                } else {
+                    document.compressed()
+                };
+                (path.clone(), document)
+            })
+            .collect();
         Snapshot {
-            rss: self.rss.compressed(),
-            atom: self.atom.compressed(),
-            json: self.json.compressed(),
-            home: self.home.compressed(),
-            status: self.status.compressed(),
+            documents,
             ..self.clone()
         }
     }
@@ -158,26 +184,37 @@ impl Snapshot {
 
 /// The document after a change: carried over whole if its bytes did not change; otherwise
 /// new, with a `Last-Modified` strictly later than before.
-fn follow(previous: &Document, kind: Kind, body: Vec<u8>, content_time: DateTime<Utc>) -> Document {
-    if previous.identity.body == body {
+fn follow(previous: Option<&Document>, page: Page) -> Document {
+    let Some(previous) = previous else {
+        return Document::new(page.media_type, page.body, whole_seconds(page.content_time));
+    };
+    if previous.identity.body == page.body && previous.media_type == page.media_type {
         return previous.clone();
     }
     let at_least = previous.last_modified + Duration::seconds(1);
-    let modified = whole_seconds(content_time).max(at_least);
-    Document::new(kind.media_type(), body, modified)
+    let modified = whole_seconds(page.content_time).max(at_least);
+    Document::new(page.media_type, page.body, modified)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rendered(body: &str) -> Documents {
-        Documents {
-            rss: format!("rss {body}").into_bytes(),
-            atom: format!("atom {body}").into_bytes(),
-            json: format!("json {body}").into_bytes(),
-            home: b"home".to_vec(),
-            updated: None,
+    fn page(body: &str, seconds: i64) -> Page {
+        Page {
+            media_type: "application/rss+xml; charset=utf-8",
+            body: body.as_bytes().to_vec(),
+            content_time: at(seconds),
+        }
+    }
+
+    fn changes(pages: &[(&str, &str, i64)]) -> Changes {
+        Changes {
+            pages: pages
+                .iter()
+                .map(|(path, body, seconds)| (path.to_string(), page(body, *seconds)))
+                .collect(),
+            gone: Vec::new(),
         }
     }
 
@@ -192,39 +229,54 @@ mod tests {
 
     #[test]
     fn unchanged_bytes_keep_their_validators() {
-        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS).compressed();
-        let next = first.next(rendered("a"), b"{}".to_vec(), at(5000), COUNTS);
-        assert_eq!(next.rss, first.rss);
+        let first = Snapshot::first(changes(&[("/rss.xml", "a", 1000)]), b"{}".to_vec(), COUNTS)
+            .compressed();
+        let next = first.next(changes(&[("/rss.xml", "a", 5000)]), b"{}".to_vec(), COUNTS);
+        assert_eq!(next.document("/rss.xml"), first.document("/rss.xml"));
         assert!(next.is_compressed(), "nothing to recompress");
     }
 
     #[test]
     fn a_state_is_compressed_only_once_every_coding_is_in() {
-        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
+        let first = Snapshot::first(changes(&[("/rss.xml", "a", 1000)]), b"{}".to_vec(), COUNTS);
         assert!(
             !first.is_compressed(),
             "the compressor must be sent the first state"
         );
         let compressed = first.compressed();
         assert!(compressed.is_compressed());
-        let changed = compressed.next(rendered("b"), b"{}".to_vec(), at(2000), COUNTS);
+        let changed = compressed.next(changes(&[("/rss.xml", "b", 2000)]), b"{}".to_vec(), COUNTS);
         assert!(
             !changed.is_compressed(),
             "changed bytes must be sent to the compressor"
         );
         assert!(changed.compressed().is_compressed());
+        // what was compressed stays as it was
+        let again = changed.compressed();
+        assert_eq!(
+            again.document(STATUS_PATH),
+            compressed.document(STATUS_PATH)
+        );
     }
 
     #[test]
     fn a_status_only_change_carries_the_new_counts() {
-        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
+        let first = Snapshot::first(changes(&[("/rss.xml", "a", 1000)]), b"{}".to_vec(), COUNTS);
         let counts = Counts {
             entries: 7,
             rejected: 2,
         };
         let next = first.with_status(b"{\"entries\":7}".to_vec(), counts);
         assert_eq!((next.entries, next.rejected), (7, 2));
-        assert_eq!(next.rss, first.rss, "the documents stay as they were");
+        assert_eq!(
+            next.document("/rss.xml"),
+            first.document("/rss.xml"),
+            "the documents stay as they were"
+        );
+        assert_eq!(
+            next.document(STATUS_PATH).unwrap().identity.body.as_ref(),
+            b"{\"entries\":7}"
+        );
         // …and a later restore of this state serves them with these counts.
         let restored = first.restored(&next, b"{}".to_vec());
         assert_eq!((restored.entries, restored.rejected), (7, 2));
@@ -232,14 +284,53 @@ mod tests {
 
     #[test]
     fn changed_bytes_move_last_modified_forward_even_when_content_time_goes_back() {
-        let first = Snapshot::first(rendered("a"), b"{}".to_vec(), at(1000), COUNTS);
-        let later = first.next(rendered("b"), b"{}".to_vec(), at(2000), COUNTS);
-        assert_eq!(later.rss.last_modified, at(2000));
-        let back = later.next(rendered("c"), b"{}".to_vec(), at(1500), COUNTS);
-        assert_eq!(back.rss.last_modified, at(2001));
-        assert_ne!(back.rss.identity.etag, later.rss.identity.etag);
-        assert!(back.rss.gzip.is_none(), "new bytes wait for the compressor");
+        let first = Snapshot::first(
+            changes(&[("/rss.xml", "a", 1000), ("/", "home", 1000)]),
+            b"{}".to_vec(),
+            COUNTS,
+        );
+        let later = first.next(changes(&[("/rss.xml", "b", 2000)]), b"{}".to_vec(), COUNTS);
+        let rss = |s: &Snapshot| s.document("/rss.xml").unwrap().clone();
+        assert_eq!(rss(&later).last_modified, at(2000));
+        let back = later.next(changes(&[("/rss.xml", "c", 1500)]), b"{}".to_vec(), COUNTS);
+        assert_eq!(rss(&back).last_modified, at(2001));
+        assert_ne!(rss(&back).identity.etag, rss(&later).identity.etag);
+        assert!(
+            rss(&back).gzip.is_none(),
+            "new bytes wait for the compressor"
+        );
         // The home page did not change: its validators stay.
-        assert_eq!(back.home.last_modified, at(1000));
+        assert_eq!(back.document("/").unwrap().last_modified, at(1000));
+    }
+
+    #[test]
+    fn a_gone_path_is_no_longer_served_and_a_restore_brings_it_back() {
+        let first = Snapshot::first(
+            changes(&[("/rss.xml", "a", 1000), ("/nyt/rss.xml", "n", 1000)]),
+            b"{}".to_vec(),
+            COUNTS,
+        );
+        let emptied = first.next(
+            Changes {
+                pages: BTreeMap::new(),
+                gone: vec!["/nyt/rss.xml".into()],
+            },
+            b"{}".to_vec(),
+            COUNTS,
+        );
+        assert!(emptied.document("/nyt/rss.xml").is_none());
+        assert!(emptied.document("/rss.xml").is_some());
+        let restored = emptied.restored(&first, b"{}".to_vec());
+        assert_eq!(
+            restored
+                .document("/nyt/rss.xml")
+                .unwrap()
+                .identity
+                .body
+                .as_ref(),
+            b"n"
+        );
+        let paths: Vec<&str> = restored.paths().collect();
+        assert_eq!(paths, ["/nyt/rss.xml", "/rss.xml", STATUS_PATH]);
     }
 }

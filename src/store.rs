@@ -52,6 +52,11 @@ pub struct Store {
     files: BTreeMap<PathKey, Stored>,
     claims: HashMap<String, Claims>,
     order: BTreeMap<OrderKey, PathBuf>,
+    /// The feed order of each top-level folder's served entries (those whose winning file
+    /// lies in it), when the store knows the seeds folder.
+    /// Only the order keys: the path is the global order's (one copy per entry, not two).
+    folders: BTreeMap<String, BTreeSet<OrderKey>>,
+    root: Option<PathBuf>,
     rejected: BTreeMap<PathKey, String>,
 }
 
@@ -66,6 +71,24 @@ pub struct Duplicate {
 impl Store {
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// A store that also keeps the feed order of each top-level folder of `root`.
+    pub fn with_folders(root: &Path) -> Store {
+        Store {
+            root: Some(root.to_path_buf()),
+            ..Store::default()
+        }
+    }
+
+    /// The top-level folder of the seeds folder that `path` lies in (not a file directly in
+    /// the seeds folder); `None` also for a name that is not UTF-8, which no URL could carry.
+    pub fn folder_of(&self, path: &Path) -> Option<String> {
+        let relative = path.strip_prefix(self.root.as_ref()?).ok()?;
+        let mut components = relative.components();
+        let first = components.next()?;
+        components.next()?;
+        first.as_os_str().to_str().map(str::to_string)
     }
 
     /// Puts the key parsed from `path` (read at `stamp`), replacing what that file held
@@ -104,7 +127,7 @@ impl Store {
             return was_rejected;
         };
         let link = stored.key.id.clone();
-        self.order.remove(&order_key(&stored.key));
+        self.unorder(&stored.key, path);
         if let Some(claims) = self.claims.get_mut(&link) {
             claims.remove(&claim(&stored.key, stored.stamp, path));
             if claims.is_empty() {
@@ -134,16 +157,67 @@ impl Store {
             .get(link)
             .and_then(|c| c.last())
             .map(|(_, _, p)| p.clone());
-        for (_, _, path) in self.claims.get(link).into_iter().flatten() {
-            if let Some(stored) = self.files.get(key_of(path)) {
-                self.order.remove(&order_key(&stored.key));
-            }
+        let claimants: Vec<(Key, PathBuf)> = self
+            .claims
+            .get(link)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, _, path)| {
+                let stored = self.files.get(key_of(path))?;
+                Some((stored.key.clone(), path.clone()))
+            })
+            .collect();
+        for (key, path) in &claimants {
+            self.unorder(key, path);
         }
         if let Some(winner) = winner
             && let Some(stored) = self.files.get(key_of(&winner))
         {
-            self.order.insert(order_key(&stored.key), winner);
+            let order = order_key(&stored.key);
+            if let Some(folder) = self.folder_of(&winner) {
+                self.folders
+                    .entry(folder)
+                    .or_default()
+                    .insert(order.clone());
+            }
+            self.order.insert(order, winner);
         }
+    }
+
+    /// Takes the entry `key` read from `path` out of the feed orders.
+    fn unorder(&mut self, key: &Key, path: &Path) {
+        let order = order_key(key);
+        self.order.remove(&order);
+        if let Some(folder) = self.folder_of(path)
+            && let Some(folder_order) = self.folders.get_mut(&folder)
+        {
+            folder_order.remove(&order);
+            if folder_order.is_empty() {
+                self.folders.remove(&folder);
+            }
+        }
+    }
+
+    /// The top-level folders that hold at least one served entry, in name order.
+    pub fn folders(&self) -> impl Iterator<Item = &str> {
+        self.folders.keys().map(String::as_str)
+    }
+
+    /// One folder's entries in feed order, newest first.
+    pub fn newest_in<'s>(
+        &'s self,
+        folder: &str,
+    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+        self.folders
+            .get(folder)
+            .into_iter()
+            .flatten()
+            .filter_map(|order| self.order.get(order))
+            .filter_map(|path| {
+                self.files
+                    .get(key_of(path))
+                    .map(|s| (path.as_path(), &s.key, s.stamp))
+            })
     }
 
     /// Entries in feed order, newest first: the file, its key, and the stamp it was read at.
@@ -234,6 +308,43 @@ mod tests {
 
     fn newest_published(store: &Store) -> DateTime<Utc> {
         store.newest().next().unwrap().1.published
+    }
+
+    fn links_in(store: &Store, folder: &str) -> Vec<String> {
+        store
+            .newest_in(folder)
+            .map(|(_, k, _)| k.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_top_level_folder_has_its_own_order_of_the_entries_it_wins() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        let put = |store: &mut Store, path: &str, link: &str, hour: i64| {
+            store.upsert(Path::new(path), entry(link, hour), stamp(at(hour)));
+        };
+        put(&mut store, "/s/top.txt", "t", 1);
+        put(&mut store, "/s/a/2020/1.txt", "a1", 2);
+        put(&mut store, "/s/a/2.txt", "a2", 3);
+        put(&mut store, "/s/b/1.txt", "b1", 4);
+        assert_eq!(store.folders().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(links_in(&store, "a"), ["a2", "a1"]);
+        assert_eq!(links_in(&store, "b"), ["b1"]);
+        assert_eq!(store.folder_of(Path::new("/s/top.txt")), None);
+        assert_eq!(store.folder_of(Path::new("/elsewhere/a/x")), None);
+        // The same link in b, fetched later, wins: a no longer shows it.
+        let mut later = entry("a2", 3);
+        later.fetched = Some(at(9));
+        store.upsert(Path::new("/s/b/copy.txt"), later, stamp(at(3)));
+        assert_eq!(links_in(&store, "a"), ["a1"]);
+        assert_eq!(links_in(&store, "b"), ["b1", "a2"]);
+        // A folder whose last entry goes is no longer a folder with entries.
+        store.remove(Path::new("/s/b/1.txt"));
+        store.remove(Path::new("/s/b/copy.txt"));
+        assert_eq!(store.folders().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(links_in(&store, "a"), ["a2", "a1"], "a's copy wins again");
+        assert!(links_in(&store, "b").is_empty());
+        assert_eq!(links(&store), ["a2", "a1", "t"]);
     }
 
     #[test]

@@ -28,10 +28,17 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
         }),
         icon: meta.icon.as_ref().map(|u| u.to_string()),
         logo: meta.logo.as_ref().map(|u| u.to_string()),
-        links: vec![
+        links: [
             link(&self_link, "self", "application/atom+xml"),
             link(meta.site_url.as_str(), "alternate", "text/html"),
-        ],
+        ]
+        .into_iter()
+        .chain(meta.hubs.iter().map(|hub| Link {
+            href: hub.to_string(),
+            rel: "hub".into(),
+            ..Default::default()
+        }))
+        .collect(),
         rights: meta.rights.as_deref().map(|r| Text::plain(clean(r))),
         subtitle: Some(Text::plain(clean(&meta.description))),
         lang: Some(meta.language.clone()),

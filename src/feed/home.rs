@@ -1,9 +1,10 @@
-//! The page at `/`: what a person sees in a browser, and what a reader's feed discovery reads
-//! (`<link rel="alternate">` for every format).
+//! The page of a feed (`/`, `/<folder>/`): what a person sees in a browser, and what a reader's
+//! feed discovery reads (`<link rel="alternate">` for every format). The markup is the askama
+//! template `templates/feed_page.html`, checked at compile time and escaped by default.
 
-use std::fmt::Write;
+use askama::Template;
 
-use super::{ATOM_PATH, JSON_PATH, RSS_PATH, bylines, escape};
+use super::{ATOM_PATH, FeedLink, JSON_PATH, RSS_PATH, bylines, clean};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -17,78 +18,81 @@ pub const FORMATS: [(&str, &str, &str); 3] = [
     (JSON_PATH, "application/feed+json", "JSON Feed"),
 ];
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
-    let title = escape(&meta.title);
-    let mut page = String::with_capacity(2048 + entries.len() * 256);
-    let _ = write!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n",
-        escape(&meta.language)
-    );
-    for (path, media_type, label) in FORMATS {
-        let _ = writeln!(
-            page,
-            "<link rel=\"alternate\" type=\"{media_type}\" title=\"{title} ({label})\" href=\"{}\">",
-            escape(&absolute(meta, path))
-        );
-    }
-    if let Some(icon) = &meta.icon {
-        let _ = writeln!(
-            page,
-            "<link rel=\"icon\" href=\"{}\">",
-            escape(icon.as_str())
-        );
-    }
-    let _ = write!(
-        page,
-        "<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<p>{}</p>\n\
-         <p>Subscribe:",
-        escape(&meta.description)
-    );
-    for (index, (path, _, label)) in FORMATS.iter().enumerate() {
-        let separator = if index == 0 { " " } else { " · " };
-        let _ = write!(
-            page,
-            "{separator}<a href=\"{}\">{label}</a>",
-            escape(&absolute(meta, path))
-        );
-    }
-    page.push_str("</p>\n</header>\n<main>\n");
-    if entries.is_empty() {
-        page.push_str("<p>No articles yet.</p>\n");
-    } else {
-        page.push_str("<ol>\n");
-        for entry in entries {
-            let _ = write!(
-                page,
-                "<li><a href=\"{}\">{}</a> <time datetime=\"{}\">{}</time>",
-                escape(&entry.link),
-                escape(&super::title(entry)),
-                entry.published.format("%Y-%m-%dT%H:%M:%SZ"),
-                entry.published.format("%Y-%m-%d"),
-            );
-            let bylines = bylines(entry);
-            if !bylines.is_empty() {
-                let _ = write!(
-                    page,
-                    " <span class=\"by\">{}</span>",
-                    escape(&bylines.join(", "))
-                );
-            }
-            page.push_str("</li>\n");
-        }
-        page.push_str("</ol>\n");
-    }
-    page.push_str("</main>\n</body>\n</html>\n");
-    page.into_bytes()
+#[derive(Template)]
+#[template(path = "feed_page.html")]
+struct FeedPage {
+    language: String,
+    title: String,
+    description: String,
+    icon: Option<String>,
+    formats: Vec<Format>,
+    related: Vec<Related>,
+    entries: Vec<Line>,
 }
 
-/// A path of this server as the public URL readers should use.
-pub fn absolute(meta: &FeedMeta, path: &str) -> String {
-    meta.base_url
-        .join(path)
-        .map(|u| u.to_string())
-        .unwrap_or_default()
+/// One way to subscribe: a format's public URL.
+struct Format {
+    media_type: &'static str,
+    label: &'static str,
+    url: String,
+}
+
+/// Another feed, linked from this page.
+struct Related {
+    title: String,
+    page: String,
+    formats: Vec<Format>,
+}
+
+/// One entry in the list.
+struct Line {
+    link: String,
+    title: String,
+    datetime: String,
+    day: String,
+    bylines: String,
+}
+
+pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink]) -> Vec<u8> {
+    let page = FeedPage {
+        language: clean(&meta.language),
+        title: clean(&meta.title),
+        description: clean(&meta.description),
+        icon: meta.icon.as_ref().map(|u| u.to_string()),
+        formats: formats(&meta.base_url),
+        related: related
+            .iter()
+            .map(|feed| Related {
+                title: clean(&feed.title),
+                page: feed.base_url.to_string(),
+                formats: formats(&feed.base_url),
+            })
+            .collect(),
+        entries: entries
+            .iter()
+            .map(|entry| Line {
+                link: clean(&entry.link),
+                title: super::title(entry),
+                datetime: entry.published.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                day: entry.published.format("%Y-%m-%d").to_string(),
+                bylines: bylines(entry).join(", "),
+            })
+            .collect(),
+    };
+    // Rendering plain strings into a String cannot fail.
+    let mut html = page.render().unwrap_or_default();
+    html.push('\n');
+    html.into_bytes()
+}
+
+/// The public URL of every format of the feed living at `base_url`.
+fn formats(base_url: &url::Url) -> Vec<Format> {
+    FORMATS
+        .iter()
+        .map(|(path, media_type, label)| Format {
+            media_type,
+            label,
+            url: base_url.join(path).map(String::from).unwrap_or_default(),
+        })
+        .collect()
 }

@@ -22,7 +22,17 @@ struct Feed<'a> {
     favicon: Option<&'a str>,
     authors: Vec<Author>,
     language: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     items: Vec<Item<'a>>,
+}
+
+/// A WebSub hub that announces this feed's changes.
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -88,6 +98,14 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
             })
             .collect(),
         language: &meta.language,
+        hubs: meta
+            .hubs
+            .iter()
+            .map(|hub| Hub {
+                kind: "WebSub",
+                url: hub.as_str(),
+            })
+            .collect(),
         items: entries.iter().map(|e| item(e)).collect(),
     };
     // Serialising plain structs of strings and numbers cannot fail.

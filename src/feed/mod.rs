@@ -6,6 +6,7 @@ mod atom;
 pub mod home;
 mod json;
 mod media;
+pub mod opml;
 mod rss;
 
 use chrono::{DateTime, Utc};
@@ -32,15 +33,23 @@ pub const RSS_PATH: &str = "rss.xml";
 pub const ATOM_PATH: &str = "atom.xml";
 pub const JSON_PATH: &str = "feed.json";
 
+/// Another feed a page points to: its title and where it lives (`…/nyt/`, ending in `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedLink {
+    pub title: String,
+    pub base_url: url::Url,
+}
+
 /// Renders every document for `entries`, which must already be in feed order (newest first)
-/// and cut to the feed's limit.
-pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Documents {
+/// and cut to the feed's limit; the page links to `related` feeds (the root's to each folder's,
+/// a folder's to the root's).
+pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink]) -> Documents {
     let updated = entries.iter().map(|e| e.updated).max();
     Documents {
         rss: rss::render(meta, entries, updated),
         atom: atom::render(meta, entries, updated),
         json: json::render(meta, entries),
-        home: home::render(meta, entries),
+        home: home::render(meta, entries, related),
         updated,
     }
 }

@@ -44,12 +44,18 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         image,
         atom_ext: Some(AtomExtension {
-            links: vec![rss::extension::atom::Link {
+            links: std::iter::once(rss::extension::atom::Link {
                 href: self_link,
                 rel: "self".into(),
                 mime_type: Some("application/rss+xml".into()),
                 ..Default::default()
-            }],
+            })
+            .chain(meta.hubs.iter().map(|hub| rss::extension::atom::Link {
+                href: hub.to_string(),
+                rel: "hub".into(),
+                ..Default::default()
+            }))
+            .collect(),
         }),
         namespaces: BTreeMap::from([
             ("atom".to_string(), ATOM_NS.to_string()),

@@ -56,7 +56,7 @@ fn sample(id: &str, hours: i64, authors: &[&str]) -> Entry {
 fn rss_follows_the_rules_readers_trip_over() {
     let a = sample("a", 2, &["A One", "B Two"]);
     let b = sample("b", 1, &[]);
-    let docs = render(&meta(), &[&a, &b]);
+    let docs = render(&meta(), &[&a, &b], &[]);
     let rss = String::from_utf8(docs.rss).unwrap();
     for needle in [
         r#"<atom:link href="http://127.0.0.1:8080/rss.xml" rel="self" type="application/rss+xml"/>"#,
@@ -99,7 +99,7 @@ fn rss_follows_the_rules_readers_trip_over() {
 fn atom_follows_the_rules_readers_trip_over() {
     let a = sample("a", 2, &["A One"]);
     let b = sample("b", 1, &[]);
-    let docs = render(&meta(), &[&a, &b]);
+    let docs = render(&meta(), &[&a, &b], &[]);
     let atom = String::from_utf8(docs.atom).unwrap();
     for needle in [
         r#"<?xml version="1.0" encoding="utf-8"?>"#,
@@ -124,7 +124,7 @@ fn atom_follows_the_rules_readers_trip_over() {
 fn a_media_url_with_a_query_stays_well_formed_in_rss_and_atom() {
     let mut a = sample("a", 2, &[]);
     a.media[0].url = "https://img.example/a.jpg?w=600&q=75".into();
-    let docs = render(&meta(), &[&a]);
+    let docs = render(&meta(), &[&a], &[]);
     let atom = String::from_utf8(docs.atom.clone()).unwrap();
     assert!(
         atom.contains(r#"url="https://img.example/a.jpg?w=600&amp;q=75""#),
@@ -139,7 +139,7 @@ fn a_media_url_with_a_query_stays_well_formed_in_rss_and_atom() {
 
 #[test]
 fn empty_feed_is_valid_and_timeless() {
-    let docs = render(&meta(), &[]);
+    let docs = render(&meta(), &[], &[]);
     assert_eq!(docs.updated, None);
     assert!(feed_rs::parser::parse(docs.rss.as_slice()).is_ok());
     let atom = String::from_utf8(docs.atom).unwrap();
@@ -152,7 +152,7 @@ fn empty_feed_is_valid_and_timeless() {
 #[test]
 fn rendering_is_deterministic() {
     let a = sample("a", 2, &["A"]);
-    assert_eq!(render(&meta(), &[&a]), render(&meta(), &[&a]));
+    assert_eq!(render(&meta(), &[&a], &[]), render(&meta(), &[&a], &[]));
 }
 
 /// `meta()` with everything a feed can carry: an icon, a logo, an author's web page.

@@ -11,11 +11,13 @@ use std::time::Duration;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use url::Url;
 
-use crate::app::Published;
 use crate::config::ServerConfig;
 use crate::document::Coding;
-use crate::snapshot::Kind;
+use crate::feed::home::FORMATS;
+use crate::feeds::canonical_path;
+use crate::snapshot::{Published, STATUS_PATH, Snapshot};
 
 /// How long shutdown waits for in-flight responses. With the app's `STOP_GRACE` for the
 /// update and compressor threads, SIGTERM → exit stays under 5 s.
@@ -26,29 +28,63 @@ const SHUTDOWN_SECONDS: u64 = 3;
 pub struct Settings {
     /// The `Cache-Control` value for documents.
     cache_control: HeaderValue,
-    /// The `Link` header pointing at every feed, sent with the home page.
-    alternates: HeaderValue,
+    /// The public URL of `/`: pages' `Link` headers point at their feeds under it.
+    base_url: Url,
+    /// WebSub hubs, named in every feed document's `Link` header.
+    hubs: Vec<Url>,
     request_timeout: Duration,
     max_connections: usize,
 }
 
 impl Settings {
-    /// `feed_urls` as (URL, media type) for the home page's `Link` header.
-    pub fn new(server: &ServerConfig, feed_urls: &[(String, &str)]) -> Settings {
+    pub fn new(server: &ServerConfig, base_url: &Url, hubs: &[Url]) -> Settings {
         let max_age = server.cache_max_age;
-        let alternates = feed_urls
-            .iter()
-            .map(|(url, media_type)| format!("<{url}>; rel=\"alternate\"; type=\"{media_type}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
         Settings {
             cache_control: HeaderValue::from_str(&format!("public, max-age={max_age}"))
                 .unwrap_or(HeaderValue::from_static("no-cache")),
-            alternates: HeaderValue::from_str(&alternates).unwrap_or(HeaderValue::from_static("")),
+            base_url: base_url.clone(),
+            hubs: hubs.to_vec(),
             request_timeout: server.request_timeout,
             max_connections: server.max_connections,
         }
     }
+
+    /// The `Link` header of the page at `path` (`/`, `/nyt/`): every format of its feed.
+    fn alternates(&self, path: &str) -> Option<HeaderValue> {
+        let folder = path.trim_start_matches('/');
+        let links: Vec<String> = FORMATS
+            .iter()
+            .filter_map(|(name, media_type, _)| {
+                let url = self.base_url.join(&format!("{folder}{name}")).ok()?;
+                Some(format!("<{url}>; rel=\"alternate\"; type=\"{media_type}\""))
+            })
+            .collect();
+        HeaderValue::from_str(&links.join(", ")).ok()
+    }
+
+    /// The `Link` header of the feed document at `path` when hubs are configured: where to
+    /// subscribe (WebSub 4: `rel="hub"` and `rel="self"`).
+    fn websub_links(&self, path: &str) -> Option<HeaderValue> {
+        if self.hubs.is_empty() || !is_feed_document(path) {
+            return None;
+        }
+        let feed = self.base_url.join(path.trim_start_matches('/')).ok()?;
+        let mut links: Vec<String> = self
+            .hubs
+            .iter()
+            .map(|hub| format!("<{hub}>; rel=\"hub\""))
+            .collect();
+        links.push(format!("<{feed}>; rel=\"self\""));
+        HeaderValue::from_str(&links.join(", ")).ok()
+    }
+}
+
+/// RSS, Atom or JSON Feed: what a WebSub hub announces.
+pub fn is_feed_document(path: &str) -> bool {
+    FORMATS.iter().any(|(name, _, _)| {
+        path.strip_suffix(name)
+            .is_some_and(|prefix| prefix.ends_with('/'))
+    })
 }
 
 struct State {
@@ -114,60 +150,61 @@ async fn stop_gracefully_on_signal(server: actix_web::dev::ServerHandle) {
     server.stop(true).await;
 }
 
-/// The routes; tests mount the same function.
+/// The routes; tests mount the same function. Every document lives in the snapshot under its
+/// path, so one handler serves them all.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/", web::to(home))
-        .route("/rss.xml", web::to(rss))
-        .route("/atom.xml", web::to(atom))
-        .route("/feed.json", web::to(json))
-        .route("/status", web::to(status))
-        .default_service(web::to(not_found));
+    config.default_service(web::to(document));
 }
 
-async fn home(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
-    let mut response = serve(&request, &state, Kind::Home);
-    if response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED {
-        response
-            .headers_mut()
-            .insert(header::LINK, state.settings.alternates.clone());
+async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let Some(path) = canonical_path(request.path()) else {
+        return not_found();
+    };
+    let snapshot = state.published.load();
+    if snapshot.document(&path).is_none() {
+        // `/nyt` is the folder's page at `/nyt/`: relative links on it need the slash.
+        let page = format!("{path}/");
+        if !path.ends_with('/') && snapshot.document(&page).is_some() {
+            let location = match request.query_string() {
+                "" => page,
+                query => format!("{page}?{query}"),
+            };
+            return HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, location))
+                .finish();
+        }
+        return not_found();
     }
-    response
-}
-
-async fn rss(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
-    serve(&request, &state, Kind::Rss)
-}
-
-async fn atom(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
-    serve(&request, &state, Kind::Atom)
-}
-
-async fn json(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
-    serve(&request, &state, Kind::Json)
-}
-
-async fn status(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
-    let mut response = serve(&request, &state, Kind::Status);
-    // The operator's view must be fresh, never a cached copy.
-    if response.headers().contains_key(header::CACHE_CONTROL) {
+    let mut response = serve(&request, &state, &snapshot, &path);
+    let answered =
+        response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED;
+    if path == STATUS_PATH && answered {
+        // The operator's view must be fresh, never a cached copy.
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else if path.ends_with('/')
+        && answered
+        && let Some(links) = state.settings.alternates(&path)
+    {
+        response.headers_mut().insert(header::LINK, links);
+    } else if answered && let Some(links) = state.settings.websub_links(&path) {
+        response.headers_mut().insert(header::LINK, links);
     }
     response
 }
 
 /// GET and HEAD of one document: negotiation, then validators, then bytes.
-fn serve(request: &HttpRequest, state: &State, kind: Kind) -> HttpResponse {
+fn serve(request: &HttpRequest, state: &State, snapshot: &Snapshot, path: &str) -> HttpResponse {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "GET, HEAD"))
             .content_type("text/plain; charset=utf-8")
             .body("method not allowed: use GET or HEAD\n");
     }
-    let snapshot = state.published.load();
-    let document = snapshot.document(kind);
+    let Some(document) = snapshot.document(path) else {
+        return not_found();
+    };
     let headers = request.headers();
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let coding = negotiate::choose(text(header::ACCEPT_ENCODING), |c| {
@@ -207,8 +244,8 @@ fn serve(request: &HttpRequest, state: &State, kind: Kind) -> HttpResponse {
         .body(variant.body.clone())
 }
 
-async fn not_found() -> HttpResponse {
+fn not_found() -> HttpResponse {
     HttpResponse::NotFound()
         .content_type("text/plain; charset=utf-8")
-        .body("not found: the feeds are /rss.xml, /atom.xml and /feed.json\n")
+        .body("not found: the feeds are /rss.xml, /atom.xml and /feed.json, each folder's under /<folder>/, all of them in /opml.xml\n")
 }

@@ -100,7 +100,7 @@ limit = {limit}
 
 /// (title, link) of each item of the rendered JSON Feed, in feed order.
 fn items(rendered: &Rendered) -> Vec<(String, String)> {
-    let feed: serde_json::Value = serde_json::from_slice(&rendered.documents.json).unwrap();
+    let feed: serde_json::Value = serde_json::from_slice(rendered.body("/feed.json").unwrap()).unwrap();
     feed["items"]
         .as_array()
         .unwrap()

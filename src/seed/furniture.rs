@@ -18,6 +18,27 @@ static_selector!(LINK, "a");
 // Not svg: the sanitiser drops it, and a link holding only an icon is then empty.
 static_selector!(HAS_MEDIA, "img, video, audio, picture");
 static_selector!(BLOCK, "p, li, div, small, figcaption, aside");
+static_selector!(LABEL, "h2, h3, h4, h5, h6, p, strong, b");
+static_selector!(LIST, "ul, ol");
+static_selector!(LIST_ITEM, "li");
+static_selector!(PARAGRAPH, "p");
+
+/// Headings that introduce a list of links to other articles ("相关报道：" and the like).
+const RELATED_LABELS: &[&str] = &[
+    "相关报道",
+    "相关新闻",
+    "相关阅读",
+    "相关文章",
+    "延伸阅读",
+    "推荐阅读",
+    "更多报道",
+    "相關報導",
+    "相關新聞",
+    "延伸閱讀",
+    "Related",
+    "Related stories",
+    "Read more",
+];
 
 /// A block whose text holds an outlet's marker is furniture only when it is this short: a long
 /// one is article text that happens to mention it.
@@ -32,6 +53,7 @@ pub fn strip(html: &mut Html, outlet: Option<&Outlet>) -> bool {
             .filter(|a| is_empty_link(*a))
             .map(|a| a.id()),
     );
+    doomed.extend(related_link_lists(root));
     if let Some(outlet) = outlet {
         for rule in &outlet.strip {
             doomed.extend(root.select(&rule.selector).map(|e| e.id()));
@@ -52,6 +74,75 @@ pub fn strip(html: &mut Html, outlet: Option<&Outlet>) -> bool {
 /// `<a href="…"></a>`: nothing to read, nothing to click.
 fn is_empty_link(a: ElementRef<'_>) -> bool {
     one_line(&dom::text_of(a)).is_empty() && a.select(&HAS_MEDIA).next().is_none()
+}
+
+/// A "相关报道" heading and the list of links right after it (NYT, BBC): other articles, not
+/// this one. The heading goes only with such a list; a heading before prose stays.
+fn related_link_lists(root: ElementRef<'_>) -> Vec<NodeId> {
+    let mut doomed = Vec::new();
+    for label in root.select(&LABEL) {
+        let text = one_line(&dom::text_of(label));
+        let text = text.trim_end_matches([':', '：', ' ']);
+        if !RELATED_LABELS.iter().any(|l| l.eq_ignore_ascii_case(text)) {
+            continue;
+        }
+        // BBC wraps the heading: `<div><h2>相关报道：</h2></div><div><ul>…`
+        let mut block = label;
+        while let Some(parent) = block.parent().and_then(ElementRef::wrap) {
+            if parent.id() == root.id()
+                || one_line(&dom::text_of(parent)) != one_line(&dom::text_of(block))
+            {
+                break;
+            }
+            block = parent;
+        }
+        if let Some(list) = dom::next_element(block).filter(|n| is_link_list(*n)) {
+            doomed.extend([block.id(), list.id()]);
+        }
+    }
+    // RFI, between paragraphs: `<p><strong><em>相关报道：<a>TITLE</a></em></strong></p>`
+    for paragraph in root.select(&PARAGRAPH) {
+        let text = one_line(&dom::text_of(paragraph));
+        let Some((label, rest)) = text.split_once(['：', ':']) else {
+            continue;
+        };
+        let linked: String = paragraph
+            .select(&LINK)
+            .map(|a| one_line(&dom::text_of(a)))
+            .collect();
+        let unlinked = rest.replace(&linked, "");
+        if RELATED_LABELS
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(label.trim()))
+            && !linked.is_empty()
+            && unlinked.trim().is_empty()
+        {
+            doomed.push(paragraph.id());
+        }
+    }
+    doomed
+}
+
+/// A list (or a wrapper holding only one) whose every item is a single link.
+fn is_link_list(element: ElementRef<'_>) -> bool {
+    let list = if LIST.matches(&element) {
+        Some(element)
+    } else {
+        element
+            .select(&LIST)
+            .next()
+            .filter(|l| one_line(&dom::text_of(*l)) == one_line(&dom::text_of(element)))
+    };
+    let Some(list) = list else { return false };
+    let mut items = list.select(&LIST_ITEM).peekable();
+    items.peek().is_some()
+        && items.all(|item| {
+            let mut links = item.select(&LINK);
+            match (links.next(), links.next()) {
+                (Some(a), None) => one_line(&dom::text_of(a)) == one_line(&dom::text_of(item)),
+                _ => false,
+            }
+        })
 }
 
 /// The smallest short blocks whose text holds one of `markers`.
@@ -110,6 +201,44 @@ mod tests {
                 r#"<p>text <a href="/z"><img src="i.png"></a></p>"#,
             ),
             ("<p>nothing here</p>", "<p>nothing here</p>"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(stripped(body, None), want, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_related_articles_heading_goes_with_its_list_of_links() {
+        let cases = [
+            // NYT
+            (
+                r#"<p>正文。</p><h4>相关报道</h4><ul><li><a href="/a">《无依之地》获三项奥斯卡奖</a></li><li><a href="/b">赵婷</a></li></ul>"#,
+                "<p>正文。</p>",
+            ),
+            // BBC wraps both
+            (
+                r#"<div><p>正文。</p></div><div><h2>相关报道：</h2></div><div><div><ul><li><a href="/a">李显龙专访</a></li></ul></div></div><p>后文。</p>"#,
+                "<div><p>正文。</p></div><p>后文。</p>",
+            ),
+            // RFI: inline, between paragraphs
+            (
+                r#"<p>一。</p><p><strong><em>相关报道：<a href="/a">人物-香港媒体大亨黎智英</a></em></strong></p><p>二。</p>"#,
+                "<p>一。</p><p>二。</p>",
+            ),
+            (
+                "<p>相关报道：英国《卫报》引述。</p>",
+                "<p>相关报道：英国《卫报》引述。</p>",
+            ),
+            // a heading before prose is the article's own
+            (
+                "<h2>相关报道</h2><p>英国《卫报》也在相关报道中引述。</p>",
+                "<h2>相关报道</h2><p>英国《卫报》也在相关报道中引述。</p>",
+            ),
+            // a list with text besides its links is the article's own
+            (
+                r#"<h4>相关报道</h4><ul><li><a href="/a">一</a>：评论</li></ul>"#,
+                r#"<h4>相关报道</h4><ul><li><a href="/a">一</a>：评论</li></ul>"#,
+            ),
         ];
         for (body, want) in cases {
             assert_eq!(stripped(body, None), want, "{body}");

@@ -74,7 +74,7 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         ),
         (
             good.replace("[server]", "[sever]"),
-            "line 1: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`",
+            "line 1: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
         ),
         (
             good.replace("limit = 50", "limit = 50\n[feed.extra]\nx = 1"),

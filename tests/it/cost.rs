@@ -47,7 +47,7 @@ fn a_change_reads_one_file_and_renders_only_the_shown_seeds() {
     indexer.scan();
     let first = indexer.render_now();
     assert_eq!(
-        titles(&first.documents.rss),
+        titles(first.body("/rss.xml").unwrap()),
         ["Seed 39", "Seed 38", "Seed 37", "Seed 36", "Seed 35"]
     );
 
@@ -71,7 +71,7 @@ fn a_change_reads_one_file_and_renders_only_the_shown_seeds() {
     assert_eq!(indexer.apply(&Batch::Paths(vec![path(37)])), 1);
     let rendered = indexer.render().expect("a shown seed changed");
     assert_eq!(
-        titles(&rendered.documents.rss),
+        titles(rendered.body("/rss.xml").unwrap()),
         [
             "Seed 39",
             "Seed 38",
@@ -86,7 +86,7 @@ fn a_change_reads_one_file_and_renders_only_the_shown_seeds() {
     assert_eq!(indexer.apply(&Batch::Paths(vec![path(39)])), 0);
     let rendered = indexer.render().expect("the window moved");
     assert_eq!(
-        titles(&rendered.documents.rss),
+        titles(rendered.body("/rss.xml").unwrap()),
         [
             "Seed 38",
             "Seed 37, edited",

@@ -3,6 +3,7 @@
 
 mod authors;
 mod bad_input;
+mod browser;
 mod caching;
 mod cli;
 mod clients;
@@ -13,6 +14,7 @@ mod damaged;
 mod enclosures;
 mod faults;
 mod fetches;
+mod folders;
 mod formats;
 mod fuzz;
 mod http;
@@ -23,4 +25,5 @@ mod snapshots;
 mod soak;
 mod support;
 mod validity;
+mod websub;
 mod wire;

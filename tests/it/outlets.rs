@@ -288,6 +288,9 @@ const FURNITURE: &[&str] = &[
     ">广告<",
     "icon-zoom",
     "告知：第三方内容",
+    // the NYT's and BBC's lists of other articles
+    ">相关报道<",
+    ">相关报道：<",
 ];
 
 #[test]

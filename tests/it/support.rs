@@ -188,6 +188,9 @@ pub fn write(path: &Path, bytes: &[u8]) {
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Response {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        // A redirect is an answer to check, not to follow.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
         .timeout_global(Some(Duration::from_secs(20)))
         .build()
         .into();

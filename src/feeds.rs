@@ -1,0 +1,157 @@
+//! Which feeds the server publishes and where: the root (every seed) at `/`, and one per
+//! top-level folder of the seeds folder at `/<folder>/`, each with its metadata — the config's
+//! `[feeds.<folder>]` where it says something, else what the outlet rules and the root `[feed]`
+//! suggest. Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+use crate::config::{Config, FeedMeta, FolderFeed, Person};
+use crate::seed::outlets::Outlets;
+
+/// Which entries a feed holds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Every seed.
+    All,
+    /// The seeds under one top-level folder.
+    Folder(String),
+}
+
+impl Scope {
+    /// Where the feed's documents live: `/`, or `/<folder>/` with the folder's name
+    /// percent-encoded (every byte but the unreserved ASCII ones, so `/纽约时报/` is
+    /// `/%E7%BA%BD…/`).
+    pub fn prefix(&self) -> String {
+        match self {
+            Scope::All => "/".into(),
+            Scope::Folder(name) => format!("/{}/", encode_segment(name)),
+        }
+    }
+}
+
+/// RFC 3986 unreserved characters stay; everything else is escaped.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One path segment, percent-encoded (upper-case escapes, as RFC 3986 calls canonical).
+pub fn encode_segment(name: &str) -> String {
+    utf8_percent_encode(name, SEGMENT).to_string()
+}
+
+/// A request path in the form [`Scope::prefix`] writes it: escapes decoded, then everything
+/// outside the unreserved set escaped again, segment by segment. `None` when the escapes do
+/// not decode to UTF-8.
+pub fn canonical_path(path: &str) -> Option<String> {
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let decoded = percent_decode_str(segment).decode_utf8().ok()?;
+        out.push_str(&encode_segment(&decoded));
+    }
+    Some(out)
+}
+
+/// The metadata of every feed.
+#[derive(Debug, Clone)]
+pub struct Feeds {
+    root: FeedMeta,
+    folders: BTreeMap<String, FolderFeed>,
+    outlets: Outlets,
+}
+
+impl Feeds {
+    pub fn new(config: &Config) -> Feeds {
+        Feeds {
+            root: config.feed.clone(),
+            folders: config.folders.clone(),
+            outlets: config.outlets.clone(),
+        }
+    }
+
+    pub fn root(&self) -> &FeedMeta {
+        &self.root
+    }
+
+    /// The metadata of `scope`'s feed. A folder's: the config's `[feeds.<folder>]` fields; for
+    /// the rest, a folder named like an outlet (`nyt`, `bbc`: the keys of `src/outlets.toml`)
+    /// takes its display name and site, and everything else is the root feed's.
+    pub fn meta(&self, scope: &Scope) -> FeedMeta {
+        let Scope::Folder(folder) = scope else {
+            return self.root.clone();
+        };
+        let said = self.folders.get(folder).cloned().unwrap_or_default();
+        let outlet = self.outlets.iter().find(|o| o.key == *folder);
+        let title = said
+            .title
+            .or_else(|| outlet.map(|o| o.name.clone()))
+            .unwrap_or_else(|| folder.clone());
+        let site_url = said
+            .site_url
+            .or_else(|| {
+                let host = outlet?.hosts.first()?;
+                url::Url::parse(&format!("https://{host}/")).ok()
+            })
+            .unwrap_or_else(|| self.root.site_url.clone());
+        let base_url = self
+            .root
+            .base_url
+            .join(&format!("{}/", encode_segment(folder)))
+            .unwrap_or_else(|_| self.root.base_url.clone());
+        FeedMeta {
+            description: said
+                .description
+                .unwrap_or_else(|| format!("{title} · {}", self.root.title)),
+            base_url,
+            site_url,
+            language: said.language.unwrap_or_else(|| self.root.language.clone()),
+            limit: said.limit.unwrap_or(self.root.limit),
+            // Atom wants a feed author when an entry has none: the folder's feed speaks for it.
+            authors: vec![Person {
+                name: title.clone(),
+                email: None,
+                uri: None,
+            }],
+            icon: said.icon.or_else(|| self.root.icon.clone()),
+            logo: said.logo.or_else(|| self.root.logo.clone()),
+            rights: said.rights.or_else(|| self.root.rights.clone()),
+            hubs: self.root.hubs.clone(),
+            title,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_are_one_canonical_segment() {
+        assert_eq!(Scope::All.prefix(), "/");
+        assert_eq!(Scope::Folder("nyt".into()).prefix(), "/nyt/");
+        assert_eq!(
+            Scope::Folder("纽约 时报".into()).prefix(),
+            "/%E7%BA%BD%E7%BA%A6%20%E6%97%B6%E6%8A%A5/"
+        );
+        assert_eq!(Scope::Folder("a/b?#%".into()).prefix(), "/a%2Fb%3F%23%25/");
+        // requests in any escaping find the same document
+        for asked in [
+            "/%e7%ba%bd%e7%ba%a6%20%e6%97%b6%e6%8a%a5/rss.xml",
+            "/纽约 时报/rss.xml",
+            "/%E7%BA%BD%E7%BA%A6%20%E6%97%B6%E6%8A%A5/rss.xml",
+        ] {
+            assert_eq!(
+                canonical_path(asked).as_deref(),
+                Some("/%E7%BA%BD%E7%BA%A6%20%E6%97%B6%E6%8A%A5/rss.xml"),
+                "{asked}"
+            );
+        }
+        assert_eq!(canonical_path("/%FF/rss.xml"), None);
+    }
+}
