@@ -597,3 +597,6 @@ impl Rendered {
         previous.next(self.changes, status, self.counts)
     }
 }
+
+#[cfg(test)]
+mod tests;
