@@ -473,8 +473,14 @@ impl Indexer {
                 Page {
                     media_type: OPML_MEDIA_TYPE,
                     body: feed::opml::render(self.feeds.root(), &feeds),
-                    // The list changes with the folders, not with any entry's date.
-                    content_time: DateTime::UNIX_EPOCH,
+                    // The list changes with the folders; the root's page, re-rendered with
+                    // it, dates the change.
+                    content_time: changes
+                        .pages
+                        .values()
+                        .map(|page| page.content_time)
+                        .max()
+                        .unwrap_or(DateTime::UNIX_EPOCH),
                 },
             );
             self.rendered_folders = Some(folders);

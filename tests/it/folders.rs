@@ -194,6 +194,9 @@ fn opml_feeds(server: &Server) -> BTreeMap<String, String> {
         response.header("content-type"),
         Some("text/x-opml; charset=utf-8")
     );
+    // Dated by the feeds it lists, not by the epoch.
+    let modified = response.header("last-modified").unwrap();
+    assert!(!modified.contains("1970"), "{modified}");
     let document = opml::OPML::from_str(&response.text()).expect("OPML parses");
     assert_eq!(document.version, "2.0");
     document
