@@ -132,6 +132,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_folder_s_feed_takes_the_config_then_the_outlet_then_the_root() {
+        let text = "[server]\nbind = \"127.0.0.1:8080\"\n[seeds]\ndir = \"s\"\n\
+                    timezone = \"UTC\"\n[feed]\ntitle = \"Root\"\ndescription = \"D\"\n\
+                    base_url = \"http://h/feeds/\"\nsite_url = \"https://site/\"\n\
+                    language = \"zh-CN\"\nlimit = 50\n[feeds.bbc]\nlimit = 7\n\
+                    [feeds.mine]\ntitle = \"Mine\"\nsite_url = \"https://mine.example/\"\n";
+        let config = Config::parse(text, std::path::Path::new("/")).unwrap();
+        let feeds = Feeds::new(&config);
+        let nyt = feeds.meta(&Scope::Folder("nyt".into()));
+        assert_eq!(nyt.title, "纽约时报中文网");
+        assert_eq!(nyt.site_url.as_str(), "https://cn.nytimes.com/");
+        assert_eq!(nyt.description, "纽约时报中文网 · Root");
+        assert_eq!(nyt.base_url.as_str(), "http://h/feeds/nyt/");
+        assert_eq!((nyt.limit, nyt.language.as_str()), (50, "zh-CN"));
+        assert_eq!(feeds.meta(&Scope::Folder("bbc".into())).limit, 7);
+        let mine = feeds.meta(&Scope::Folder("mine".into()));
+        assert_eq!(
+            (mine.title.as_str(), mine.site_url.as_str()),
+            ("Mine", "https://mine.example/")
+        );
+        let other = feeds.meta(&Scope::Folder("其他".into()));
+        assert_eq!(other.title, "其他");
+        assert_eq!(other.site_url.as_str(), "https://site/");
+        assert_eq!(
+            other.base_url.as_str(),
+            "http://h/feeds/%E5%85%B6%E4%BB%96/"
+        );
+        assert_eq!(feeds.meta(&Scope::All), config.feed);
+    }
+
+    #[test]
     fn folder_names_are_one_canonical_segment() {
         assert_eq!(Scope::All.prefix(), "/");
         assert_eq!(Scope::Folder("nyt".into()).prefix(), "/nyt/");

@@ -332,5 +332,34 @@ mod tests {
         );
         let paths: Vec<&str> = restored.paths().collect();
         assert_eq!(paths, ["/nyt/rss.xml", "/rss.xml", STATUS_PATH]);
+        // A path the earlier state did not have goes with the restore.
+        let grown = first.next(
+            changes(&[("/bbc/rss.xml", "b", 1000)]),
+            b"{}".to_vec(),
+            COUNTS,
+        );
+        let back = grown.restored(&first, b"{}".to_vec());
+        assert!(back.document("/bbc/rss.xml").is_none());
+        assert!(back.document("/nyt/rss.xml").is_some());
+    }
+
+    #[test]
+    fn changed_since_names_the_paths_whose_bytes_changed_or_are_new() {
+        let first = Snapshot::first(
+            changes(&[("/rss.xml", "a", 1000), ("/nyt/rss.xml", "n", 1000)]),
+            b"{}".to_vec(),
+            COUNTS,
+        );
+        let next = first.next(
+            changes(&[
+                ("/rss.xml", "a", 2000),
+                ("/nyt/rss.xml", "n2", 2000),
+                ("/bbc/rss.xml", "b", 2000),
+            ]),
+            b"{}".to_vec(),
+            COUNTS,
+        );
+        assert_eq!(next.changed_since(&first), ["/bbc/rss.xml", "/nyt/rss.xml"]);
+        assert!(next.changed_since(&next).is_empty());
     }
 }
