@@ -175,7 +175,7 @@ fn rss_channel_and_items_carry_what_readers_show() {
     // An id that is not the link (lower-case percent-escapes): the guid is no permalink.
     b.id = "https://x.example/%e4%b8%ad".into();
     b.link = "https://x.example/%E4%B8%AD".into();
-    let rss = String::from_utf8(render(&full_meta(), &[&a, &b]).rss).unwrap();
+    let rss = String::from_utf8(render(&full_meta(), &[&a, &b], &[]).rss).unwrap();
     for needle in [
         concat!(
             "<channel><title>Test &amp; feed</title><link>https://cn.nytimes.com/</link>",
@@ -211,7 +211,7 @@ fn atom_feed_and_entries_carry_what_readers_show() {
     a.media[0].length = Some(4096);
     let mut b = sample("b", 1, &[]);
     b.summary = String::new();
-    let atom = render(&full_meta(), &[&a, &b]).atom;
+    let atom = render(&full_meta(), &[&a, &b], &[]).atom;
     let feed = feed_rs::parser::parse(atom.as_slice()).unwrap();
     let text = |t: &Option<feed_rs::model::Text>| t.as_ref().map(|t| t.content.clone());
     assert_eq!(feed.id, "http://127.0.0.1:8080/");
@@ -289,7 +289,7 @@ fn a_headline_only_entry_gets_its_headline_linked_as_content() {
     a.content = " \n".into();
     a.title = r#"Q&A: "x" <y> 'z'"#.into();
     a.link = "https://x.example/a?b=1&c=2".into();
-    let docs = render(&meta(), &[&a]);
+    let docs = render(&meta(), &[&a], &[]);
     let want = r#"<p><a href="https://x.example/a?b=1&amp;c=2">Q&amp;A: &quot;x&quot; &lt;y&gt; &#39;z&#39;</a></p>"#;
     for doc in [docs.rss, docs.atom] {
         let parsed = feed_rs::parser::parse(doc.as_slice()).unwrap();
@@ -312,7 +312,7 @@ fn json_feed_carries_the_feed_and_every_entry_field() {
     b.media.clear();
     b.categories.clear();
     let json: serde_json::Value =
-        serde_json::from_slice(&render(&full_meta(), &[&a, &b]).json).unwrap();
+        serde_json::from_slice(&render(&full_meta(), &[&a, &b], &[]).json).unwrap();
     assert_eq!(
         json,
         serde_json::json!({
@@ -357,38 +357,110 @@ fn json_feed_carries_the_feed_and_every_entry_field() {
     );
 }
 
+/// The page's text as a browser shows it: character references decoded (the page's template
+/// engine picks their spelling).
+fn as_a_browser_reads(html: &str) -> String {
+    let mut text = html.to_string();
+    for (reference, character) in [
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ] {
+        text = text.replace(reference, character);
+    }
+    text
+}
+
 #[test]
 fn the_home_page_lists_the_entries_and_links_every_format() {
     let mut a = sample("a", 2, &["A One", "B Two"]);
     a.title = r#"Q&A: "x" <y> 'z'"#.into();
     let b = sample("b", 1, &[]);
-    let home = String::from_utf8(render(&full_meta(), &[&a, &b]).home).unwrap();
+    let home = String::from_utf8(render(&full_meta(), &[&a, &b], &[]).home).unwrap();
+    // Markup in a title is text, never tags.
+    assert!(!home.contains("<y>") && !home.contains(r#""x""#), "{home}");
+    let page = as_a_browser_reads(&home);
     for needle in [
         r#"<html lang="zh-CN">"#,
-        "<title>Test &amp; feed</title>",
-        r#"<link rel="alternate" type="application/rss+xml" title="Test &amp; feed (RSS)" href="http://127.0.0.1:8080/rss.xml">"#,
-        r#"<link rel="alternate" type="application/atom+xml" title="Test &amp; feed (Atom)" href="http://127.0.0.1:8080/atom.xml">"#,
-        r#"<link rel="alternate" type="application/feed+json" title="Test &amp; feed (JSON Feed)" href="http://127.0.0.1:8080/feed.json">"#,
+        "<title>Test & feed</title>",
+        r#"<link rel="alternate" type="application/rss+xml" title="Test & feed (RSS)" href="http://127.0.0.1:8080/rss.xml">"#,
+        r#"<link rel="alternate" type="application/atom+xml" title="Test & feed (Atom)" href="http://127.0.0.1:8080/atom.xml">"#,
+        r#"<link rel="alternate" type="application/feed+json" title="Test & feed (JSON Feed)" href="http://127.0.0.1:8080/feed.json">"#,
         r#"<link rel="icon" href="https://cn.nytimes.com/favicon.ico">"#,
-        "<h1>Test &amp; feed</h1>\n<p>Desc</p>",
+        "<h1>Test & feed</h1>\n<p>Desc</p>",
         concat!(
             r#"<p>Subscribe: <a href="http://127.0.0.1:8080/rss.xml">RSS</a>"#,
             r#" · <a href="http://127.0.0.1:8080/atom.xml">Atom</a>"#,
             r#" · <a href="http://127.0.0.1:8080/feed.json">JSON Feed</a></p>"#
         ),
         concat!(
-            r#"<li><a href="https://x.example/a">Q&amp;A: &quot;x&quot; &lt;y&gt; &#39;z&#39;</a> "#,
+            r#"<li><a href="https://x.example/a">Q&A: "x" <y> 'z'</a> "#,
             r#"<time datetime="2024-04-10T02:00:00Z">2024-04-10</time>"#,
             r#" <span class="by">A One, B Two</span></li>"#
         ),
         concat!(
-            r#"<li><a href="https://x.example/b">Title &lt;b&gt; &amp; more</a> "#,
+            r#"<li><a href="https://x.example/b">Title <b> & more</a> "#,
             r#"<time datetime="2024-04-10T01:00:00Z">2024-04-10</time></li>"#
         ),
     ] {
-        assert!(home.contains(needle), "missing {needle}\n{home}");
+        assert!(page.contains(needle), "missing {needle}\n{page}");
     }
-    let empty = String::from_utf8(render(&meta(), &[]).home).unwrap();
+    let empty = String::from_utf8(render(&meta(), &[], &[]).home).unwrap();
     assert!(empty.contains("<p>No articles yet.</p>"), "{empty}");
     assert!(!empty.contains("<ol>"), "{empty}");
+}
+
+#[test]
+fn every_format_names_the_websub_hubs() {
+    let mut meta = meta();
+    meta.hubs = vec!["https://hub.example/".parse().unwrap()];
+    let a = sample("a", 2, &[]);
+    let docs = render(&meta, &[&a], &[]);
+    let rss = String::from_utf8(docs.rss).unwrap();
+    assert!(
+        rss.contains(r#"<atom:link href="https://hub.example/" rel="hub"/>"#),
+        "{rss}"
+    );
+    let atom = feed_rs::parser::parse(docs.atom.as_slice()).unwrap();
+    let hubs: Vec<&str> = atom
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("hub"))
+        .map(|l| l.href.as_str())
+        .collect();
+    assert_eq!(hubs, ["https://hub.example/"]);
+    let json: serde_json::Value = serde_json::from_slice(&docs.json).unwrap();
+    assert_eq!(
+        json["hubs"],
+        serde_json::json!([{"type": "WebSub", "url": "https://hub.example/"}])
+    );
+}
+
+#[test]
+fn the_opml_file_lists_every_feed_with_its_rss_address() {
+    let root = meta();
+    let mut nyt = meta();
+    nyt.title = "NYT & co".into();
+    nyt.base_url = "http://127.0.0.1:8080/nyt/".parse().unwrap();
+    let opml = String::from_utf8(opml::render(&root, &[root.clone(), nyt])).unwrap();
+    assert_eq!(
+        opml,
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head>\n",
+            "<title>Test &amp; feed</title>\n</head>\n<body>\n",
+            r#"<outline type="rss" version="RSS2" text="Test &amp; feed" title="Test &amp; feed" "#,
+            r#"description="Desc" language="zh-CN" xmlUrl="http://127.0.0.1:8080/rss.xml" "#,
+            "htmlUrl=\"http://127.0.0.1:8080/\"/>\n",
+            r#"<outline type="rss" version="RSS2" text="NYT &amp; co" title="NYT &amp; co" "#,
+            r#"description="Desc" language="zh-CN" xmlUrl="http://127.0.0.1:8080/nyt/rss.xml" "#,
+            "htmlUrl=\"http://127.0.0.1:8080/nyt/\"/>\n",
+            "</body>\n</opml>\n"
+        )
+    );
 }
