@@ -357,112 +357,110 @@ fn json_feed_carries_the_feed_and_every_entry_field() {
     );
 }
 
+/// The page's text as a browser shows it: character references decoded (the page's template
+/// engine picks their spelling).
+fn as_a_browser_reads(html: &str) -> String {
+    let mut text = html.to_string();
+    for (reference, character) in [
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ] {
+        text = text.replace(reference, character);
+    }
+    text
+}
+
 #[test]
 fn the_home_page_lists_the_entries_and_links_every_format() {
     let mut a = sample("a", 2, &["A One", "B Two"]);
     a.title = r#"Q&A: "x" <y> 'z'"#.into();
     let b = sample("b", 1, &[]);
     let home = String::from_utf8(render(&full_meta(), &[&a, &b], &[]).home).unwrap();
-    // Read as a browser reads it: escaping is the template engine's choice, the text is not.
-    assert!(
-        !home.contains("<y>"),
-        "markup in a title is escaped\n{home}"
-    );
-    let page = scraper::Html::parse_document(&home);
-    let all = |css: &str| -> Vec<scraper::ElementRef<'_>> {
-        page.select(&scraper::Selector::parse(css).unwrap())
-            .collect()
-    };
-    let text = |e: &scraper::ElementRef<'_>| e.text().collect::<String>();
-    let attr =
-        |e: &scraper::ElementRef<'_>, name: &str| e.value().attr(name).unwrap_or("").to_string();
-    assert_eq!(attr(&all("html")[0], "lang"), "zh-CN");
-    assert_eq!(text(&all("title")[0]), "Test & feed");
-    let alternates: Vec<(String, String, String)> = all(r#"link[rel="alternate"]"#)
-        .iter()
-        .map(|l| (attr(l, "type"), attr(l, "title"), attr(l, "href")))
-        .collect();
-    let want = |t: &str, label: &str, path: &str| {
-        (
-            t.to_string(),
-            format!("Test & feed ({label})"),
-            format!("http://127.0.0.1:8080/{path}"),
-        )
-    };
-    assert_eq!(
-        alternates,
-        [
-            want("application/rss+xml", "RSS", "rss.xml"),
-            want("application/atom+xml", "Atom", "atom.xml"),
-            want("application/feed+json", "JSON Feed", "feed.json"),
-        ]
-    );
-    assert_eq!(
-        attr(&all(r#"link[rel="icon"]"#)[0], "href"),
-        "https://cn.nytimes.com/favicon.ico"
-    );
-    assert_eq!(text(&all("h1")[0]), "Test & feed");
-    let header_paragraphs: Vec<String> = all("header p").iter().map(text).collect();
-    assert_eq!(
-        header_paragraphs,
-        ["Desc", "Subscribe: RSS · Atom · JSON Feed"]
-    );
-    let subscribe: Vec<String> = all("header p a").iter().map(|a| attr(a, "href")).collect();
-    assert_eq!(
-        subscribe,
-        [
-            "http://127.0.0.1:8080/rss.xml",
-            "http://127.0.0.1:8080/atom.xml",
-            "http://127.0.0.1:8080/feed.json"
-        ]
-    );
-    let entries: Vec<(String, String, String, String, String)> = all("main li")
-        .iter()
-        .map(|li| {
-            let link = li
-                .select(&scraper::Selector::parse("a").unwrap())
-                .next()
-                .unwrap();
-            let time = li
-                .select(&scraper::Selector::parse("time").unwrap())
-                .next()
-                .unwrap();
-            let by = li
-                .select(&scraper::Selector::parse("span.by").unwrap())
-                .next()
-                .map(|s| text(&s))
-                .unwrap_or_default();
-            (
-                attr(&link, "href"),
-                text(&link),
-                attr(&time, "datetime"),
-                text(&time),
-                by,
-            )
-        })
-        .collect();
-    let entry = |href: &str, title: &str, at: &str, by: &str| {
-        (
-            href.to_string(),
-            title.to_string(),
-            format!("2024-04-10T{at}:00Z"),
-            "2024-04-10".to_string(),
-            by.to_string(),
-        )
-    };
-    assert_eq!(
-        entries,
-        [
-            entry(
-                "https://x.example/a",
-                r#"Q&A: "x" <y> 'z'"#,
-                "02:00",
-                "A One, B Two"
-            ),
-            entry("https://x.example/b", "Title <b> & more", "01:00", ""),
-        ]
-    );
+    // Markup in a title is text, never tags.
+    assert!(!home.contains("<y>") && !home.contains(r#""x""#), "{home}");
+    let page = as_a_browser_reads(&home);
+    for needle in [
+        r#"<html lang="zh-CN">"#,
+        "<title>Test & feed</title>",
+        r#"<link rel="alternate" type="application/rss+xml" title="Test & feed (RSS)" href="http://127.0.0.1:8080/rss.xml">"#,
+        r#"<link rel="alternate" type="application/atom+xml" title="Test & feed (Atom)" href="http://127.0.0.1:8080/atom.xml">"#,
+        r#"<link rel="alternate" type="application/feed+json" title="Test & feed (JSON Feed)" href="http://127.0.0.1:8080/feed.json">"#,
+        r#"<link rel="icon" href="https://cn.nytimes.com/favicon.ico">"#,
+        "<h1>Test & feed</h1>\n<p>Desc</p>",
+        concat!(
+            r#"<p>Subscribe: <a href="http://127.0.0.1:8080/rss.xml">RSS</a>"#,
+            r#" · <a href="http://127.0.0.1:8080/atom.xml">Atom</a>"#,
+            r#" · <a href="http://127.0.0.1:8080/feed.json">JSON Feed</a></p>"#
+        ),
+        concat!(
+            r#"<li><a href="https://x.example/a">Q&A: "x" <y> 'z'</a> "#,
+            r#"<time datetime="2024-04-10T02:00:00Z">2024-04-10</time>"#,
+            r#" <span class="by">A One, B Two</span></li>"#
+        ),
+        concat!(
+            r#"<li><a href="https://x.example/b">Title <b> & more</a> "#,
+            r#"<time datetime="2024-04-10T01:00:00Z">2024-04-10</time></li>"#
+        ),
+    ] {
+        assert!(page.contains(needle), "missing {needle}\n{page}");
+    }
     let empty = String::from_utf8(render(&meta(), &[], &[]).home).unwrap();
     assert!(empty.contains("<p>No articles yet.</p>"), "{empty}");
     assert!(!empty.contains("<ol>"), "{empty}");
+}
+
+#[test]
+fn every_format_names_the_websub_hubs() {
+    let mut meta = meta();
+    meta.hubs = vec!["https://hub.example/".parse().unwrap()];
+    let a = sample("a", 2, &[]);
+    let docs = render(&meta, &[&a], &[]);
+    let rss = String::from_utf8(docs.rss).unwrap();
+    assert!(
+        rss.contains(r#"<atom:link href="https://hub.example/" rel="hub"/>"#),
+        "{rss}"
+    );
+    let atom = feed_rs::parser::parse(docs.atom.as_slice()).unwrap();
+    let hubs: Vec<&str> = atom
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("hub"))
+        .map(|l| l.href.as_str())
+        .collect();
+    assert_eq!(hubs, ["https://hub.example/"]);
+    let json: serde_json::Value = serde_json::from_slice(&docs.json).unwrap();
+    assert_eq!(
+        json["hubs"],
+        serde_json::json!([{"type": "WebSub", "url": "https://hub.example/"}])
+    );
+}
+
+#[test]
+fn the_opml_file_lists_every_feed_with_its_rss_address() {
+    let root = meta();
+    let mut nyt = meta();
+    nyt.title = "NYT & co".into();
+    nyt.base_url = "http://127.0.0.1:8080/nyt/".parse().unwrap();
+    let opml = String::from_utf8(opml::render(&root, &[root.clone(), nyt])).unwrap();
+    assert_eq!(
+        opml,
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head>\n",
+            "<title>Test &amp; feed</title>\n</head>\n<body>\n",
+            r#"<outline type="rss" version="RSS2" text="Test &amp; feed" title="Test &amp; feed" "#,
+            r#"description="Desc" language="zh-CN" xmlUrl="http://127.0.0.1:8080/rss.xml" "#,
+            "htmlUrl=\"http://127.0.0.1:8080/\"/>\n",
+            r#"<outline type="rss" version="RSS2" text="NYT &amp; co" title="NYT &amp; co" "#,
+            r#"description="Desc" language="zh-CN" xmlUrl="http://127.0.0.1:8080/nyt/rss.xml" "#,
+            "htmlUrl=\"http://127.0.0.1:8080/nyt/\"/>\n",
+            "</body>\n</opml>\n"
+        )
+    );
 }

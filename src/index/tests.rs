@@ -447,3 +447,42 @@ fn a_rejection_is_logged_once_until_its_reason_changes() {
     assert_eq!(log.matches("seed rejected").count(), 1, "{log}");
     assert!(log.contains("link is not an absolute"), "{log}");
 }
+
+#[test]
+fn a_new_folder_is_linked_from_the_root_page_and_the_opml_even_if_the_root_shows_none_of_it() {
+    let folder = Folder::with(&[("a.txt", seed("A", &x("a"), 9))]);
+    let mut indexer = folder.indexer(1);
+    indexer.scan();
+    let text = |rendered: &Rendered, path: &str| {
+        let body = rendered
+            .body(path)
+            .unwrap_or_else(|| panic!("{path} not rendered"));
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    let first = indexer.render().unwrap();
+    assert!(!text(&first, "/opml.xml").contains("/nyt/"));
+    assert!(indexer.render().is_none());
+
+    // An older seed in a new folder: the root's window (limit 1) still holds A alone.
+    let b = folder.write("nyt/b.txt", &seed("B", &x("b"), 1));
+    indexer.apply(&Batch::Paths(vec![b]));
+    let rendered = indexer.render().expect("a new folder renders");
+    assert_eq!(titles(&rendered), ["A"]);
+    assert!(text(&rendered, "/").contains(r#"href="http://127.0.0.1:8080/nyt/""#));
+    assert!(text(&rendered, "/opml.xml").contains("http://127.0.0.1:8080/nyt/"));
+    assert!(text(&rendered, "/nyt/feed.json").contains(&x("b")));
+    assert!(indexer.render().is_none());
+
+    // The folder goes: its documents are gone, and the root page and OPML forget it.
+    std::fs::remove_dir_all(folder.path("nyt")).unwrap();
+    indexer.apply(&Batch::Paths(vec![folder.path("nyt")]));
+    let rendered = indexer.render().expect("a folder gone renders");
+    assert!(
+        rendered
+            .changes
+            .gone
+            .contains(&"/nyt/feed.json".to_string())
+    );
+    assert!(!text(&rendered, "/").contains("/nyt/"));
+    assert!(!text(&rendered, "/opml.xml").contains("/nyt/"));
+}
