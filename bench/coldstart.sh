@@ -41,26 +41,8 @@ seeds=$OUT/seeds-$N
 [ -d "$seeds" ] || "$ROOT/target/release/examples/generate" --count "$N" --out "$seeds" 2>>"$OUT/generate.log"
 find "$seeds" -type f -exec cat {} + >/dev/null
 
-config() { # CACHE
-    cat <<EOT
-[server]
-bind = "127.0.0.1:$PORT"
-workers = 2
-[seeds]
-dir = "$seeds"
-timezone = "Asia/Shanghai"
-cache = "$1"
-[feed]
-title = "coldstart"
-description = "generated seeds"
-base_url = "http://127.0.0.1:$PORT/"
-site_url = "https://cn.nytimes.com/"
-language = "zh-CN"
-limit = 50
-EOT
-}
-config "$OUT/cache-old/index" >"$OUT/old.toml"
-config "$OUT/cache-new/index" >"$OUT/new.toml"
+seedfeed_config "$seeds" "$OUT/cache-old/index" >"$OUT/old.toml"
+seedfeed_config "$seeds" "$OUT/cache-new/index" >"$OUT/new.toml"
 
 # One start of BINARY with CONFIG: prints "SECONDS PEAK_MB".
 start() { # BINARY CONFIG

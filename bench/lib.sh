@@ -66,3 +66,23 @@ fmt_range() { # FORMAT MEDIAN MIN MAX
     # shellcheck disable=SC2059
     printf "$1 ($1–$1)" "$2" "$3" "$4"
 }
+
+# seedfeed's config for generated seeds in SEEDS, listening on $PORT, index cache at CACHE ("" = none).
+seedfeed_config() { # SEEDS CACHE
+    cat <<EOT
+[server]
+bind = "127.0.0.1:$PORT"
+workers = 2
+[seeds]
+dir = "$1"
+timezone = "Asia/Shanghai"
+cache = "$2"
+[feed]
+title = "scale"
+description = "generated seeds"
+base_url = "http://127.0.0.1:$PORT/"
+site_url = "https://cn.nytimes.com/"
+language = "zh-CN"
+limit = 50
+EOT
+}

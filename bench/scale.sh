@@ -39,25 +39,6 @@ now() { date +%s.%N; }
 seconds_since() { echo "$(now) - $1" | bc | awk '{printf "%.2f", $1}'; }
 kib_to_mb() { awk '{printf "%.0f", $1 / 1024}'; }
 
-seedfeed_config() { # SEEDS CACHE
-    cat <<EOT
-[server]
-bind = "127.0.0.1:$PORT"
-workers = 2
-[seeds]
-dir = "$1"
-timezone = "Asia/Shanghai"
-cache = "$2"
-[feed]
-title = "scale"
-description = "generated seeds"
-base_url = "http://127.0.0.1:$PORT/"
-site_url = "https://cn.nytimes.com/"
-language = "zh-CN"
-limit = 50
-EOT
-}
-
 # Starts seedfeed and waits for its first 200 on /rss.xml; sets STARTUP (s) and SEEDFEED_PID.
 start_seedfeed() { # CONFIG
     local started

@@ -681,6 +681,12 @@ fn is_language_tag(value: &str) -> bool {
 const TABLES: [&str; 3] = ["server", "seeds", "feed"];
 
 /// Turns a toml/serde error into a `ConfigError` naming the key and line it points at.
+/// The 1-based line of a byte offset in the config text (bytes: any offset is safe).
+fn line_at(text: &str, offset: usize) -> usize {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    before.iter().filter(|&&b| b == b'\n').count() + 1
+}
+
 fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
     let message = err.message().trim().to_string();
     let Some(span) = err.span() else {
@@ -691,7 +697,7 @@ fn toml_error(text: &str, err: &toml::de::Error) -> ConfigError {
             message,
         };
     };
-    let mut line = Some(text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let mut line = Some(line_at(text, span.start));
     let at = line.unwrap_or(1);
     let line_text = text.lines().nth(at - 1).unwrap_or("");
     let table = table_at_line(text, at);

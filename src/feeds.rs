@@ -3,6 +3,7 @@
 //! `[feeds.<folder>]` where it says something, else what the outlet rules and the root `[feed]`
 //! suggest. Pure: no I/O.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -45,8 +46,14 @@ pub fn encode_segment(name: &str) -> String {
 
 /// A request path in the form [`Scope::prefix`] writes it: escapes decoded, then everything
 /// outside the unreserved set escaped again, segment by segment. `None` when the escapes do
-/// not decode to UTF-8.
-pub fn canonical_path(path: &str) -> Option<String> {
+/// not decode to UTF-8. A path already in that form (every request for an ASCII name) is
+/// returned as it is, without copying.
+pub fn canonical_path(path: &str) -> Option<Cow<'_, str>> {
+    let unreserved =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/');
+    if path.bytes().all(unreserved) {
+        return Some(Cow::Borrowed(path));
+    }
     let mut out = String::with_capacity(path.len());
     for (i, segment) in path.split('/').enumerate() {
         if i > 0 {
@@ -55,7 +62,7 @@ pub fn canonical_path(path: &str) -> Option<String> {
         let decoded = percent_decode_str(segment).decode_utf8().ok()?;
         out.push_str(&encode_segment(&decoded));
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 /// The metadata of every feed.

@@ -208,37 +208,18 @@ impl Indexer {
 
     /// Reads and key-parses `files` on all threads; results in the order of `files`.
     fn read_keys(&self, files: &[PathBuf], progress: Progress<'_>) -> Vec<(PathBuf, Outcome)> {
-        let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
+        // A small folder is not worth a thread per core.
         let threads = self.threads.min(files.len() / 64 + 1);
-        let mut results: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(path) = files.get(i) else { break };
-                            mine.push((i, self.read_key(path)));
-                            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                            if finished.is_multiple_of(256) || finished == files.len() {
-                                progress(finished, files.len());
-                            }
-                        }
-                        mine
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+        let outcomes = on_threads(files, threads, |path| {
+            let outcome = self.read_key(path);
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if finished.is_multiple_of(256) || finished == files.len() {
+                progress(finished, files.len());
+            }
+            outcome
         });
-        results.sort_by_key(|(i, _)| *i);
-        results
-            .into_iter()
-            .map(|(i, outcome)| (files[i].clone(), outcome))
-            .collect()
+        files.iter().cloned().zip(outcomes).collect()
     }
 
     /// Reads one path and parses the key of what it holds — unless the cache holds its key
@@ -341,7 +322,7 @@ impl Indexer {
             .collect();
         missing.sort_by(|a, b| a.0.cmp(&b.0));
         missing.dedup_by(|a, b| a.0 == b.0);
-        let parsed = self.on_threads(&missing, |(path, key, stamp)| {
+        let parsed = on_threads(&missing, self.threads, |(path, key, stamp)| {
             self.whole_entry(path, key, *stamp)
         });
         let mut stale = Vec::new();
@@ -373,26 +354,6 @@ impl Indexer {
                     && entry.published == key.published
                     && entry.updated == key.updated
             })
-    }
-
-    /// `work` over `items` on up to `self.threads` threads; results in the order of `items`.
-    fn on_threads<T: Sync, R: Send>(&self, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-        if items.len() <= 1 {
-            // One change's usual case: no thread to start.
-            return items.iter().map(work).collect();
-        }
-        let threads = self.threads.min(items.len());
-        let chunk = items.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = items
-                .chunks(chunk)
-                .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>()))
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
     }
 
     /// Every feed's window now: the root's and each folder's newest seeds, up to its limit.
@@ -446,7 +407,7 @@ impl Indexer {
             return None;
         }
         let mut changes = Changes::default();
-        let rendered = self.on_threads(&changed, |scope| {
+        let rendered = on_threads(&changed, self.threads, |scope| {
             self.render_feed(scope, &froms[scope], &folders)
         });
         for (scope, pages) in changed.iter().zip(rendered) {
@@ -578,6 +539,41 @@ pub const PAGES: [(&str, &str); 4] = [
 /// Every feed in one file, for a reader's import.
 pub const OPML_PATH: &str = "/opml.xml";
 const OPML_MEDIA_TYPE: &str = "text/x-opml; charset=utf-8";
+
+/// `work` over `items` on up to `threads` threads, each taking the next item as it is free (parse
+/// costs vary a lot); results in the order of `items`.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if items.len() <= 1 || threads <= 1 {
+        // One change's usual case: no thread to start.
+        return items.iter().map(work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(items.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, work(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
 
 /// Documents fresh from the renderer, with what the snapshot needs to know about them.
 #[derive(Debug, Default)]

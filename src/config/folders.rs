@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{ConfigError, is_language_tag, parse_web_url};
+use super::{ConfigError, is_language_tag, line_at, parse_web_url};
 
 /// What the config says about one folder's feed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -134,13 +134,4 @@ fn validate_one(
 /// A name that can be one path segment below the seeds folder and is not skipped as hidden.
 fn is_folder_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['/', '\\', '\0']) && !name.starts_with('.')
-}
-
-/// The 1-based line of a byte offset.
-pub(super) fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }

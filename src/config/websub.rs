@@ -4,7 +4,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{ConfigError, folders::line_at, parse_web_url};
+use super::{ConfigError, line_at, parse_web_url};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
