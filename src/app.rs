@@ -16,10 +16,13 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, info, warn};
 
 use crate::config::{Config, SeedsConfig};
+use crate::document::Document;
 use crate::index::{Indexer, ScanReport};
 use crate::progress::ScanProgress;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
+use crate::tail::{Reply, Tail};
+use crate::wanted::Wanted;
 use crate::watch::{self, Batch};
 use crate::{http, websub};
 
@@ -61,8 +64,30 @@ pub struct Running {
 pub enum Update {
     /// The watcher saw a burst of changes.
     Changed(Batch),
+    /// A handler wants a long-tail document that is not cached: render it (under its tail
+    /// key) and answer.
+    Render(Box<RenderRequest>),
     Stop,
 }
+
+pub struct RenderRequest {
+    pub wanted: Wanted,
+    pub key: String,
+    pub reply: tokio::sync::oneshot::Sender<Reply>,
+}
+
+/// What the compressor thread is given: a state to fill in, or a long-tail document.
+enum Compress {
+    Snapshot(Arc<Snapshot>),
+    Tail(String, Arc<Document>),
+}
+
+/// The long tail's bound: documents rendered on request beyond this are dropped, least
+/// recently used first.
+const TAIL_BYTES: usize = 64 << 20;
+/// Seeds whose authors one round of the background read takes: ~10 ms on two cores, so a
+/// change arriving meanwhile waits little.
+const AUTHORS_PER_ROUND: usize = 128;
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
 pub fn start(config: Config) -> Result<Running, StartError> {
@@ -90,7 +115,9 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         }
     })?;
     let now = Utc::now();
+    let tail = Arc::new(Tail::new(TAIL_BYTES));
     let mut update_loop = UpdateLoop {
+        tail: tail.clone(),
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
         root_identity: folder_identity(&root),
@@ -118,12 +145,13 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let addr = listener.local_addr().map_err(StartError::Http)?;
 
     let (to_compress, uncompressed) = mpsc::channel();
-    let _ = to_compress.send(published.load_full());
+    let _ = to_compress.send(Compress::Snapshot(published.load_full()));
     let compressor = {
         let published = published.clone();
+        let tail = tail.clone();
         thread::Builder::new()
             .name("seedfeed-compress".into())
-            .spawn(move || compress_loop(uncompressed, published))
+            .spawn(move || compress_loop(uncompressed, published, tail))
             .map_err(StartError::Http)?
     };
     let updates_thread = {
@@ -137,7 +165,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let (handle_sender, handle_receiver) = mpsc::channel();
     let workers = config.server.workers;
     let settings = http::Settings::new(&config.server, &config.feed.base_url, &config.feed.hubs);
-    let state = published.clone();
+    let state = http::Sources {
+        published: published.clone(),
+        tail,
+        updates: updates_sender.clone(),
+    };
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
         .spawn(move || {
@@ -255,6 +287,9 @@ const CACHE_EVERY: Duration = Duration::from_secs(30);
 /// itself (deleted, moved away, re-created), and publishes.
 struct UpdateLoop {
     indexer: Indexer,
+    /// Documents rendered on request; a change drops the ones it touches before it is
+    /// published.
+    tail: Arc<Tail>,
     seeds: SeedsConfig,
     watcher: Option<watch::Watcher>,
     /// Device and inode of the folder being watched; `None` while it is missing.
@@ -280,21 +315,28 @@ impl UpdateLoop {
         mut self,
         updates: Receiver<Update>,
         published: Published,
-        to_compress: Sender<Arc<Snapshot>>,
+        to_compress: Sender<Compress>,
     ) {
         // The first scan's results, for the next start.
         self.save_cache_if_due(true);
         loop {
             let mut batches = Vec::new();
+            let mut requests = Vec::new();
             let mut stop = false;
-            match updates.recv_timeout(FOLDER_CHECK) {
-                Ok(Update::Changed(batch)) => batches.push(batch),
-                Ok(Update::Stop) | Err(RecvTimeoutError::Disconnected) => stop = true,
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-            for update in updates.try_iter() {
+            // While authors are still to be read, look for work without waiting.
+            let wait = match self.indexer.store().authors_unread() {
+                0 => FOLDER_CHECK,
+                _ => Duration::ZERO,
+            };
+            let first = match updates.recv_timeout(wait) {
+                Ok(update) => Some(update),
+                Err(RecvTimeoutError::Disconnected) => Some(Update::Stop),
+                Err(RecvTimeoutError::Timeout) => None,
+            };
+            for update in first.into_iter().chain(updates.try_iter()) {
                 match update {
                     Update::Changed(batch) => batches.push(batch),
+                    Update::Render(request) => requests.push(*request),
                     Update::Stop => stop = true,
                 }
             }
@@ -305,17 +347,67 @@ impl UpdateLoop {
             self.save_cache_if_due(false);
             let started = Instant::now();
             let current = published.load_full();
-            let Some(next) = self.step(batches, &current) else {
-                continue;
-            };
-            let next = Arc::new(next);
-            published.store(next.clone());
-            self.announce(&current, &next);
-            debug!(us = started.elapsed().as_micros() as u64, "change applied");
-            if !next.is_compressed() {
-                let _ = to_compress.send(next);
+            let next = self.step(batches, &current);
+            // Before the new state is visible, so no one is served a document it outdated.
+            self.forget_touched();
+            if let Some(next) = next {
+                let next = Arc::new(next);
+                published.store(next.clone());
+                self.announce(&current, &next);
+                debug!(us = started.elapsed().as_micros() as u64, "change applied");
+                if !next.is_compressed() {
+                    let _ = to_compress.send(Compress::Snapshot(next));
+                }
+            }
+            for request in requests {
+                self.answer(request, &to_compress);
+            }
+            if self.indexer.store().authors_unread() > 0 {
+                self.indexer.read_authors(AUTHORS_PER_ROUND);
+                self.forget_touched();
+                if self.indexer.store().authors_unread() == 0 {
+                    info!("every seed's authors read: author feeds complete");
+                }
             }
         }
+    }
+
+    fn forget_touched(&mut self) {
+        let touched = self.indexer.take_journal();
+        if self.indexer.rescanned() {
+            self.tail.clear();
+        } else {
+            self.tail.forget(&touched);
+        }
+    }
+
+    /// Renders the long-tail documents a handler asked for (unless an earlier request of the
+    /// same round already did), caches them, and answers.
+    fn answer(&mut self, request: RenderRequest, to_compress: &Sender<Compress>) {
+        if let Some(document) = self.tail.get(&request.key) {
+            let _ = request.reply.send(Reply::Found(document));
+            return;
+        }
+        let started = Instant::now();
+        let reply = match self.indexer.answer(&request.wanted) {
+            Ok(answer) => {
+                let mut found = Reply::NotFound;
+                for (key, page) in answer.pages {
+                    let document =
+                        Arc::new(Document::new(page.media_type, page.body, page.content_time));
+                    if key == request.key {
+                        found = Reply::Found(document.clone());
+                    }
+                    self.tail
+                        .insert(key.clone(), document.clone(), answer.depends.clone());
+                    let _ = to_compress.send(Compress::Tail(key, document));
+                }
+                found
+            }
+            Err(reply) => reply,
+        };
+        debug!(key = %request.key, us = started.elapsed().as_micros() as u64, "rendered on request");
+        let _ = request.reply.send(reply);
     }
 
     /// Hands the URLs of the feed documents whose bytes changed to the WebSub thread.
@@ -473,18 +565,30 @@ fn folder_identity(path: &Path) -> Option<(u64, u64)> {
 /// Fills in the codings of the newest state and swaps it in, only if that state is still the
 /// one published: a newer state is never replaced by an older one. Runs on one core at low
 /// priority: identity bytes are already served, and the next change must not wait for this.
-fn compress_loop(uncompressed: Receiver<Arc<Snapshot>>, published: Published) {
+fn compress_loop(uncompressed: Receiver<Compress>, published: Published, tail: Arc<Tail>) {
     lower_priority_of_this_thread();
     while let Ok(first) = uncompressed.recv() {
-        let newest = uncompressed.try_iter().last().unwrap_or(first);
-        let started = Instant::now();
-        let compressed = Arc::new(newest.compressed());
-        let previous = published.compare_and_swap(&newest, compressed);
-        debug!(
-            us = started.elapsed().as_micros() as u64,
-            swapped = Arc::ptr_eq(&previous, &newest),
-            "compressed"
-        );
+        let mut newest = None;
+        let mut documents = Vec::new();
+        for job in std::iter::once(first).chain(uncompressed.try_iter()) {
+            match job {
+                Compress::Snapshot(snapshot) => newest = Some(snapshot),
+                Compress::Tail(key, document) => documents.push((key, document)),
+            }
+        }
+        if let Some(newest) = newest {
+            let started = Instant::now();
+            let compressed = Arc::new(newest.compressed());
+            let previous = published.compare_and_swap(&newest, compressed);
+            debug!(
+                us = started.elapsed().as_micros() as u64,
+                swapped = Arc::ptr_eq(&previous, &newest),
+                "compressed"
+            );
+        }
+        for (key, document) in documents {
+            tail.replace(&key, &document, document.compressed());
+        }
     }
 }
 

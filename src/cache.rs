@@ -19,7 +19,7 @@ use crate::seed::outlets::Outlets;
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What a cache file holds, by path.
 pub type Records = HashMap<PathBuf, (Stamp, Key)>;
@@ -67,6 +67,12 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
             published: reader.time()?,
             updated: reader.time()?,
             fetched: reader.optional_time()?,
+            title: reader.text()?,
+            section: reader.optional(Reader::text)?,
+            authors: reader.optional(|r| {
+                let count = r.u32()? as usize;
+                (0..count).map(|_| r.text()).collect()
+            })?,
         };
         records.insert(path, (stamp, key));
     }
@@ -96,6 +102,16 @@ pub fn save<'a>(
         put_time(&mut out, key.published);
         put_time(&mut out, key.updated);
         put_optional_time(&mut out, key.fetched);
+        put_bytes(&mut out, key.title.as_bytes());
+        put_optional(&mut out, key.section.as_ref(), |out, s| {
+            put_bytes(out, s.as_bytes())
+        });
+        put_optional(&mut out, key.authors.as_ref(), |out, authors| {
+            out.extend_from_slice(&(authors.len() as u32).to_le_bytes());
+            for author in authors {
+                put_bytes(out, author.as_bytes());
+            }
+        });
     }
     let checksum = Sha256::digest(&out);
     out.extend_from_slice(&checksum);
@@ -121,11 +137,15 @@ fn put_time(out: &mut Vec<u8>, time: DateTime<Utc>) {
 
 /// A flag byte (0: none, 1: a time follows), then the time.
 fn put_optional_time(out: &mut Vec<u8>, time: Option<DateTime<Utc>>) {
-    match time {
+    put_optional(out, time.as_ref(), |out, time| put_time(out, *time));
+}
+
+fn put_optional<T>(out: &mut Vec<u8>, value: Option<&T>, put: impl Fn(&mut Vec<u8>, &T)) {
+    match value {
         None => out.push(0),
-        Some(time) => {
+        Some(value) => {
             out.push(1);
-            put_time(out, time);
+            put(out, value);
         }
     }
 }
@@ -164,11 +184,22 @@ impl<'a> Reader<'a> {
         DateTime::from_timestamp(seconds, nanos).ok_or_else(|| "bad time".to_string())
     }
 
+    fn text(&mut self) -> Result<String, String> {
+        String::from_utf8(self.bytes_field()?.to_vec()).map_err(|_| "bad text".to_string())
+    }
+
     fn optional_time(&mut self) -> Result<Option<DateTime<Utc>>, String> {
+        self.optional(Reader::time)
+    }
+
+    fn optional<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, String>,
+    ) -> Result<Option<T>, String> {
         match self.take(1)? {
             [0] => Ok(None),
-            [1] => self.time().map(Some),
-            _ => Err("bad optional time".into()),
+            [1] => read(self).map(Some),
+            _ => Err("bad optional field".into()),
         }
     }
 }
@@ -191,6 +222,9 @@ mod tests {
                 published: at,
                 updated: at,
                 fetched: Some(at),
+                title: "标题 <t>".into(),
+                section: Some("world".into()),
+                authors: Some(vec!["储百亮".into(), "Amy Qin".into()]),
             },
         )
     }

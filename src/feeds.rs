@@ -4,6 +4,8 @@
 //! suggest. Pure: no I/O.
 
 use std::borrow::Cow;
+
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use std::collections::BTreeMap;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -18,7 +20,15 @@ pub enum Scope {
     All,
     /// The seeds under one top-level folder.
     Folder(String),
+    /// The entries an author (by slug, see [`slug`]) wrote.
+    Author(String),
+    /// The entries filed under a section (by slug).
+    Section(String),
 }
+
+/// The URL folder of author feeds (`/authors/<slug>/`) and of section feeds.
+pub const AUTHORS: &str = "authors";
+pub const SECTIONS: &str = "sections";
 
 impl Scope {
     /// Where the feed's documents live: `/`, or `/<folder>/` with the folder's name
@@ -28,7 +38,90 @@ impl Scope {
         match self {
             Scope::All => "/".into(),
             Scope::Folder(name) => format!("/{}/", encode_segment(name)),
+            Scope::Author(slug) => format!("/{AUTHORS}/{}/", encode_segment(slug)),
+            Scope::Section(slug) => format!("/{SECTIONS}/{}/", encode_segment(slug)),
         }
+    }
+
+    /// The scope whose documents live under `prefix` (as [`Scope::prefix`] writes it) — for
+    /// authors and sections only, which are rendered on request.
+    pub fn facet_of(prefix: &str) -> Option<Scope> {
+        let rest = prefix.strip_prefix('/')?.strip_suffix('/')?;
+        let (kind, slug) = rest.split_once('/')?;
+        let slug = percent_decode_str(slug).decode_utf8().ok()?;
+        if slug.is_empty() || slug.contains('/') {
+            return None;
+        }
+        match kind {
+            AUTHORS => Some(Scope::Author(slug.into_owned())),
+            SECTIONS => Some(Scope::Section(slug.into_owned())),
+            _ => None,
+        }
+    }
+}
+
+/// The stable URL name of an author or a section: lower case, letters and digits of any script
+/// kept, every run of anything else one `-`. `""` when nothing is left (no feed then).
+pub fn slug(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+/// A calendar month (UTC): the period of one archive document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn of(instant: DateTime<Utc>) -> Month {
+        Month {
+            year: instant.year(),
+            month: instant.month(),
+        }
+    }
+
+    /// `2024-05`, as in the archive's URL.
+    pub fn parse(text: &str) -> Option<Month> {
+        let (year, month) = text.split_once('-')?;
+        let well_formed = year.len() == 4 && month.len() == 2;
+        let month = Month {
+            year: year.parse().ok().filter(|_| well_formed)?,
+            month: month.parse().ok().filter(|m| (1..=12).contains(m))?,
+        };
+        month.start().map(|_| month)
+    }
+
+    /// Its first instant.
+    pub fn start(self) -> Option<DateTime<Utc>> {
+        Utc.with_ymd_and_hms(self.year, self.month, 1, 0, 0, 0)
+            .single()
+    }
+
+    /// The first instant after it.
+    pub fn end(self) -> Option<DateTime<Utc>> {
+        let (year, month) = match self.month {
+            12 => (self.year.checked_add(1)?, 1),
+            m => (self.year, m + 1),
+        };
+        Month { year, month }.start()
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
     }
 }
 
@@ -90,8 +183,10 @@ impl Feeds {
     /// the rest, a folder named like an outlet (`nyt`, `bbc`: the keys of `src/outlets.toml`)
     /// takes its display name and site, and everything else is the root feed's.
     pub fn meta(&self, scope: &Scope) -> FeedMeta {
-        let Scope::Folder(folder) = scope else {
-            return self.root.clone();
+        let folder = match scope {
+            Scope::All => return self.root.clone(),
+            Scope::Folder(folder) => folder,
+            Scope::Author(slug) | Scope::Section(slug) => return self.facet_meta(scope, slug),
         };
         let said = self.folders.get(folder).cloned().unwrap_or_default();
         let outlet = self.outlets.iter().find(|o| o.key == *folder);
@@ -130,6 +225,32 @@ impl Feeds {
             rights: said.rights.or_else(|| self.root.rights.clone()),
             hubs: self.root.hubs.clone(),
             title,
+        }
+    }
+
+    /// An author's or a section's feed: the root's, titled with `name` (as the entries write
+    /// it), at its own URL.
+    pub fn facet_meta(&self, scope: &Scope, name: &str) -> FeedMeta {
+        let (title, description) = match scope {
+            Scope::Author(_) => (
+                format!("{name} · {}", self.root.title),
+                format!("Everything by {name} in {}", self.root.title),
+            ),
+            _ => (
+                format!("{name} · {}", self.root.title),
+                format!("The {name} section of {}", self.root.title),
+            ),
+        };
+        let base_url = self
+            .root
+            .base_url
+            .join(scope.prefix().trim_start_matches('/'))
+            .unwrap_or_else(|_| self.root.base_url.clone());
+        FeedMeta {
+            title,
+            description,
+            base_url,
+            ..self.root.clone()
         }
     }
 }

@@ -64,6 +64,8 @@ pub struct Indexer {
     cache_hits: AtomicUsize,
     cache_file: Option<PathBuf>,
     fingerprint: String,
+    /// A scan ran since [`Indexer::rescanned`] was last asked: anything may have changed.
+    rescanned: bool,
 }
 
 /// The seeds a feed shows, newest first, with the key and stamp the index has for each.
@@ -112,6 +114,7 @@ impl Indexer {
             rendered_from: BTreeMap::new(),
             rendered_folders: None,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            rescanned: false,
         })
     }
 
@@ -121,6 +124,16 @@ impl Indexer {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The (feed, month)s whose entries changed since the last call.
+    pub fn take_journal(&mut self) -> Vec<(Scope, crate::feeds::Month)> {
+        self.store.take_journal()
+    }
+
+    /// Whether a scan ran since the last call (then the journal does not tell everything).
+    pub fn rescanned(&mut self) -> bool {
+        std::mem::take(&mut self.rescanned)
     }
 
     /// Re-checks the whole folder: new files parsed, vanished ones removed.
@@ -136,6 +149,8 @@ impl Indexer {
         self.recheck_dir(&root, progress);
         // The cache serves the first scan only; from here on events say what changed.
         self.cached = cache::Records::new();
+        self.rescanned = true;
+        self.store.keep_journal();
         ScanReport {
             entries: self.store.len(),
             rejected: self.store.rejected().len(),
@@ -349,11 +364,7 @@ impl Indexer {
         }
         seed::parse(&bytes, &self.context(stamp))
             .ok()
-            .filter(|entry| {
-                entry.id == key.id
-                    && entry.published == key.published
-                    && entry.updated == key.updated
-            })
+            .filter(|entry| key.agrees_with(entry))
     }
 
     /// Every feed's window now: the root's and each folder's newest seeds, up to its limit.
@@ -483,7 +494,7 @@ impl Indexer {
                     }
                 })
                 .collect(),
-            Scope::Folder(_) => vec![FeedLink {
+            Scope::Folder(_) | Scope::Author(_) | Scope::Section(_) => vec![FeedLink {
                 title: self.feeds.root().title.clone(),
                 base_url: self.feeds.root().base_url.clone(),
             }],
@@ -599,6 +610,9 @@ impl Rendered {
         previous.next(self.changes, status, self.counts)
     }
 }
+
+mod on_request;
+pub use on_request::{Answer, archive_dir};
 
 #[cfg(test)]
 mod tests;

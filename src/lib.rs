@@ -18,5 +18,7 @@ pub mod seedfs;
 pub mod snapshot;
 pub mod status;
 pub mod store;
+pub mod tail;
+pub mod wanted;
 pub mod watch;
 pub mod websub;

@@ -11,6 +11,7 @@ use std::ops::Bound;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::feeds::{Month, Scope, slug};
 use crate::seed::Key;
 use crate::seedfs::Stamp;
 
@@ -58,6 +59,51 @@ pub struct Store {
     folders: BTreeMap<String, BTreeSet<OrderKey>>,
     root: Option<PathBuf>,
     rejected: BTreeMap<PathKey, String>,
+    /// The served entries of each author and each section, by slug.
+    authors: BTreeMap<String, Facet>,
+    sections: BTreeMap<String, Facet>,
+    /// Files whose key does not hold its authors yet (see [`Key::authors`]).
+    unread_authors: BTreeSet<PathKey>,
+    /// Each (feed, month) whose served entries changed, once [`Store::keep_journal`] is on:
+    /// what the long tail of rendered documents must forget.
+    journal: Option<BTreeSet<(Scope, Month)>>,
+}
+
+/// An author or a section: the name its first entry writes, and its entries' feed order.
+#[derive(Debug, Default)]
+pub struct Facet {
+    pub name: String,
+    order: BTreeSet<OrderKey>,
+}
+
+impl Facet {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+/// A slug and the name it was made from.
+type Named<'k> = (String, &'k str);
+
+fn named(name: &str) -> Option<Named<'_>> {
+    Some((slug(name), name)).filter(|(s, _)| !s.is_empty())
+}
+
+/// The slugs of an entry's authors and section, each with the name it is written as.
+fn facets_of(key: &Key) -> (Vec<Named<'_>>, Option<Named<'_>>) {
+    let mut authors: Vec<Named> = key
+        .authors
+        .iter()
+        .flatten()
+        .filter_map(|a| named(a))
+        .collect();
+    authors.sort();
+    authors.dedup_by(|a, b| a.0 == b.0);
+    (authors, key.section.as_deref().and_then(named))
 }
 
 /// Two files hold the same link; `winner` is served, `loser` is not.
@@ -84,11 +130,7 @@ impl Store {
     /// The top-level folder of the seeds folder that `path` lies in (not a file directly in
     /// the seeds folder); `None` also for a name that is not UTF-8, which no URL could carry.
     pub fn folder_of(&self, path: &Path) -> Option<String> {
-        let relative = path.strip_prefix(self.root.as_ref()?).ok()?;
-        let mut components = relative.components();
-        let first = components.next()?;
-        components.next()?;
-        first.as_os_str().to_str().map(str::to_string)
+        folder_in(self.root.as_deref(), path)
     }
 
     /// Puts the key parsed from `path` (read at `stamp`), replacing what that file held
@@ -96,6 +138,9 @@ impl Store {
     pub fn upsert(&mut self, path: &Path, key: Key, stamp: Stamp) -> Option<Duplicate> {
         self.remove(path);
         let link = key.id.clone();
+        if key.authors.is_none() {
+            self.unread_authors.insert(key_of(path).into());
+        }
         let claims = self.claims.entry(link.clone()).or_default();
         claims.insert(claim(&key, stamp, path));
         self.files
@@ -123,6 +168,7 @@ impl Store {
     /// Forgets `path`: its entry and any rejection. True when it knew the path.
     pub fn remove(&mut self, path: &Path) -> bool {
         let was_rejected = self.rejected.remove(key_of(path)).is_some();
+        self.unread_authors.remove(key_of(path));
         let Some(stored) = self.files.remove(key_of(path)) else {
             return was_rejected;
         };
@@ -180,6 +226,16 @@ impl Store {
                     .or_default()
                     .insert(order.clone());
             }
+            let (authors, section) = facets_of(&stored.key);
+            if let Some(journal) = &mut self.journal {
+                note(journal, &stored.key, self.root.as_deref(), &winner);
+            }
+            for (slug, name) in authors {
+                add_to(&mut self.authors, slug, name, &order);
+            }
+            if let Some((slug, name)) = section {
+                add_to(&mut self.sections, slug, name, &order);
+            }
             self.order.insert(order, winner);
         }
     }
@@ -187,7 +243,11 @@ impl Store {
     /// Takes the entry `key` read from `path` out of the feed orders.
     fn unorder(&mut self, key: &Key, path: &Path) {
         let order = order_key(key);
-        self.order.remove(&order);
+        if self.order.remove(&order).is_some()
+            && let Some(journal) = &mut self.journal
+        {
+            note(journal, key, self.root.as_deref(), path);
+        }
         if let Some(folder) = self.folder_of(path)
             && let Some(folder_order) = self.folders.get_mut(&folder)
         {
@@ -196,6 +256,161 @@ impl Store {
                 self.folders.remove(&folder);
             }
         }
+        let (authors, section) = facets_of(key);
+        for (slug, _) in authors {
+            remove_from(&mut self.authors, &slug, &order);
+        }
+        if let Some((slug, _)) = section {
+            remove_from(&mut self.sections, &slug, &order);
+        }
+    }
+
+    /// From now on, note every (feed, month) whose entries change (off during the first scan,
+    /// when nothing has been rendered on request yet).
+    pub fn keep_journal(&mut self) {
+        self.journal.get_or_insert_default();
+    }
+
+    /// The (feed, month)s changed since the last call.
+    pub fn take_journal(&mut self) -> Vec<(Scope, Month)> {
+        self.journal
+            .as_mut()
+            .map(|journal| std::mem::take(journal).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Gives the file's key the authors a whole-body read found, if the file is still the
+    /// version (`stamp`) that was read.
+    pub fn set_authors(&mut self, path: &Path, stamp: Stamp, authors: Vec<String>) {
+        let Some(stored) = self.files.get(key_of(path)) else {
+            return;
+        };
+        if stored.stamp != stamp || stored.key.authors.is_some() {
+            return;
+        }
+        let key = stored.key.clone();
+        self.unorder(&key, path);
+        if let Some(stored) = self.files.get_mut(key_of(path)) {
+            stored.key.authors = Some(authors);
+        }
+        self.unread_authors.remove(key_of(path));
+        self.reorder(&key.id);
+    }
+
+    /// Up to `count` files whose authors are not read yet, with the stamp they were indexed at.
+    pub fn unread_authors(&self, count: usize) -> Vec<(PathBuf, Stamp)> {
+        self.unread_authors
+            .iter()
+            .take(count)
+            .filter_map(|key| {
+                let stored = self.files.get(key)?;
+                Some((path_of(key).to_path_buf(), stored.stamp))
+            })
+            .collect()
+    }
+
+    /// How many files' authors are still to be read: while any are, an author's feed may
+    /// still be missing entries.
+    pub fn authors_unread(&self) -> usize {
+        self.unread_authors.len()
+    }
+
+    /// Every author, by slug, with the most entries first (then by slug).
+    pub fn top(&self, kind: FacetKind, count: usize) -> Vec<(&str, &Facet)> {
+        let mut all: Vec<(&str, &Facet)> = self
+            .facets(kind)
+            .iter()
+            .map(|(slug, facet)| (slug.as_str(), facet))
+            .collect();
+        all.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        all.truncate(count);
+        all
+    }
+
+    fn facets(&self, kind: FacetKind) -> &BTreeMap<String, Facet> {
+        match kind {
+            FacetKind::Author => &self.authors,
+            FacetKind::Section => &self.sections,
+        }
+    }
+
+    /// The author or section `scope` names, if it has entries.
+    pub fn facet(&self, scope: &Scope) -> Option<&Facet> {
+        match scope {
+            Scope::Author(slug) => self.authors.get(slug),
+            Scope::Section(slug) => self.sections.get(slug),
+            _ => None,
+        }
+    }
+
+    /// The feed order of `scope`'s entries from `from` on (the newest when `None`), newest
+    /// first: only entries published before `from`.
+    fn order_of<'s>(
+        &'s self,
+        scope: &Scope,
+        from: Option<DateTime<Utc>>,
+    ) -> Box<dyn Iterator<Item = &'s OrderKey> + 's> {
+        let start = from.map(|at| (Reverse(at), String::new()));
+        let lower = match &start {
+            Some(start) => Bound::Included(start),
+            None => Bound::Unbounded,
+        };
+        let set = match scope {
+            Scope::All => {
+                let range = self.order.range((lower, Bound::Unbounded)).map(|(k, _)| k);
+                return Box::new(range.skip_while(move |k| from.is_some_and(|at| k.0.0 >= at)));
+            }
+            Scope::Folder(folder) => self.folders.get(folder),
+            Scope::Author(_) | Scope::Section(_) => self.facet(scope).map(|f| &f.order),
+        };
+        let Some(set) = set else {
+            return Box::new(std::iter::empty());
+        };
+        Box::new(
+            set.range((lower, Bound::Unbounded))
+                .skip_while(move |k| from.is_some_and(|at| k.0.0 >= at)),
+        )
+    }
+
+    /// `scope`'s entries in feed order, newest first, published before `before` if given.
+    pub fn newest_of<'s>(
+        &'s self,
+        scope: &Scope,
+        before: Option<DateTime<Utc>>,
+    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+        self.order_of(scope, before)
+            .filter_map(|order| self.order.get(order))
+            .filter_map(|path| {
+                self.files
+                    .get(key_of(path))
+                    .map(|s| (path.as_path(), &s.key, s.stamp))
+            })
+    }
+
+    /// `scope`'s entries published in `month`, newest first.
+    pub fn in_month<'s>(
+        &'s self,
+        scope: &Scope,
+        month: Month,
+    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+        let start = month.start();
+        self.newest_of(scope, month.end())
+            .take_while(move |(_, key, _)| start.is_some_and(|s| key.published >= s))
+    }
+
+    /// The months in which `scope` has entries, newest first: one range lookup per month.
+    pub fn months(&self, scope: &Scope) -> Vec<Month> {
+        let mut months = Vec::new();
+        let mut before = None;
+        while let Some(order) = self.order_of(scope, before).next() {
+            let month = Month::of(order.0.0);
+            months.push(month);
+            before = month.start();
+            if before.is_none() {
+                break;
+            }
+        }
+        months
     }
 
     /// The top-level folders that hold at least one served entry, in name order.
@@ -258,6 +473,55 @@ impl Store {
     }
 }
 
+/// The top-level folder of `root` that `path` lies in (see [`Store::folder_of`]).
+fn folder_in(root: Option<&Path>, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root?).ok()?;
+    let mut components = relative.components();
+    let first = components.next()?;
+    components.next()?;
+    first.as_os_str().to_str().map(str::to_string)
+}
+
+/// Notes the month of every feed the entry `key` (served from `path`) is in.
+fn note(journal: &mut BTreeSet<(Scope, Month)>, key: &Key, root: Option<&Path>, path: &Path) {
+    let month = Month::of(key.published);
+    journal.insert((Scope::All, month));
+    if let Some(folder) = folder_in(root, path) {
+        journal.insert((Scope::Folder(folder), month));
+    }
+    let (authors, section) = facets_of(key);
+    for (slug, _) in authors {
+        journal.insert((Scope::Author(slug), month));
+    }
+    if let Some((slug, _)) = section {
+        journal.insert((Scope::Section(slug), month));
+    }
+}
+
+/// Authors or sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacetKind {
+    Author,
+    Section,
+}
+
+fn add_to(facets: &mut BTreeMap<String, Facet>, slug: String, name: &str, order: &OrderKey) {
+    let facet = facets.entry(slug).or_insert_with(|| Facet {
+        name: name.to_string(),
+        order: BTreeSet::new(),
+    });
+    facet.order.insert(order.clone());
+}
+
+fn remove_from(facets: &mut BTreeMap<String, Facet>, slug: &str, order: &OrderKey) {
+    if let Some(facet) = facets.get_mut(slug) {
+        facet.order.remove(order);
+        if facet.order.is_empty() {
+            facets.remove(slug);
+        }
+    }
+}
+
 /// `dir` itself and every key below it (`dir/…`, one range in byte order).
 fn keys_under<'a, V>(
     map: &'a BTreeMap<PathKey, V>,
@@ -291,6 +555,9 @@ mod tests {
             published: at(published_hour),
             updated: at(published_hour),
             fetched: None,
+            title: format!("title of {link}"),
+            section: None,
+            authors: Some(Vec::new()),
         }
     }
 

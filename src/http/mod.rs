@@ -13,11 +13,20 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use url::Url;
 
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use chrono::Utc;
+
+use crate::app::{RenderRequest, Update};
 use crate::config::ServerConfig;
-use crate::document::Coding;
+use crate::document::{Coding, Document};
 use crate::feed::home::FORMATS;
+use crate::feeds::Month;
 use crate::feeds::canonical_path;
-use crate::snapshot::{Published, STATUS_PATH, Snapshot};
+use crate::snapshot::{Published, STATUS_PATH};
+use crate::tail::{Reply, Tail};
+use crate::wanted::{self, Wanted};
 
 /// How long shutdown waits for in-flight responses. With the app's `STOP_GRACE` for the
 /// update and compressor threads, SIGTERM → exit stays under 5 s.
@@ -87,23 +96,28 @@ pub fn is_feed_document(path: &str) -> bool {
     })
 }
 
+/// Where handlers find documents: the published state, the long tail, and the update thread
+/// that renders what the tail lacks.
+pub struct Sources {
+    pub published: Published,
+    pub tail: Arc<Tail>,
+    pub updates: Sender<Update>,
+}
+
 struct State {
-    published: Published,
+    sources: Sources,
     settings: Settings,
 }
 
 pub fn server(
     listener: TcpListener,
-    published: Published,
+    sources: Sources,
     settings: Settings,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
     let per_worker_connections = settings.max_connections.div_ceil(workers).max(1);
     let request_timeout = settings.request_timeout;
-    let state = web::Data::new(State {
-        published,
-        settings,
-    });
+    let state = web::Data::new(State { sources, settings });
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
         .workers(workers)
         .shutdown_timeout(SHUTDOWN_SECONDS)
@@ -160,22 +174,91 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
     let Some(path) = canonical_path(request.path()) else {
         return not_found();
     };
-    let snapshot = state.published.load();
-    if snapshot.document(&path).is_none() {
-        // `/nyt` is the folder's page at `/nyt/`: relative links on it need the slash.
-        let page = format!("{path}/");
-        if !path.ends_with('/') && snapshot.document(&page).is_some() {
-            let location = match request.query_string() {
-                "" => page,
-                query => format!("{page}?{query}"),
-            };
-            return HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, location))
-                .finish();
-        }
-        return not_found();
+    let query = request.query_string();
+    let snapshot = state.sources.published.load();
+    if let Some(document) = snapshot.document(&path).filter(|_| query.is_empty()) {
+        return with_links(serve(&request, &state, document), &state, &path);
     }
-    let mut response = serve(&request, &state, &snapshot, &path);
+    let wanted = match wanted::wanted(&path, query) {
+        Err(message) => return bad_request(&message),
+        Ok(Some(wanted)) => wanted,
+        Ok(None) => {
+            if let Some(document) = snapshot.document(&path) {
+                // `/status?x`, `/opml.xml?x`: no filters there; the query means nothing.
+                return with_links(serve(&request, &state, document), &state, &path);
+            }
+            // `/nyt` is the folder's page at `/nyt/`: relative links on it need the slash.
+            let page = format!("{path}/");
+            if !path.ends_with('/') && snapshot.document(&page).is_some() {
+                let location = match query {
+                    "" => page,
+                    query => format!("{page}?{query}"),
+                };
+                return HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, location))
+                    .finish();
+            }
+            return not_found();
+        }
+    };
+    drop(snapshot);
+    if !is_read(&request) {
+        return method_not_allowed();
+    }
+    let key = match query {
+        "" => path.to_string(),
+        query => format!("{path}?{query}"),
+    };
+    let document = match state.sources.tail.get(&key) {
+        Some(document) => document,
+        None => match render_on_request(&state.sources, wanted.clone(), key).await {
+            Reply::Found(document) => document,
+            Reply::NotFound => return not_found(),
+            Reply::Unavailable(message) => return unavailable(&message),
+        },
+    };
+    let mut response = serve(&request, &state, &document);
+    if let Wanted::Feed(feed) = &wanted
+        && let Some(month) = feed.month
+        && month < Month::of(Utc::now())
+        && response.status() == StatusCode::OK
+    {
+        // A past month changes only when one of its seeds does: rare.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(ARCHIVE_CACHE),
+        );
+    }
+    with_links(response, &state, &path)
+}
+
+/// `Cache-Control` of the archive of a month gone by.
+const ARCHIVE_CACHE: &str = "public, max-age=604800";
+/// How long a handler waits for the update thread to render a long-tail document.
+const RENDER_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Asks the update thread for a document the tail lacks, and waits (without blocking the
+/// worker) up to [`RENDER_DEADLINE`].
+async fn render_on_request(sources: &Sources, wanted: Wanted, key: String) -> Reply {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let request = RenderRequest { wanted, key, reply };
+    if sources
+        .updates
+        .send(Update::Render(Box::new(request)))
+        .is_err()
+    {
+        return Reply::Unavailable("the server is stopping\n".into());
+    }
+    match tokio::time::timeout(RENDER_DEADLINE, answer).await {
+        Ok(Ok(reply)) => reply,
+        _ => Reply::Unavailable(
+            "busy: the document could not be rendered in time; try again\n".into(),
+        ),
+    }
+}
+
+/// The `Link` and `Cache-Control` headers particular to the document at `path`.
+fn with_links(mut response: HttpResponse, state: &State, path: &str) -> HttpResponse {
     let answered =
         response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED;
     if path == STATUS_PATH && answered {
@@ -185,26 +268,20 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else if path.ends_with('/')
         && answered
-        && let Some(links) = state.settings.alternates(&path)
+        && let Some(links) = state.settings.alternates(path)
     {
         response.headers_mut().insert(header::LINK, links);
-    } else if answered && let Some(links) = state.settings.websub_links(&path) {
+    } else if answered && let Some(links) = state.settings.websub_links(path) {
         response.headers_mut().insert(header::LINK, links);
     }
     response
 }
 
 /// GET and HEAD of one document: negotiation, then validators, then bytes.
-fn serve(request: &HttpRequest, state: &State, snapshot: &Snapshot, path: &str) -> HttpResponse {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, "GET, HEAD"))
-            .content_type("text/plain; charset=utf-8")
-            .body("method not allowed: use GET or HEAD\n");
+fn serve(request: &HttpRequest, state: &State, document: &Document) -> HttpResponse {
+    if !is_read(request) {
+        return method_not_allowed();
     }
-    let Some(document) = snapshot.document(path) else {
-        return not_found();
-    };
     let headers = request.headers();
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let coding = negotiate::choose(text(header::ACCEPT_ENCODING), |c| {
@@ -242,6 +319,30 @@ fn serve(request: &HttpRequest, state: &State, snapshot: &Snapshot, path: &str) 
     response
         .insert_header((header::CONTENT_TYPE, document.media_type))
         .body(variant.body.clone())
+}
+
+fn is_read(request: &HttpRequest) -> bool {
+    request.method() == Method::GET || request.method() == Method::HEAD
+}
+
+fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, HEAD"))
+        .content_type("text/plain; charset=utf-8")
+        .body("method not allowed: use GET or HEAD\n")
+}
+
+fn bad_request(message: &str) -> HttpResponse {
+    HttpResponse::BadRequest()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("bad request: {message}\n"))
+}
+
+fn unavailable(message: &str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, "5"))
+        .content_type("text/plain; charset=utf-8")
+        .body(message.to_string())
 }
 
 fn not_found() -> HttpResponse {

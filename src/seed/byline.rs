@@ -80,6 +80,14 @@ fn outlet_byline(root: ElementRef<'_>, outlet: &Outlet) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What the body's first [`QUICK_PREFIX`] bytes settle: the date [`read`] finds (see
+/// [`quick`]) and, when they settle those too, its authors.
+pub struct QuickByline {
+    pub date: Option<Stated>,
+    /// `None` when only the whole body (and the outlet's rules) can tell.
+    pub authors: Option<Vec<String>>,
+}
+
 /// The date [`read`] finds, settled from the body's first [`QUICK_PREFIX`] bytes when they
 /// can settle it; `None` when only the whole body can (then parse it all). Parsing the whole
 /// body is most of the cost of indexing a seed, and in every dialect the date sits at the top.
@@ -91,33 +99,80 @@ fn outlet_byline(root: ElementRef<'_>, outlet: &Outlet) -> Vec<String> {
 /// the cut (it must be followed by a sibling in the prefix), and a `<time>` anywhere later (it
 /// wins over the leading element, so the fast answer without one in the prefix needs none in
 /// the whole body; a tag name is matched case-insensitively, as the tokenizer does).
-pub fn quick_date(body: &str, zone: Tz) -> Option<Option<Stated>> {
-    if body.len() <= QUICK_PREFIX {
-        return None;
-    }
-    let mut cut = QUICK_PREFIX;
-    while !body.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let prefix = &body[..cut];
-    if find_tag(prefix, "table").is_some() {
-        return None;
-    }
-    let html = scraper::Html::parse_fragment(prefix);
-    let root = html.root_element();
-    if let Some(time) = root.select(&TIME).next() {
-        // The first <time> in the whole body: a parsable one is the answer whatever follows.
-        return time_date(time, zone).map(Some);
-    }
-    if find_tag(body, "time").is_some() {
-        return None;
-    }
-    let first = dom::first_element(root)?;
-    first.next_sibling()?;
-    Some(Lead::of(Some(first), zone).date)
+///
+/// The authors too, for the dialects that state them at the top without outlet rules: from an `<address>` closed within the prefix (the first in the whole body, as no
+/// node can be placed before it) or, with no `<address>` anywhere, from the leading element.
+/// `None` when the date is not settled (then parse it all).
+pub fn quick(body: &str, zone: Tz) -> Option<QuickByline> {
+    let quick = Quick::read(body)?;
+    let date = quick.date(zone)?;
+    Some(QuickByline {
+        date,
+        authors: quick.authors(zone).filter(|a| !a.is_empty()),
+    })
 }
 
-/// How much of a body [`quick_date`] reads; bodies this short are parsed whole anyway.
+/// A long body's first [`QUICK_PREFIX`] bytes and their DOM, when that DOM holds every node
+/// of the prefix where the whole body's would (no `<table>` to foster-parent out of).
+struct Quick<'b> {
+    body: &'b str,
+    prefix: &'b str,
+    html: scraper::Html,
+}
+
+impl<'b> Quick<'b> {
+    fn read(body: &'b str) -> Option<Quick<'b>> {
+        if body.len() <= QUICK_PREFIX {
+            return None;
+        }
+        let mut cut = QUICK_PREFIX;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let prefix = &body[..cut];
+        if find_tag(prefix, "table").is_some() {
+            return None;
+        }
+        let html = scraper::Html::parse_fragment(prefix);
+        Some(Quick { body, prefix, html })
+    }
+
+    fn authors(&self, zone: Tz) -> Option<Vec<String>> {
+        let root = self.html.root_element();
+        match find_tag(self.body, "address") {
+            Some(at) => {
+                let closed = self
+                    .prefix
+                    .get(at..)
+                    .is_some_and(|r| r.contains("</address"));
+                let address = root.select(&ADDRESS).next().filter(|_| closed)?;
+                Some(names::split(&dom::text_of(address)))
+            }
+            None => {
+                // The leading element must end within the prefix, as for the date.
+                let first = dom::first_element(root)?;
+                first.next_sibling()?;
+                Some(names::split(&Lead::of(Some(first), zone).author))
+            }
+        }
+    }
+
+    fn date(&self, zone: Tz) -> Option<Option<Stated>> {
+        let root = self.html.root_element();
+        if let Some(time) = root.select(&TIME).next() {
+            // The first <time> in the whole body: a parsable one is the answer whatever follows.
+            return time_date(time, zone).map(Some);
+        }
+        if find_tag(self.body, "time").is_some() {
+            return None;
+        }
+        let first = dom::first_element(root)?;
+        first.next_sibling()?;
+        Some(Lead::of(Some(first), zone).date)
+    }
+}
+
+/// How much of a body [`quick`] reads; bodies this short are parsed whole anyway.
 const QUICK_PREFIX: usize = 4096;
 
 /// Where `<NAME` opens a tag (ASCII case-insensitive, followed by white space, `/` or `>`), or

@@ -74,7 +74,7 @@ pub enum SeedError {
 /// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
 /// another id or other dates: index caches written under other rules are then rebuilt, not
 /// trusted.
-pub const KEY_RULES: &str = "2026-11-30 outlet zones, UTC days, fetch-time bound, canonical ids";
+pub const KEY_RULES: &str = "2026-11-30 outlet zones, UTC days, fetch-time bound, canonical ids; title, section, quick authors";
 
 /// Summaries are cut to about this many characters.
 pub const SUMMARY_CHARS: usize = 300;
@@ -91,6 +91,31 @@ pub struct Key {
     /// When the archive fetched the article (the `<!--epoch-->`), if the seed says: among
     /// seeds sharing a link, the newest fetch is served.
     pub fetched: Option<DateTime<Utc>>,
+    /// The entry's title (for `q=` searches and lists).
+    pub title: String,
+    /// The section it is filed under: its first category, unless that is only the outlet.
+    pub section: Option<String>,
+    /// Its authors, when the body's first few KB settle them; `None` when only a whole-body
+    /// parse can tell ([`read_authors`]): that costs about as much again as the key, so the
+    /// index reads them after the feeds are served.
+    pub authors: Option<Vec<String>>,
+}
+
+impl Key {
+    /// Whether a whole [`parse`] of the same bytes gave `entry`: the fields the key holds are
+    /// equal (authors only when the key holds them).
+    pub fn agrees_with(&self, entry: &Entry) -> bool {
+        let section = match entry.categories.as_slice() {
+            [section, _outlet] => Some(section),
+            _ => None,
+        };
+        self.id == entry.id
+            && self.published == entry.published
+            && self.updated == entry.updated
+            && self.title == entry.title
+            && self.section.as_ref() == section
+            && self.authors.as_ref().is_none_or(|a| *a == entry.authors)
+    }
 }
 
 /// Parses one seed file's bytes into a whole entry.
@@ -123,7 +148,7 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
 
 /// Parses only what the index needs; a seed rejected here is rejected by [`parse`] too.
 /// The date usually shows in the body's first few KB; the whole body is parsed only when it
-/// does not (see [`byline::quick_date`]).
+/// does not (see [`byline::quick`]).
 pub fn parse_key(bytes: &[u8], context: &SeedContext) -> Result<Key, SeedError> {
     parse_key_with_doubts(bytes, context).map(|(key, _)| key)
 }
@@ -136,23 +161,41 @@ pub fn parse_key_with_doubts(
     let text = decode::decode(bytes)?;
     let heading = Heading::read(&text, context)?;
     let zone = context.zone_for(&heading.link);
-    let stated = byline::quick_date(heading.head.body, zone).unwrap_or_else(|| {
+    let (stated, authors) = match byline::quick(heading.head.body, zone) {
+        Some(quick) => (quick.date, quick.authors),
         // Only the date is wanted: the outlet's byline rules would cost time for nothing.
-        byline::read(
-            Html::parse_fragment(heading.head.body).root_element(),
-            zone,
-            None,
-        )
-        .date
-    });
+        None => {
+            let html = Html::parse_fragment(heading.head.body);
+            (byline::read(html.root_element(), zone, None).date, None)
+        }
+    };
     let dates = heading.dates(stated, context);
+    let outlet = context.outlet_of(&heading.link);
     let key = Key {
         id: canonical_id(&heading.link),
         published: dates.published,
         updated: dates.updated,
         fetched: dates.fetched,
+        section: section(&heading.link, outlet, heading.title_section),
+        title: heading.title,
+        authors,
     };
     Ok((key, dates.doubts))
+}
+
+/// The authors a whole [`parse`] gives, at the cost of the body's DOM and the byline rules
+/// only (no cleaning, sanitising or media).
+pub fn read_authors(bytes: &[u8], context: &SeedContext) -> Result<Vec<String>, SeedError> {
+    let text = decode::decode(bytes)?;
+    let heading = Heading::read(&text, context)?;
+    let html = Html::parse_fragment(heading.head.body);
+    let link = &heading.link;
+    let byline = byline::read(
+        html.root_element(),
+        context.zone_for(link),
+        context.outlet_of(link),
+    );
+    Ok(byline.authors)
 }
 
 /// The header's fields, checked: everything a seed is rejected for, without touching the body.
@@ -410,6 +453,29 @@ fn categories(
     outlet: Option<&outlets::Outlet>,
     title_section: Option<String>,
 ) -> Vec<String> {
+    let mut categories: Vec<String> = section(link, outlet, title_section).into_iter().collect();
+    match outlet {
+        Some(outlet) => categories.push(outlet.name.clone()),
+        None => {
+            if let Some(host) = link.host_str() {
+                categories.push(
+                    host.strip_prefix("www.")
+                        .unwrap_or(host)
+                        .to_ascii_lowercase(),
+                );
+            }
+        }
+    }
+    categories
+}
+
+/// The section an entry is filed under: a folder of its link the outlet's rules (or, for an
+/// unknown outlet, the first one that reads as a section) name, else its title's label.
+fn section(
+    link: &Url,
+    outlet: Option<&outlets::Outlet>,
+    title_section: Option<String>,
+) -> Option<String> {
     let folders: Vec<String> = link
         .path_segments()
         .map(|segments| {
@@ -428,20 +494,7 @@ fn categories(
             .filter(|s| is_section_name(s)),
         None => folders.iter().find(|s| is_section_name(s)),
     };
-    let mut categories: Vec<String> = section.cloned().or(title_section).into_iter().collect();
-    match outlet {
-        Some(outlet) => categories.push(outlet.name.clone()),
-        None => {
-            if let Some(host) = link.host_str() {
-                categories.push(
-                    host.strip_prefix("www.")
-                        .unwrap_or(host)
-                        .to_ascii_lowercase(),
-                );
-            }
-        }
-    }
-    categories
+    section.cloned().or(title_section)
 }
 
 /// A path segment with its percent-escapes decoded, if they decode to UTF-8.

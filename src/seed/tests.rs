@@ -673,7 +673,7 @@ fn the_index_key_reads_only_the_top_when_that_settles_the_date() {
     ];
     for (body, quick) in cases {
         assert_eq!(
-            byline::quick_date(&body, Shanghai).is_some(),
+            byline::quick(&body, Shanghai).is_some(),
             quick,
             "{:.120}",
             body
@@ -681,11 +681,6 @@ fn the_index_key_reads_only_the_top_when_that_settles_the_date() {
         let text = seed(&body);
         let whole = entry(&text);
         let key = parse_key(text.as_bytes(), &context()).unwrap();
-        assert_eq!(
-            (key.id, key.published, key.updated),
-            (whole.id, whole.published, whole.updated),
-            "{:.120}",
-            body
-        );
+        assert!(key.agrees_with(&whole), "{:.120}", body);
     }
 }

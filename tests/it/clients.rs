@@ -170,12 +170,28 @@ fn methods_queries_and_garbage() {
         let status = status_of(&answer);
         assert!(status == 405 || status == 400, "{method}: {answer:.200}");
     }
+    // Feed URLs take filters (issue #12): anything else in a query is a clear 400, at once.
     let query = format!("/rss.xml?{}", "a=1&".repeat(2000));
     let started = Instant::now();
     let response = server.get(&query);
-    assert_eq!(response.status, 200);
-    assert_eq!(response.body, plain, "query strings change nothing");
+    assert_eq!(response.status, 400);
+    assert!(
+        response.text().contains("longer than 1024 bytes"),
+        "{}",
+        response.text()
+    );
+    let response = server.get("/rss.xml?a=1");
+    assert_eq!(response.status, 400);
+    assert!(
+        response.text().contains("unknown parameter `a`"),
+        "{}",
+        response.text()
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
+    let entries = |body: &[u8]| feed_rs::parser::parse(body).unwrap().entries.len();
+    let filtered = server.get("/rss.xml?limit=50");
+    assert_eq!(filtered.status, 200);
+    assert_eq!(entries(&filtered.body), entries(&plain));
     for garbage in [
         &b"GARBAGE\r\n\r\n"[..],
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",

@@ -12,7 +12,7 @@ use crate::validity::{atom_problems, json_feed_problems, rss_problems};
 const ARCHIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/archive-sample/articles");
 
 /// Every seed file below `dir`, at any depth.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

@@ -240,13 +240,13 @@ fn parser_and_renderers_survive_arbitrary_input() {
             Ok(entry) => {
                 parsed += 1;
                 check_rendering(&meta, &[&entry], &label);
-                let whole = (entry.id, entry.published, entry.updated);
-                let key = key.map(|k| (k.id, k.published, k.updated));
-                assert_eq!(
-                    key,
-                    Ok(whole),
-                    "{label}: the index key disagrees with the parse"
+                let key = key.expect("a seed that parses has a key");
+                assert!(
+                    key.agrees_with(&entry),
+                    "{label}: the index key disagrees with the parse: {key:?} vs {entry:?}"
                 );
+                let authors = seed::read_authors(&bytes, &context);
+                assert_eq!(authors.as_ref(), Ok(&entry.authors), "{label}: authors");
             }
             Err(e) => {
                 rejected += 1;

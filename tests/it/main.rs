@@ -24,6 +24,7 @@ mod restart;
 mod snapshots;
 mod soak;
 mod support;
+mod tail;
 mod validity;
 mod websub;
 mod wire;

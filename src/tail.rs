@@ -1,0 +1,257 @@
+//! The long tail: documents rendered on first request (author and section feeds, month
+//! archives, filtered views, entry pages), kept up to a bound in bytes, least recently used
+//! out first. The update thread renders and inserts them, and drops the ones a change
+//! touches before it publishes that change; handlers only look documents up (a short lock,
+//! never across `.await`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::document::Document;
+use crate::feeds::{Month, Scope};
+
+/// What a cached document was rendered from: the entries of `scope` published in the months
+/// `from..=to` (all months when both are `None`). A change to any of them drops it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Depends {
+    pub scope: Scope,
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+}
+
+impl Depends {
+    /// Every entry of `scope`: a feed's newest entries, a filtered view.
+    pub fn on_scope(scope: Scope) -> Depends {
+        Depends {
+            scope,
+            from: None,
+            to: None,
+        }
+    }
+
+    fn touched_by(&self, scope: &Scope, month: Month) -> bool {
+        self.scope == *scope
+            && self.from.is_none_or(|from| from <= month)
+            && self.to.is_none_or(|to| month <= to)
+    }
+}
+
+/// The update thread's answer to a request for a long-tail document.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Found(Arc<Document>),
+    NotFound,
+    /// Not answerable yet (the authors are still being read): a 503 with this text.
+    Unavailable(String),
+}
+
+/// A change to one scope's entries in one month (an entry came, went, or changed there).
+pub type Touch = (Scope, Month);
+
+struct Cached {
+    document: Arc<Document>,
+    depends: Depends,
+    used: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    documents: HashMap<String, Cached>,
+    bytes: usize,
+    clock: u64,
+}
+
+/// The cache; one per server, shared by the update thread, the compressor and the handlers.
+pub struct Tail {
+    inner: Mutex<Inner>,
+    max_bytes: usize,
+}
+
+/// Bytes a document holds in every coding it has.
+fn size_of(document: &Document) -> usize {
+    document.identity.body.len()
+        + document.gzip.as_ref().map_or(0, |v| v.body.len())
+        + document.brotli.as_ref().map_or(0, |v| v.body.len())
+}
+
+impl Tail {
+    pub fn new(max_bytes: usize) -> Tail {
+        Tail {
+            inner: Mutex::new(Inner::default()),
+            max_bytes,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind: still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The document cached under `key` (a canonical path, with `?query` for a filtered view).
+    pub fn get(&self, key: &str) -> Option<Arc<Document>> {
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let now = inner.clock;
+        let cached = inner.documents.get_mut(key)?;
+        cached.used = now;
+        Some(cached.document.clone())
+    }
+
+    pub fn insert(&self, key: String, document: Arc<Document>, depends: Depends) {
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let used = inner.clock;
+        inner.bytes += size_of(&document);
+        if let Some(old) = inner.documents.insert(
+            key,
+            Cached {
+                document,
+                depends,
+                used,
+            },
+        ) {
+            inner.bytes -= size_of(&old.document);
+        }
+        self.evict(&mut inner);
+    }
+
+    /// Puts the compressed version in place of `plain`, if `plain` is still what `key` holds.
+    pub fn replace(&self, key: &str, plain: &Arc<Document>, compressed: Document) {
+        let mut inner = self.lock();
+        let Some(cached) = inner.documents.get_mut(key) else {
+            return;
+        };
+        if !Arc::ptr_eq(&cached.document, plain) {
+            return;
+        }
+        let grown = size_of(&compressed) - size_of(plain);
+        cached.document = Arc::new(compressed);
+        inner.bytes += grown;
+        self.evict(&mut inner);
+    }
+
+    /// Drops every document one of `touches` changes.
+    pub fn forget(&self, touches: &[Touch]) {
+        if touches.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
+        let mut freed = 0;
+        inner.documents.retain(|_, cached| {
+            let stale = touches
+                .iter()
+                .any(|(scope, month)| cached.depends.touched_by(scope, *month));
+            if stale {
+                freed += size_of(&cached.document);
+            }
+            !stale
+        });
+        inner.bytes -= freed;
+    }
+
+    /// Drops everything (after a rescan: anything may have changed).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.documents.clear();
+        inner.bytes = 0;
+    }
+
+    /// Documents and bytes held.
+    pub fn usage(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.documents.len(), inner.bytes)
+    }
+
+    /// Least recently used out first, until the bytes fit. O(n) per eviction: the cache holds
+    /// hundreds of documents, not millions.
+    fn evict(&self, inner: &mut Inner) {
+        while inner.bytes > self.max_bytes {
+            let Some(oldest) = inner
+                .documents
+                .iter()
+                .min_by_key(|(_, cached)| cached.used)
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            if let Some(cached) = inner.documents.remove(&oldest) {
+                inner.bytes -= size_of(&cached.document);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn document(bytes: usize) -> Arc<Document> {
+        Arc::new(Document::new(
+            "text/plain",
+            vec![b'x'; bytes],
+            DateTime::UNIX_EPOCH,
+        ))
+    }
+
+    fn month(m: u32) -> Month {
+        Month {
+            year: 2024,
+            month: m,
+        }
+    }
+
+    #[test]
+    fn least_recently_used_goes_first_when_over_the_bound() {
+        let tail = Tail::new(250);
+        let all = || Depends::on_scope(Scope::All);
+        tail.insert("/a".into(), document(100), all());
+        tail.insert("/b".into(), document(100), all());
+        assert!(tail.get("/a").is_some());
+        tail.insert("/c".into(), document(100), all());
+        assert!(tail.get("/b").is_none(), "b was the least recently used");
+        assert!(tail.get("/a").is_some() && tail.get("/c").is_some());
+        assert_eq!(tail.usage(), (2, 200));
+    }
+
+    #[test]
+    fn a_touch_drops_only_what_depends_on_that_scope_and_month() {
+        let tail = Tail::new(1 << 20);
+        let may = Depends {
+            scope: Scope::Folder("nyt".into()),
+            from: Some(month(4)),
+            to: Some(month(6)),
+        };
+        tail.insert("/nyt/archive/2024-05/".into(), document(1), may);
+        tail.insert(
+            "/nyt/rss.xml?limit=5".into(),
+            document(1),
+            Depends::on_scope(Scope::Folder("nyt".into())),
+        );
+        tail.insert(
+            "/bbc/rss.xml?limit=5".into(),
+            document(1),
+            Depends::on_scope(Scope::Folder("bbc".into())),
+        );
+        tail.forget(&[(Scope::Folder("nyt".into()), month(7))]);
+        assert!(tail.get("/nyt/archive/2024-05/").is_some());
+        assert!(tail.get("/nyt/rss.xml?limit=5").is_none());
+        tail.forget(&[(Scope::Folder("nyt".into()), month(6))]);
+        assert!(tail.get("/nyt/archive/2024-05/").is_none());
+        assert!(tail.get("/bbc/rss.xml?limit=5").is_some());
+        assert_eq!(tail.usage(), (1, 1));
+    }
+
+    #[test]
+    fn a_compressed_version_replaces_only_the_document_it_was_made_from() {
+        let tail = Tail::new(1 << 20);
+        let first = document(10);
+        tail.insert("/a".into(), first.clone(), Depends::on_scope(Scope::All));
+        let second = document(20);
+        tail.insert("/a".into(), second.clone(), Depends::on_scope(Scope::All));
+        tail.replace("/a", &first, first.compressed());
+        assert!(!tail.get("/a").unwrap().is_compressed());
+        tail.replace("/a", &second, second.compressed());
+        assert!(tail.get("/a").unwrap().is_compressed());
+    }
+}

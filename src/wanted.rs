@@ -1,0 +1,337 @@
+//! What a request for a long-tail document asks for, checked: which feed (root, folder,
+//! author, section), which month of its archive, which format, which filters; or which entry
+//! page. Pure: handlers call it to answer a bad query with a 400 at once, and the update
+//! thread renders what it describes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::feeds::{Month, Scope, slug};
+
+/// The archive of a feed lives under `<feed>/archive/<YYYY-MM>/`.
+pub const ARCHIVE: &str = "archive";
+/// Entry pages: `/entries/<16 hex>/`.
+pub const ENTRIES: &str = "entries";
+
+/// A document the snapshot does not hold, as a request describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    Feed(FeedRequest),
+    /// The entry whose id hashes to this (see `feed::entry_path`).
+    Entry(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRequest {
+    pub scope: Scope,
+    /// A month of the archive; `None` for the feed's current documents.
+    pub month: Option<Month>,
+    /// The document's name under its folder: `rss.xml`, `atom.xml`, `feed.json` or `""`.
+    pub name: String,
+    pub query: Option<Query>,
+}
+
+/// The filters of a feed URL's query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// The query string as requested: the view's `rel="self"` repeats it.
+    pub raw: String,
+    pub limit: Option<usize>,
+    /// Slugs, as the author and section feeds' URLs write them.
+    pub author: Option<String>,
+    pub section: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Words that must all appear in the title (case-insensitive).
+    pub words: Vec<String>,
+}
+
+/// The most entries a `limit` may ask for.
+pub const MAX_LIMIT: usize = 500;
+const MAX_QUERY_BYTES: usize = 1024;
+const MAX_WORDS: usize = 10;
+const MAX_Q_CHARS: usize = 200;
+
+/// Why a request cannot be answered: the 400's text.
+pub type BadRequest = String;
+
+/// The long-tail document at canonical `path` with the raw `query` string; `Ok(None)` when the
+/// path names no such document (a 404), `Err` when the query is wrong (a 400).
+pub fn wanted(path: &str, query: &str) -> Result<Option<Wanted>, BadRequest> {
+    let Some((dir, name)) = path.rsplit_once('/') else {
+        return Ok(None);
+    };
+    let dir = format!("{dir}/");
+    if !matches!(name, "" | "rss.xml" | "atom.xml" | "feed.json") {
+        return Ok(None);
+    }
+    if let Some(hash) = dir
+        .strip_prefix(&format!("/{ENTRIES}/"))
+        .and_then(|rest| rest.strip_suffix('/'))
+    {
+        let is_hash = hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_hash || !name.is_empty() {
+            return Ok(None);
+        }
+        if !query.is_empty() {
+            return Err("an entry page takes no query parameters".into());
+        }
+        return Ok(Some(Wanted::Entry(hash.to_ascii_lowercase())));
+    }
+    let (feed_dir, month) = match archive_month(&dir) {
+        Some((feed_dir, month)) => (feed_dir, Some(month)),
+        None => (dir.as_str(), None),
+    };
+    let Some(scope) = scope_at(feed_dir) else {
+        return Ok(None);
+    };
+    let query = match query {
+        "" => None,
+        _ if month.is_some() => {
+            return Err(
+                "archive documents take no query parameters: filter the current feed".into(),
+            );
+        }
+        raw => Some(parse_query(raw)?),
+    };
+    Ok(Some(Wanted::Feed(FeedRequest {
+        scope,
+        month,
+        name: name.to_string(),
+        query,
+    })))
+}
+
+/// `<feed dir>archive/2024-05/` → the feed's dir and the month.
+fn archive_month(dir: &str) -> Option<(&str, Month)> {
+    let rest = dir.strip_suffix('/')?;
+    let (rest, month) = rest.rsplit_once('/')?;
+    let feed_dir = rest.strip_suffix(ARCHIVE)?;
+    feed_dir.ends_with('/').then_some(())?;
+    Some((feed_dir, Month::parse(month)?))
+}
+
+/// The feed whose documents live in `dir` (canonical, ending in `/`).
+fn scope_at(dir: &str) -> Option<Scope> {
+    if dir == "/" {
+        return Some(Scope::All);
+    }
+    if let Some(scope) = Scope::facet_of(dir) {
+        return Some(scope);
+    }
+    let folder = dir.strip_prefix('/')?.strip_suffix('/')?;
+    if folder.contains('/') {
+        return None;
+    }
+    let folder = percent_encoding::percent_decode_str(folder)
+        .decode_utf8()
+        .ok()?;
+    Some(Scope::Folder(folder.into_owned()))
+}
+
+fn parse_query(raw: &str) -> Result<Query, BadRequest> {
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the query string is longer than {MAX_QUERY_BYTES} bytes"
+        ));
+    }
+    let mut query = Query {
+        raw: raw.to_string(),
+        ..Query::default()
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        if seen.iter().any(|s| *s == name) {
+            return Err(format!("`{name}` is given twice"));
+        }
+        seen.push(name.to_string());
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("`{name}` is empty"));
+        }
+        match &*name {
+            "limit" => {
+                let limit = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n));
+                query.limit = Some(limit.ok_or_else(|| {
+                    format!("`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{value}`")
+                })?);
+            }
+            "author" | "section" => {
+                let slug = slug(value);
+                if slug.is_empty() {
+                    return Err(format!("`{name}` names no one: `{value}`"));
+                }
+                if name == "author" {
+                    query.author = Some(slug);
+                } else {
+                    query.section = Some(slug);
+                }
+            }
+            "since" => query.since = Some(instant(&name, value)?),
+            "until" => query.until = Some(instant(&name, value)?),
+            "q" => {
+                if value.chars().count() > MAX_Q_CHARS {
+                    return Err(format!("`q` is longer than {MAX_Q_CHARS} characters"));
+                }
+                query.words = value.split_whitespace().map(str::to_lowercase).collect();
+                if query.words.len() > MAX_WORDS {
+                    return Err(format!("`q` has more than {MAX_WORDS} words"));
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown parameter `{other}`: use limit, author, section, since, until or q"
+                ));
+            }
+        }
+    }
+    if let (Some(since), Some(until)) = (query.since, query.until)
+        && since > until
+    {
+        return Err("`since` is later than `until`".into());
+    }
+    Ok(query)
+}
+
+/// An RFC 3339 date-time, or a date (`2024-05-01`: that day's start, UTC).
+fn instant(name: &str, value: &str) -> Result<DateTime<Utc>, BadRequest> {
+    let parsed = DateTime::parse_from_rfc3339(value)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+            Some(date.and_hms_opt(0, 0, 0)?.and_utc())
+        });
+    parsed.ok_or_else(|| {
+        format!("`{name}` must be a date (2024-05-01) or an RFC 3339 time (2024-05-01T08:00:00Z), not `{value}`")
+    })
+}
+
+impl Query {
+    /// Whether an entry with this title, section slug and author slugs passes the filters.
+    pub fn admits(
+        &self,
+        title: &str,
+        published: DateTime<Utc>,
+        section: Option<&str>,
+        authors: &[String],
+    ) -> bool {
+        let title = title.to_lowercase();
+        self.since.is_none_or(|since| published >= since)
+            && self.until.is_none_or(|until| published <= until)
+            && self
+                .section
+                .as_ref()
+                .is_none_or(|wanted| section == Some(wanted.as_str()))
+            && self
+                .author
+                .as_ref()
+                .is_none_or(|wanted| authors.iter().any(|a| a == wanted))
+            && self.words.iter().all(|word| title.contains(word.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(path: &str, query: &str) -> FeedRequest {
+        match wanted(path, query) {
+            Ok(Some(Wanted::Feed(request))) => request,
+            other => panic!("{path}?{query}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn paths_name_feeds_archives_and_entries() {
+        let r = feed("/authors/amy-qin/atom.xml", "");
+        assert_eq!(
+            (r.scope, r.month, r.name.as_str()),
+            (Scope::Author("amy-qin".into()), None, "atom.xml")
+        );
+        let r = feed("/nyt/archive/2024-05/", "");
+        assert_eq!(r.scope, Scope::Folder("nyt".into()));
+        assert_eq!(r.month.map(|m| m.to_string()).as_deref(), Some("2024-05"));
+        let r = feed("/archive/2024-12/feed.json", "");
+        assert_eq!((r.scope, r.name.as_str()), (Scope::All, "feed.json"));
+        let r = feed("/sections/%E4%B8%AD%E5%9B%BD/rss.xml", "");
+        assert_eq!(r.scope, Scope::Section("中国".into()));
+        assert_eq!(
+            wanted("/entries/0123456789ABCDEF/", ""),
+            Ok(Some(Wanted::Entry("0123456789abcdef".into())))
+        );
+        for nothing in [
+            "/nyt/archive/2024-13/rss.xml",
+            "/nyt/archive/24-05/rss.xml",
+            "/a/b/rss.xml",
+            "/nyt/index.html",
+            "/entries/xyz/",
+            "/entries/0123456789abcdef/rss.xml",
+        ] {
+            assert_eq!(wanted(nothing, ""), Ok(None), "{nothing}");
+        }
+    }
+
+    #[test]
+    fn every_parameter_is_checked() {
+        let q = feed(
+            "/rss.xml",
+            "limit=5&author=Amy%20Qin&section=World&since=2024-05-01&until=2024-06-01T00:00:00%2B08:00&q=Trade+War",
+        )
+        .query
+        .unwrap();
+        assert_eq!(q.limit, Some(5));
+        assert_eq!(q.author.as_deref(), Some("amy-qin"));
+        assert_eq!(q.section.as_deref(), Some("world"));
+        assert_eq!(q.since.unwrap().to_rfc3339(), "2024-05-01T00:00:00+00:00");
+        assert_eq!(q.until.unwrap().to_rfc3339(), "2024-05-31T16:00:00+00:00");
+        assert_eq!(q.words, ["trade", "war"]);
+        let long = "x".repeat(2000);
+        let bad = [
+            "limit=0",
+            "limit=501",
+            "limit=-1",
+            "limit=ten",
+            "limit=99999999999999999999999",
+            "limit=",
+            "limit=5&limit=6",
+            "author=%20-%20",
+            "since=yesterday",
+            "since=2024-02-30",
+            "since=2024-06-01&until=2024-05-01",
+            "sort=asc",
+            "q=a+b+c+d+e+f+g+h+i+j+k",
+            &long,
+        ];
+        for query in bad {
+            assert!(
+                wanted("/nyt/atom.xml", query).is_err(),
+                "{query} should be refused"
+            );
+        }
+        assert!(wanted("/nyt/archive/2024-05/atom.xml", "limit=5").is_err());
+        assert!(wanted("/entries/0123456789abcdef/", "limit=5").is_err());
+        assert_eq!(
+            feed("/rss.xml", "limit=500").query.unwrap().limit,
+            Some(500)
+        );
+    }
+
+    #[test]
+    fn filters_admit_what_they_say() {
+        let q = parse_query("q=trade&author=amy-qin&since=2024-05-01").unwrap();
+        let at = |d: &str| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
+        let authors = vec!["amy-qin".to_string()];
+        assert!(q.admits(
+            "US-China TRADE talks",
+            at("2024-05-02T00:00:00Z"),
+            None,
+            &authors
+        ));
+        assert!(!q.admits("US-China talks", at("2024-05-02T00:00:00Z"), None, &authors));
+        assert!(!q.admits("trade", at("2024-04-30T23:59:59Z"), None, &authors));
+        assert!(!q.admits("trade", at("2024-05-02T00:00:00Z"), None, &[]));
+    }
+}

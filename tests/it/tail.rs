@@ -1,0 +1,422 @@
+//! The long tail (issue #12): author and section feeds, filtered views and month archives,
+//! rendered on first request and cached until a change touches them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Datelike, Utc};
+use seedfeed::feeds::slug;
+use seedfeed::seed::{self, SeedContext};
+
+use crate::support::{Response, Server, config_text, seed, write};
+use crate::validity::{atom_problems, json_feed_problems, rss_problems};
+
+const ARCHIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/archive-sample/articles");
+
+/// Every seed below `dir` parsed by the library, as the oracle for who wrote what.
+fn parsed_below(dir: &Path) -> Vec<seedfeed::entry::Entry> {
+    let outlets = seedfeed::config::builtin_outlets();
+    let context = SeedContext {
+        timezone: chrono_tz::Asia::Shanghai,
+        modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        outlets: &outlets,
+    };
+    let mut entries = BTreeMap::new();
+    for path in crate::folders::files_below(dir) {
+        if let Ok(entry) = seed::parse(&std::fs::read(&path).unwrap(), &context) {
+            entries.insert(entry.id.clone(), entry);
+        }
+    }
+    entries.into_values().collect()
+}
+
+/// Polls `path` until it answers something other than 503 (authors still being read).
+fn settled(server: &Server, path: &str) -> Response {
+    let started = Instant::now();
+    loop {
+        let response = server.get(path);
+        if response.status != 503 {
+            return response;
+        }
+        assert_eq!(response.header("retry-after"), Some("5"));
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{path}: 503 for too long"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn ids(body: &[u8]) -> BTreeSet<String> {
+    feed_rs::parser::parse(body)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.links[0].href.clone())
+        .collect()
+}
+
+#[test]
+fn author_and_section_feeds_hold_exactly_their_entries() {
+    let entries = parsed_below(Path::new(ARCHIVE));
+    let mut by_author: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut by_section: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in &entries {
+        for author in &entry.authors {
+            by_author
+                .entry(slug(author))
+                .or_default()
+                .insert(entry.link.clone());
+        }
+        if let [section, _outlet] = entry.categories.as_slice() {
+            by_section
+                .entry(slug(section))
+                .or_default()
+                .insert(entry.link.clone());
+        }
+    }
+    assert!(
+        by_author.len() > 50 && by_section.len() > 5,
+        "{by_section:?}"
+    );
+    let server = Server::start(Path::new(ARCHIVE), &config_text(Path::new(ARCHIVE), 1000));
+    // The busiest three of each, and a few from the long tail (non-ASCII slugs included).
+    let mut authors: Vec<(&String, &BTreeSet<String>)> = by_author.iter().collect();
+    authors.sort_by_key(|(slug, links)| (std::cmp::Reverse(links.len()), (*slug).clone()));
+    let picks = authors.iter().take(3).chain(authors.iter().rev().take(3));
+    for (slug, links) in picks {
+        let prefix = format!("/authors/{}/", urlencoding(slug));
+        for (name, problems) in [
+            ("rss.xml", rss_problems as fn(&[u8]) -> Vec<String>),
+            ("atom.xml", atom_problems),
+            ("feed.json", json_feed_problems),
+        ] {
+            let path = format!("{prefix}{name}");
+            let response = settled(&server, &path);
+            assert_eq!(response.status, 200, "{path}");
+            assert_eq!(problems(&response.body), Vec::<String>::new(), "{path}");
+            let served = ids(&response.body);
+            let want: BTreeSet<String> = links.iter().take(1000).cloned().collect();
+            assert_eq!(&served, &want, "{path}");
+        }
+        let page = settled(&server, &prefix);
+        assert_eq!(page.status, 200);
+        assert!(page.text().contains("<html"), "{prefix}");
+    }
+    for (slug, links) in by_section.iter().take(4) {
+        let path = format!("/sections/{}/atom.xml", urlencoding(slug));
+        let response = settled(&server, &path);
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(&ids(&response.body), links, "{path}");
+    }
+    assert_eq!(
+        settled(&server, "/authors/no-such-person/atom.xml").status,
+        404
+    );
+    assert_eq!(settled(&server, "/sections/no-such-section/").status, 404);
+}
+
+/// A slug as one URL path segment.
+fn urlencoding(text: &str) -> String {
+    seedfeed::feeds::encode_segment(text)
+}
+
+/// A seed whose byline is an `<address>`; a long one has it settled by the key's quick read,
+/// a short one only by the authors' background read.
+fn byline_seed(title: &str, link: &str, epoch_ms: i64, author: &str, long: bool) -> String {
+    let words = if long { 1000 } else { 10 };
+    seed(
+        title,
+        link,
+        epoch_ms,
+        &format!(
+            "<address>{author}</address><p>{}</p>",
+            "text ".repeat(words)
+        ),
+    )
+}
+
+#[test]
+fn an_author_feed_follows_its_seeds_live_and_is_gone_with_the_last() {
+    let server = Server::with_files(
+        &[(
+            "nyt/a.txt",
+            byline_seed(
+                "One",
+                "https://cn.nytimes.com/world/1/",
+                1_700_000_000_000,
+                "Amy Qin",
+                true,
+            ),
+        )],
+        50,
+    );
+    let path = "/authors/amy-qin/atom.xml";
+    assert_eq!(server.feed(path).entries.len(), 1);
+    let first = server.get(path);
+    // Cached: the same bytes and validators, and a 304 for a reader that has them.
+    let etag = first.header("etag").unwrap().to_string();
+    assert_eq!(server.get(path).header("etag"), Some(etag.as_str()));
+    let again = server.request("GET", path, &[("If-None-Match", &etag)]);
+    assert_eq!(again.status, 304);
+    write(
+        &server.path("nyt/b.txt"),
+        byline_seed(
+            "Two",
+            "https://cn.nytimes.com/world/2/",
+            1_700_000_100_000,
+            "amy qin",
+            false,
+        )
+        .as_bytes(),
+    );
+    let started = Instant::now();
+    while server.feed(path).entries.len() != 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the new seed never showed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::remove_file(server.path("nyt/a.txt")).unwrap();
+    std::fs::remove_file(server.path("nyt/b.txt")).unwrap();
+    while server.get(path).status != 404 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the author feed stayed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn query_parameters_filter_and_bad_ones_are_refused() {
+    let days = |d: i64| 1_700_000_000_000 + d * 86_400_000;
+    let files: Vec<(String, String)> = (0..30)
+        .map(|i| {
+            let title = if i % 3 == 0 {
+                format!("Trade talks {i}")
+            } else {
+                format!("Weather {i}")
+            };
+            let author = if i % 2 == 0 { "Amy Qin" } else { "Li Yuan" };
+            let section = if i % 5 == 0 { "business" } else { "world" };
+            let link = format!("https://cn.nytimes.com/{section}/{i}/");
+            (
+                format!("nyt/{i:02}.txt"),
+                byline_seed(&title, &link, days(i), author, false),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let server = Server::with_files(&files, 50);
+    let titles = |path: &str| -> Vec<String> {
+        let response = settled(&server, path);
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        feed_rs::parser::parse(response.body.as_slice())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.title.unwrap().content)
+            .collect()
+    };
+    assert_eq!(titles("/rss.xml?limit=2"), ["Weather 29", "Weather 28"]);
+    assert_eq!(
+        titles("/nyt/atom.xml?q=TRADE&limit=3"),
+        ["Trade talks 27", "Trade talks 24", "Trade talks 21"]
+    );
+    assert_eq!(titles("/feed.json?q=trade+27").len(), 1);
+    assert_eq!(
+        titles("/atom.xml?q=nothing-like-this"),
+        Vec::<String>::new()
+    );
+    let by_li = titles("/atom.xml?author=Li%20Yuan");
+    assert_eq!(by_li.len(), 15);
+    assert!(
+        by_li.iter().all(|t| t.ends_with(['1', '3', '5', '7', '9'])),
+        "{by_li:?}"
+    );
+    assert_eq!(titles("/rss.xml?section=business&author=amy-qin").len(), 3);
+    let since = DateTime::from_timestamp_millis(days(25))
+        .unwrap()
+        .to_rfc3339();
+    let since = since.replace('+', "%2B");
+    assert_eq!(titles(&format!("/atom.xml?since={since}")).len(), 5);
+    let until = DateTime::from_timestamp_millis(days(2)).unwrap();
+    assert_eq!(
+        titles(&format!(
+            "/atom.xml?until={}",
+            until.to_rfc3339().replace('+', "%2B")
+        )),
+        ["Weather 2", "Weather 1", "Trade talks 0"]
+    );
+    let day = DateTime::from_timestamp_millis(days(29)).unwrap();
+    let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+    assert_eq!(
+        titles(&format!("/atom.xml?since={date}&until={date}T23:59:59Z")).len(),
+        1
+    );
+    assert_eq!(titles("/atom.xml?limit=500").len(), 30);
+
+    // rel="self" is the URL requested, and the view has validators and a 304 of its own.
+    let response = server.get("/atom.xml?limit=2&q=weather");
+    let etag = response.header("etag").unwrap().to_string();
+    assert_ne!(Some(etag.as_str()), server.get("/atom.xml").header("etag"));
+    let again = server.request(
+        "GET",
+        "/atom.xml?limit=2&q=weather",
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(again.status, 304);
+    assert!(response.etag_matches_body());
+    let compressed = response_with_coding(&server, "/atom.xml?limit=2&q=weather", "gzip");
+    assert_eq!(compressed.header("etag").is_some(), true);
+
+    for bad in [
+        "limit=0",
+        "limit=501",
+        "limit=abc",
+        "limit=1&limit=2",
+        "since=tomorrow",
+        "until=2024-13-01",
+        "since=2024-05-02&until=2024-05-01",
+        "author=",
+        "colour=red",
+        &format!("q={}", "x".repeat(300)),
+    ] {
+        let response = server.get(&format!("/nyt/rss.xml?{bad}"));
+        assert_eq!(response.status, 400, "{bad}");
+        assert!(response.text().starts_with("bad request: "), "{bad}");
+    }
+    // A query elsewhere changes nothing there.
+    assert_eq!(server.get("/status?x=1").status, 200);
+}
+
+fn response_with_coding(server: &Server, path: &str, coding: &str) -> Response {
+    let started = Instant::now();
+    loop {
+        let response = server.request("GET", path, &[("Accept-Encoding", coding)]);
+        if response.header("content-encoding") == Some(coding) {
+            return response;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{path} never came {coding}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every month's archive of the folder, and what they hold together.
+fn month_archives(server: &Server, feed: &str, months: &BTreeSet<String>) -> Vec<String> {
+    let mut all = Vec::new();
+    for month in months {
+        let path = format!("{feed}archive/{month}/atom.xml");
+        let response = server.get(&path);
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(
+            atom_problems(&response.body),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        let feed = feed_rs::parser::parse(response.body.as_slice()).unwrap();
+        for entry in feed.entries {
+            let published = entry.published.unwrap();
+            assert_eq!(
+                format!("{:04}-{:02}", published.year(), published.month()),
+                *month
+            );
+            all.push(entry.links[0].href.clone());
+        }
+    }
+    all
+}
+
+#[test]
+fn month_archives_hold_every_entry_once_and_change_only_with_their_month() {
+    let entries = parsed_below(&Path::new(ARCHIVE).join("nyt"));
+    let months: BTreeSet<String> = entries
+        .iter()
+        .map(|e| format!("{:04}-{:02}", e.published.year(), e.published.month()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    copy_dir(&Path::new(ARCHIVE).join("nyt"), &seeds.join("nyt"));
+    let server = Server::start(&seeds, &config_text(&seeds, 5));
+    let archived = month_archives(&server, "/nyt/", &months);
+    let unique: BTreeSet<&String> = archived.iter().collect();
+    assert_eq!(archived.len(), unique.len(), "an entry is in two months");
+    let expected: BTreeSet<&String> = entries.iter().map(|e| &e.link).collect();
+    assert_eq!(unique, expected);
+    assert_eq!(server.get("/nyt/archive/1999-01/atom.xml").status, 404);
+
+    // A past month is cached long; a seed of another month leaves it as it was.
+    let month = months.iter().next().unwrap().clone();
+    let path = format!("/nyt/archive/{month}/rss.xml");
+    let before = server.get(&path);
+    assert_eq!(
+        before.header("cache-control"),
+        Some("public, max-age=604800")
+    );
+    let newest: DateTime<Utc> = entries.iter().map(|e| e.published).max().unwrap();
+    let later = newest + chrono::Duration::days(40);
+    write(
+        &seeds.join("nyt/new.txt"),
+        seed(
+            "Newest",
+            "https://cn.nytimes.com/world/new/",
+            later.timestamp_millis(),
+            "<p>x</p>",
+        )
+        .as_bytes(),
+    );
+    let started = Instant::now();
+    while !server
+        .titles("/nyt/rss.xml")
+        .contains(&"Newest".to_string())
+    {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let after = server.get(&path);
+    assert_eq!(after.header("etag"), before.header("etag"));
+    assert_eq!(
+        after.header("last-modified"),
+        before.header("last-modified")
+    );
+    // …and a seed of that month changes it.
+    let in_month = DateTime::parse_from_rfc3339(&format!("{month}-15T12:00:00Z"))
+        .unwrap()
+        .timestamp_millis();
+    write(
+        &seeds.join("nyt/old.txt"),
+        seed(
+            "Back then",
+            "https://cn.nytimes.com/world/old/",
+            in_month,
+            "<p>x</p>",
+        )
+        .as_bytes(),
+    );
+    while server.get(&path).header("etag") == before.header("etag") {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the month never changed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(server.get(&path).text().contains("Back then"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(path.file_name().unwrap()));
+        } else {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
