@@ -7,7 +7,7 @@
 use askama::Template;
 
 use super::home::{Format, formats};
-use super::{FeedLink, body, bylines, clean, escape, title};
+use super::{FeedLink, body, bylines, clean, title};
 use crate::config::FeedMeta;
 use crate::entry::{Entry, Media, Medium};
 
@@ -77,6 +77,7 @@ pub fn render(
     feeds: &[FeedLink],
 ) -> Vec<u8> {
     let body = body(entry);
+    let shown = shown_in(&body);
     let page = EntryPage {
         language: clean(&meta.language),
         title: title(entry),
@@ -96,7 +97,7 @@ pub fn render(
         media: entry
             .media
             .iter()
-            .filter(|m| !shows(&body, m))
+            .filter(|m| !shows(&shown, m))
             .map(figure)
             .collect(),
         categories: entry
@@ -114,10 +115,30 @@ pub fn render(
     html.into_bytes()
 }
 
-/// Whether the article's HTML already shows `media` (its address as written in an attribute).
-fn shows(html: &str, media: &Media) -> bool {
-    let url = clean(&media.url);
-    html.contains(&url) || html.contains(&escape(&url))
+/// The addresses the article's HTML already shows (`src` and `poster` attributes), parsed, so
+/// that `https://host?x` in the text and the seed's `https://host/?x` are one address.
+/// The HTML is the sanitiser's serialisation: attributes in double quotes, `&` as `&amp;`.
+fn shown_in(html: &str) -> Vec<url::Url> {
+    let mut found = Vec::new();
+    for attribute in [" src=\"", " poster=\""] {
+        for (at, _) in html.match_indices(attribute) {
+            let rest = &html[at + attribute.len()..];
+            let value = &rest[..rest.find('"').unwrap_or(rest.len())];
+            let value = value
+                .replace("&quot;", "\"")
+                .replace("&nbsp;", "\u{a0}")
+                .replace("&amp;", "&");
+            if let Ok(url) = url::Url::parse(&value) {
+                found.push(url);
+            }
+        }
+    }
+    found
+}
+
+/// Whether `media` is one of the addresses the article already shows.
+fn shows(shown: &[url::Url], media: &Media) -> bool {
+    url::Url::parse(&media.url).is_ok_and(|url| shown.contains(&url))
 }
 
 fn figure(media: &Media) -> Figure {
