@@ -999,3 +999,34 @@ fn an_entry_page_announces_the_feeds_it_is_given() {
     let none = entry_html(&meta(), &a, &[]);
     assert!(!none.contains("rel=\"alternate\""), "{none}");
 }
+
+#[test]
+fn archive_documents_stay_well_formed_whatever_the_text_holds() {
+    let mut meta = folder_meta();
+    meta.title = "</id><fh:archive/>\u{1}<entry>".into();
+    let mut a = sample("a", 2, &["</id>"]);
+    a.title = "<fh:archive></fh:archive></id>".into();
+    a.content = "<p><fh:archive></fh:archive></p>".into();
+    let mut place = month(true, true);
+    place.archive.period = Some("<script>2024-05</script>".into());
+    place.query = Some("a=<b>&c=\"d\"\u{1}".into());
+    let docs = render(&meta, &[&a], &[], &place);
+    for doc in [&docs.atom, &docs.rss] {
+        assert_eq!(feed_level(doc).1, 1, "{}", String::from_utf8_lossy(doc));
+        assert_eq!(
+            feed_rs::parser::parse(doc.as_slice())
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
+    }
+    let atom = String::from_utf8(docs.atom).unwrap();
+    assert!(
+        atom.contains("<id>http://127.0.0.1:8080/nyt/</id><fh:archive/>"),
+        "{atom}"
+    );
+    let home = String::from_utf8(docs.home).unwrap();
+    assert!(!home.contains("<script>"), "{home}");
+    serde_json::from_slice::<serde_json::Value>(&docs.json).unwrap();
+}
