@@ -499,7 +499,8 @@ impl Indexer {
                 base_url: self.feeds.root().base_url.clone(),
             }],
         };
-        let documents = feed::render(&meta, &references, &related);
+        let place = feed::Place::current(&self.feeds.root().base_url, &meta);
+        let documents = feed::render(&meta, &references, &related, &place);
         let prefix = scope.prefix();
         let bodies = [
             documents.rss,

@@ -5,16 +5,20 @@ use std::collections::BTreeMap;
 use atom_syndication::{Category, Content, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{ATOM_PATH, body, bylines, clean, media, title, whole_seconds};
+use super::{ATOM_PATH, HISTORY_NS, Place, body, bylines, clean, media, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>>) -> Vec<u8> {
-    let self_link = meta
-        .base_url
-        .join(ATOM_PATH)
-        .map(|u| u.to_string())
-        .unwrap_or_default();
+pub fn render(
+    meta: &FeedMeta,
+    entries: &[&Entry],
+    updated: Option<DateTime<Utc>>,
+    place: &Place,
+) -> Vec<u8> {
+    let mut namespaces = BTreeMap::from([("media".to_string(), media::MEDIA_NS.to_string())]);
+    if place.archive.is_archive {
+        namespaces.insert("fh".to_string(), HISTORY_NS.to_string());
+    }
     let feed = Feed {
         title: Text::plain(clean(&meta.title)),
         id: meta.base_url.to_string(),
@@ -28,21 +32,26 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
         }),
         icon: meta.icon.as_ref().map(|u| u.to_string()),
         logo: meta.logo.as_ref().map(|u| u.to_string()),
-        links: [
-            link(&self_link, "self", "application/atom+xml"),
-            link(meta.site_url.as_str(), "alternate", "text/html"),
-        ]
-        .into_iter()
-        .chain(meta.hubs.iter().map(|hub| Link {
-            href: hub.to_string(),
-            rel: "hub".into(),
-            ..Default::default()
-        }))
-        .collect(),
+        // self, RFC 5005's archive links, then the site.
+        links: place
+            .links(meta, ATOM_PATH)
+            .into_iter()
+            .map(|(rel, href)| link(&href, rel, "application/atom+xml"))
+            .chain(std::iter::once(link(
+                meta.site_url.as_str(),
+                "alternate",
+                "text/html",
+            )))
+            .chain(meta.hubs.iter().map(|hub| Link {
+                href: hub.to_string(),
+                rel: "hub".into(),
+                ..Default::default()
+            }))
+            .collect(),
         rights: meta.rights.as_deref().map(|r| Text::plain(clean(r))),
         subtitle: Some(Text::plain(clean(&meta.description))),
         lang: Some(meta.language.clone()),
-        namespaces: BTreeMap::from([("media".to_string(), media::MEDIA_NS.to_string())]),
+        namespaces,
         entries: entries.iter().map(|e| entry(e)).collect(),
         ..Default::default()
     };
@@ -53,7 +62,29 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
         indent_size: None,
     };
     let mut out = feed.write_with_config(out, config).unwrap_or_default();
+    if place.archive.is_archive {
+        out = with_archive_marker(out);
+    }
     out.push(b'\n');
+    out
+}
+
+/// Puts RFC 5005's `<fh:archive/>` among the feed's metadata, right after its `<id>`.
+/// atom_syndication writes feed extensions after the entries, where RFC 4287's schema has no
+/// room for them (an `atom:feed` is its metadata, then its entries), so it is placed here
+/// instead. The feed's `</id>` is the first one in the document: the title before it is
+/// escaped text, where no markup can occur.
+fn with_archive_marker(xml: Vec<u8>) -> Vec<u8> {
+    const AFTER: &[u8] = b"</id>";
+    const MARKER: &[u8] = b"<fh:archive/>";
+    let Some(at) = xml.windows(AFTER.len()).position(|w| w == AFTER) else {
+        return xml;
+    };
+    let at = at + AFTER.len();
+    let mut out = Vec::with_capacity(xml.len() + MARKER.len());
+    out.extend_from_slice(&xml[..at]);
+    out.extend_from_slice(MARKER);
+    out.extend_from_slice(&xml[at..]);
     out
 }
 

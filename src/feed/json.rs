@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{JSON_PATH, body, bylines, clean, title, whole_seconds};
+use super::{JSON_PATH, Place, body, bylines, clean, join, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -15,6 +15,9 @@ struct Feed<'a> {
     title: String,
     home_page_url: &'a str,
     feed_url: String,
+    /// The next older documents (JSON Feed's `next_url` pages towards older items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
     description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     icon: Option<&'a str>,
@@ -72,16 +75,17 @@ struct Attachment<'a> {
     size_in_bytes: Option<u64>,
 }
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
+pub fn render(meta: &FeedMeta, entries: &[&Entry], place: &Place) -> Vec<u8> {
     let feed = Feed {
         version: VERSION,
         title: clean(&meta.title),
         home_page_url: meta.site_url.as_str(),
-        feed_url: meta
-            .base_url
-            .join(JSON_PATH)
-            .map(|u| u.to_string())
-            .unwrap_or_default(),
+        feed_url: place.url(JSON_PATH),
+        next_url: place
+            .archive
+            .prev
+            .as_ref()
+            .map(|prev| join(prev, JSON_PATH)),
         description: clean(&meta.description),
         icon: meta
             .logo

@@ -1,8 +1,10 @@
 //! Entries + feed metadata → the bytes of each document: RSS 2.0, Atom 1.0, JSON Feed 1.1 and
-//! the HTML home page. The only user of rss and atom_syndication. Pure: no I/O, no
-//! clock; the same input gives the same bytes.
+//! the HTML home page, wherever they are served (`Place`: the current documents, an RFC 5005
+//! archive month, a filtered view); one HTML page per entry (`entry_page`). The only user of
+//! rss and atom_syndication. Pure: no I/O, no clock; the same input gives the same bytes.
 
 mod atom;
+pub mod entry_page;
 pub mod home;
 mod json;
 mod media;
@@ -10,6 +12,8 @@ pub mod opml;
 mod rss;
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use url::Url;
 
 use crate::config::FeedMeta;
 // Seconds precision: readers compare dates textually, and sub-seconds help no one.
@@ -40,16 +44,113 @@ pub struct FeedLink {
     pub base_url: url::Url,
 }
 
+/// RFC 5005's namespace (Feed Paging and Archiving): `<fh:archive/>`.
+const HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
+
+/// Where one set of documents (rss, atom, json, page) is served, among its feed's documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The server's public root URL (`[feed] base_url`, ending in `/`): entry pages live under it.
+    pub root: Url,
+    /// The folder URL these documents are served under, ending in `/`: the feed's own
+    /// `meta.base_url` for its current documents, `<base_url>archive/2024-05/` for a month.
+    pub dir: Url,
+    /// The request's query string (without `?`) for a filtered view (`rss.xml?limit=5`):
+    /// `rel="self"` then equals the requested URL exactly. `None` otherwise.
+    pub query: Option<String>,
+    /// RFC 5005 (Feed Paging and Archiving, section 4: archived feeds).
+    pub archive: Archive,
+    /// Entry pages are served (`root` + `entry_path`): the page's list links each title to its
+    /// entry page, with a small link to the original. `false` (what `current` gives) links the
+    /// titles to the originals, as before entry pages existed.
+    pub entry_pages: bool,
+}
+
+/// Where a set of documents sits in its feed's RFC 5005 archive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Archive {
+    /// These are archive documents (`<fh:archive/>`, and `rel="current"` → the feed's current
+    /// documents at `meta.base_url`).
+    pub is_archive: bool,
+    /// The folder URL (ending `/`) of the next older archive documents, if any (`prev-archive`).
+    pub prev: Option<Url>,
+    /// The folder URL of the next newer archive documents, if any (`next-archive`); `None` for
+    /// the newest month.
+    pub next: Option<Url>,
+    /// A label for this period for people ("2024-05"), shown on the page.
+    pub period: Option<String>,
+}
+
+impl Place {
+    /// A feed's current documents at its `meta.base_url`: no query, no archive, no entry pages.
+    pub fn current(root: &Url, meta: &FeedMeta) -> Place {
+        Place {
+            root: root.clone(),
+            dir: meta.base_url.clone(),
+            query: None,
+            archive: Archive::default(),
+            entry_pages: false,
+        }
+    }
+
+    /// The URL of the document `name` served here: in `dir`, with the view's query, exactly as
+    /// it was requested.
+    fn url(&self, name: &str) -> String {
+        let url = join(&self.dir, name);
+        match &self.query {
+            Some(query) => format!("{url}?{}", clean(query)),
+            None => url,
+        }
+    }
+
+    /// The feed-level links of the document `name` (`rss.xml`, `atom.xml`): `(rel, href)` for
+    /// self, then RFC 5005's prev-archive, next-archive and current where they apply.
+    fn links(&self, meta: &FeedMeta, name: &str) -> Vec<(&'static str, String)> {
+        let archive = &self.archive;
+        let mut links = vec![("self", self.url(name))];
+        if let Some(prev) = &archive.prev {
+            links.push(("prev-archive", join(prev, name)));
+        }
+        if let Some(next) = &archive.next {
+            links.push(("next-archive", join(next, name)));
+        }
+        if archive.is_archive {
+            links.push(("current", join(&meta.base_url, name)));
+        }
+        links
+    }
+}
+
+/// `name` in the folder `dir`, as a string (empty if it cannot be joined, which a folder URL
+/// and a plain file name never are).
+fn join(dir: &Url, name: &str) -> String {
+    dir.join(name).map(String::from).unwrap_or_default()
+}
+
+/// Where an entry's page lives, relative to the server's root: `entries/<hex>/`, `<hex>` being
+/// the first 8 bytes of the SHA-256 of the entry's id in lower-case hex. Stable for as long as
+/// the id is.
+pub fn entry_path(id: &str) -> String {
+    let digest = Sha256::digest(id.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("entries/{hex}/")
+}
+
 /// Renders every document for `entries`, which must already be in feed order (newest first)
-/// and cut to the feed's limit; the page links to `related` feeds (the root's to each folder's,
-/// a folder's to the root's).
-pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink]) -> Documents {
+/// and cut to the feed's limit, as served at `place`; the page links to `related` feeds (the
+/// root's to each folder's, a folder's to the root's).
+pub fn render(
+    meta: &FeedMeta,
+    entries: &[&Entry],
+    related: &[FeedLink],
+    place: &Place,
+) -> Documents {
     let updated = entries.iter().map(|e| e.updated).max();
     Documents {
-        rss: rss::render(meta, entries, updated),
-        atom: atom::render(meta, entries, updated),
-        json: json::render(meta, entries),
-        home: home::render(meta, entries, related),
+        rss: rss::render(meta, entries, updated, place),
+        atom: atom::render(meta, entries, updated, place),
+        json: json::render(meta, entries, place),
+        home: home::render(meta, entries, related, place),
         updated,
     }
 }

@@ -7,7 +7,7 @@ use rss::extension::atom::AtomExtension;
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
-use super::{RSS_PATH, body, bylines, clean, media, title, whole_seconds};
+use super::{HISTORY_NS, Place, RSS_PATH, body, bylines, clean, media, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -15,12 +15,13 @@ const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>>) -> Vec<u8> {
-    let self_link = meta
-        .base_url
-        .join(RSS_PATH)
-        .map(|u| u.to_string())
-        .unwrap_or_default();
+pub fn render(
+    meta: &FeedMeta,
+    entries: &[&Entry],
+    updated: Option<DateTime<Utc>>,
+    place: &Place,
+) -> Vec<u8> {
+    let is_archive = place.archive.is_archive;
     let editor = meta.authors.iter().find_map(|p| {
         p.email
             .as_ref()
@@ -43,32 +44,74 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], updated: Option<DateTime<Utc>
         generator: Some("seedfeed".into()),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         image,
+        // self and RFC 5005's archive links as `atom:link`s, then the hubs.
         atom_ext: Some(AtomExtension {
-            links: std::iter::once(rss::extension::atom::Link {
-                href: self_link,
-                rel: "self".into(),
-                mime_type: Some("application/rss+xml".into()),
-                ..Default::default()
-            })
-            .chain(meta.hubs.iter().map(|hub| rss::extension::atom::Link {
-                href: hub.to_string(),
-                rel: "hub".into(),
-                ..Default::default()
-            }))
-            .collect(),
+            links: place
+                .links(meta, RSS_PATH)
+                .into_iter()
+                .map(|(rel, href)| rss::extension::atom::Link {
+                    href,
+                    rel: rel.into(),
+                    mime_type: Some("application/rss+xml".into()),
+                    ..Default::default()
+                })
+                .chain(meta.hubs.iter().map(|hub| rss::extension::atom::Link {
+                    href: hub.to_string(),
+                    rel: "hub".into(),
+                    ..Default::default()
+                }))
+                .collect(),
         }),
         namespaces: BTreeMap::from([
             ("atom".to_string(), ATOM_NS.to_string()),
             ("content".to_string(), CONTENT_NS.to_string()),
             ("dc".to_string(), DC_NS.to_string()),
             ("media".to_string(), media::MEDIA_NS.to_string()),
-        ]),
+        ])
+        .into_iter()
+        .chain(is_archive.then(|| ("fh".to_string(), HISTORY_NS.to_string())))
+        .collect(),
+        extensions: if is_archive {
+            archive_marker()
+        } else {
+            BTreeMap::new()
+        },
         items: entries.iter().map(|e| item(e)).collect(),
         ..Default::default()
     };
     let mut out = channel.write_to(Vec::new()).unwrap_or_default();
+    if is_archive {
+        out = self_closing_marker(out);
+    }
     out.push(b'\n');
     out
+}
+
+/// RFC 5005's `<fh:archive/>` as a channel extension (the crate writes those before the items).
+fn archive_marker() -> rss::extension::ExtensionMap {
+    let marker = rss::extension::Extension {
+        name: "fh:archive".into(),
+        ..Default::default()
+    };
+    BTreeMap::from([(
+        "fh".to_string(),
+        BTreeMap::from([("archive".to_string(), vec![marker])]),
+    )])
+}
+
+/// The crate writes an empty extension as a start and an end tag; RFC 5005 spells the marker
+/// `<fh:archive/>`. The first occurrence is the channel's: it comes before every item.
+fn self_closing_marker(xml: Vec<u8>) -> Vec<u8> {
+    const WRITTEN: &[u8] = b"<fh:archive></fh:archive>";
+    let Some(at) = xml.windows(WRITTEN.len()).position(|w| w == WRITTEN) else {
+        return xml;
+    };
+    [
+        &xml[..at],
+        b"<fh:archive/>".as_slice(),
+        &xml[at + WRITTEN.len()..],
+    ]
+    .concat()
 }
 
 fn item(entry: &Entry) -> Item {

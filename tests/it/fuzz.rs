@@ -189,7 +189,12 @@ fn arbitrary_entry(rng: &mut Rng) -> Entry {
 }
 
 fn check_rendering(meta: &seedfeed::config::FeedMeta, entries: &[&Entry], case: &str) {
-    let documents = feed::render(meta, entries, &[]);
+    let documents = feed::render(
+        meta,
+        entries,
+        &[],
+        &feed::Place::current(&meta.base_url, meta),
+    );
     assert_eq!(rss_problems(&documents.rss), Vec::<String>::new(), "{case}");
     assert_eq!(
         atom_problems(&documents.atom),
