@@ -324,9 +324,9 @@ impl UpdateLoop {
             let mut requests = Vec::new();
             let mut stop = false;
             // While authors are still to be read, look for work without waiting.
-            let wait = match self.indexer.store().authors_unread() {
-                0 => FOLDER_CHECK,
-                _ => Duration::ZERO,
+            let wait = match self.authors_to_read() {
+                true => Duration::ZERO,
+                false => FOLDER_CHECK,
             };
             let first = match updates.recv_timeout(wait) {
                 Ok(update) => Some(update),
@@ -362,7 +362,7 @@ impl UpdateLoop {
             for request in requests {
                 self.answer(request, &to_compress);
             }
-            if self.indexer.store().authors_unread() > 0 {
+            if self.authors_to_read() {
                 self.indexer.read_authors(AUTHORS_PER_ROUND);
                 self.forget_touched();
                 if self.indexer.store().authors_unread() == 0 {
@@ -370,6 +370,11 @@ impl UpdateLoop {
                 }
             }
         }
+    }
+
+    /// Whether the background read of authors has work (never while the folder is missing).
+    fn authors_to_read(&self) -> bool {
+        self.root_identity.is_some() && self.indexer.store().authors_unread() > 0
     }
 
     fn forget_touched(&mut self) {

@@ -20,7 +20,7 @@ use crate::cache;
 use crate::config::Config;
 use crate::entry::Entry;
 use crate::feed::{self, FeedLink};
-use crate::feeds::{Feeds, Scope};
+use crate::feeds::{Feeds, Month, Scope};
 use crate::seed::outlets::Outlets;
 use crate::seed::{self, Key, SeedContext};
 use crate::seedfs::{self, Found, Stamp};
@@ -472,16 +472,10 @@ impl Indexer {
         from: &[(PathBuf, Stamp)],
         folders: &[String],
     ) -> Vec<(String, Page)> {
-        let mut content_time = DateTime::UNIX_EPOCH;
-        let entries: Vec<Arc<Entry>> = from
+        let entries: Vec<(Arc<Entry>, Stamp)> = from
             .iter()
-            .filter_map(|(path, stamp)| {
-                let entry = self.shown.get(path)?.1.clone();
-                content_time = content_time.max(entry.updated).max(stamp.modified);
-                Some(entry)
-            })
+            .filter_map(|(path, stamp)| Some((self.shown.get(path)?.1.clone(), *stamp)))
             .collect();
-        let references: Vec<&Entry> = entries.iter().map(Arc::as_ref).collect();
         let meta = self.feeds.meta(scope);
         let related: Vec<FeedLink> = match scope {
             Scope::All => folders
@@ -494,32 +488,56 @@ impl Indexer {
                     }
                 })
                 .collect(),
-            Scope::Folder(_) | Scope::Author(_) | Scope::Section(_) => vec![FeedLink {
-                title: self.feeds.root().title.clone(),
-                base_url: self.feeds.root().base_url.clone(),
-            }],
+            _ => vec![self.root_link()],
         };
-        let place = feed::Place::current(&self.feeds.root().base_url, &meta);
-        let documents = feed::render(&meta, &references, &related, &place);
-        let prefix = scope.prefix();
-        let bodies = [
-            documents.rss,
-            documents.atom,
-            documents.json,
-            documents.home,
-        ];
-        PAGES
-            .iter()
-            .zip(bodies)
-            .map(|((name, media_type), body)| {
-                let page = Page {
-                    media_type,
-                    body,
-                    content_time,
-                };
-                (format!("{prefix}{name}"), page)
-            })
-            .collect()
+        // The archive starts with the month of the newest entry.
+        let newest = entries.first().map(|(entry, _)| Month::of(entry.published));
+        let place = self.place(scope, None, newest, None, None);
+        feed_pages(&meta, &entries, &related, &place, &scope.prefix())
+    }
+
+    /// The root feed, as a page links it.
+    fn root_link(&self) -> FeedLink {
+        FeedLink {
+            title: self.feeds.root().title.clone(),
+            base_url: self.feeds.root().base_url.clone(),
+        }
+    }
+
+    /// Where `scope`'s documents for `month` (its current ones when `None`) are served, with
+    /// the archive months before (`older`) and after (`newer`) them, and a view's query.
+    fn place(
+        &self,
+        scope: &Scope,
+        month: Option<Month>,
+        older: Option<Month>,
+        newer: Option<Month>,
+        query: Option<&str>,
+    ) -> feed::Place {
+        let root = &self.feeds.root().base_url;
+        let url = |dir: &str| {
+            root.join(dir.trim_start_matches('/'))
+                .unwrap_or_else(|_| root.clone())
+        };
+        let dir = match month {
+            Some(month) => archive_dir(scope, month),
+            None => scope.prefix(),
+        };
+        feed::Place {
+            root: root.clone(),
+            dir: url(&dir),
+            query: query.map(str::to_string),
+            archive: feed::Archive {
+                is_archive: month.is_some(),
+                // A filtered view is not archived: its history is the feed's.
+                prev: older
+                    .filter(|_| query.is_none())
+                    .map(|m| url(&archive_dir(scope, m))),
+                next: newer.map(|m| url(&archive_dir(scope, m))),
+                period: month.map(|m| m.to_string()),
+            },
+            entry_pages: true,
+        }
     }
 
     /// Writes the on-disk index cache, if one is configured.
@@ -551,6 +569,46 @@ pub const PAGES: [(&str, &str); 4] = [
 /// Every feed in one file, for a reader's import.
 pub const OPML_PATH: &str = "/opml.xml";
 const OPML_MEDIA_TYPE: &str = "text/x-opml; charset=utf-8";
+
+/// The four documents of `entries` (in feed order, with the stamps they were read at) served
+/// at `place`, each under `{dir}{name}` and the view's `?query`, dated by the newest entry or
+/// file change they show.
+fn feed_pages(
+    meta: &crate::config::FeedMeta,
+    entries: &[(Arc<Entry>, Stamp)],
+    related: &[FeedLink],
+    place: &feed::Place,
+    dir: &str,
+) -> Vec<(String, Page)> {
+    let mut content_time = DateTime::UNIX_EPOCH;
+    for (entry, stamp) in entries {
+        content_time = content_time.max(entry.updated).max(stamp.modified);
+    }
+    let references: Vec<&Entry> = entries.iter().map(|(e, _)| e.as_ref()).collect();
+    let documents = feed::render(meta, &references, related, place);
+    let bodies = [
+        documents.rss,
+        documents.atom,
+        documents.json,
+        documents.home,
+    ];
+    let query = match &place.query {
+        Some(query) => format!("?{query}"),
+        None => String::new(),
+    };
+    PAGES
+        .iter()
+        .zip(bodies)
+        .map(|((name, media_type), body)| {
+            let page = Page {
+                media_type,
+                body,
+                content_time,
+            };
+            (format!("{dir}{name}{query}"), page)
+        })
+        .collect()
+}
 
 /// `work` over `items` on up to `threads` threads, each taking the next item as it is free (parse
 /// costs vary a lot); results in the order of `items`.
