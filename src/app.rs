@@ -118,6 +118,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let tail = Arc::new(Tail::new(TAIL_BYTES));
     let mut update_loop = UpdateLoop {
         tail: tail.clone(),
+        directory_due: false,
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
         root_identity: folder_identity(&root),
@@ -290,6 +291,8 @@ struct UpdateLoop {
     /// Documents rendered on request; a change drops the ones it touches before it is
     /// published.
     tail: Arc<Tail>,
+    /// The authors' background read just finished: the root's page is to be rendered again.
+    directory_due: bool,
     seeds: SeedsConfig,
     watcher: Option<watch::Watcher>,
     /// Device and inode of the folder being watched; `None` while it is missing.
@@ -365,8 +368,11 @@ impl UpdateLoop {
             if self.authors_to_read() {
                 self.indexer.read_authors(AUTHORS_PER_ROUND);
                 self.forget_touched();
+                self.cache_dirty = true;
                 if self.indexer.store().authors_unread() == 0 {
                     info!("every seed's authors read: author feeds complete");
+                    // The root's page lists the busiest authors now.
+                    self.directory_due = true;
                 }
             }
         }
@@ -476,7 +482,11 @@ impl UpdateLoop {
             );
         }
         if batches.is_empty() {
-            return None;
+            if !std::mem::take(&mut self.directory_due) {
+                return None;
+            }
+            let rendered = self.indexer.render()?;
+            return Some(rendered.snapshot_after(current, self.status_bytes()));
         }
         self.cache_dirty = true;
         let entries_before = self.indexer.store().len();

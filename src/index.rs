@@ -19,13 +19,13 @@ use tracing::{info, warn};
 use crate::cache;
 use crate::config::Config;
 use crate::entry::Entry;
-use crate::feed::{self, FeedLink};
+use crate::feed::{self, FeedGroup, FeedLink};
 use crate::feeds::{Feeds, Month, Scope};
 use crate::seed::outlets::Outlets;
 use crate::seed::{self, Key, SeedContext};
 use crate::seedfs::{self, Found, Stamp};
 use crate::snapshot::{Changes, Counts, Page, Snapshot};
-use crate::store::Store;
+use crate::store::{FacetKind, Store};
 use crate::watch::Batch;
 
 /// What a full scan found.
@@ -56,6 +56,8 @@ pub struct Indexer {
     rendered_from: BTreeMap<Scope, Vec<(PathBuf, Stamp)>>,
     /// The folders the root's page and the OPML file were last rendered with.
     rendered_folders: Option<Vec<String>>,
+    /// The busiest authors and sections the root's page was last rendered with.
+    rendered_directory: Option<Directory>,
     /// Threads for reading and parsing many files at once.
     threads: usize,
     /// Keys from the on-disk cache, used (and emptied) by the first scan.
@@ -113,6 +115,7 @@ impl Indexer {
             shown: HashMap::new(),
             rendered_from: BTreeMap::new(),
             rendered_folders: None,
+            rendered_directory: None,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             rescanned: false,
         })
@@ -302,6 +305,7 @@ impl Indexer {
     pub fn render_now(&mut self) -> Rendered {
         self.rendered_from.clear();
         self.rendered_folders = None;
+        self.rendered_directory = None;
         self.render().unwrap_or_default()
     }
 
@@ -393,6 +397,8 @@ impl Indexer {
     fn render_changed(&mut self, windows: BTreeMap<Scope, Window>) -> Option<Rendered> {
         let folders: Vec<String> = self.store.folders().map(str::to_string).collect();
         let folders_changed = self.rendered_folders.as_ref() != Some(&folders);
+        let directory = self.directory();
+        let directory_changed = self.rendered_directory.as_ref() != Some(&directory);
         let froms: BTreeMap<Scope, Vec<(PathBuf, Stamp)>> = windows
             .iter()
             .map(|(scope, window)| {
@@ -404,7 +410,7 @@ impl Indexer {
             .iter()
             .filter(|(scope, from)| {
                 self.rendered_from.get(*scope) != Some(*from)
-                    || (folders_changed && **scope == Scope::All)
+                    || ((folders_changed || directory_changed) && **scope == Scope::All)
             })
             .map(|(scope, _)| scope.clone())
             .collect();
@@ -414,13 +420,14 @@ impl Indexer {
             .filter(|scope| !froms.contains_key(*scope))
             .cloned()
             .collect();
-        if changed.is_empty() && gone.is_empty() && !folders_changed {
+        if changed.is_empty() && gone.is_empty() && !folders_changed && !directory_changed {
             return None;
         }
         let mut changes = Changes::default();
         let rendered = on_threads(&changed, self.threads, |scope| {
-            self.render_feed(scope, &froms[scope], &folders)
+            self.render_feed(scope, &froms[scope], &folders, &directory)
         });
+        self.rendered_directory = Some(directory);
         for (scope, pages) in changed.iter().zip(rendered) {
             changes.pages.extend(pages);
             self.rendered_from
@@ -471,29 +478,74 @@ impl Indexer {
         scope: &Scope,
         from: &[(PathBuf, Stamp)],
         folders: &[String],
+        directory: &Directory,
     ) -> Vec<(String, Page)> {
         let entries: Vec<(Arc<Entry>, Stamp)> = from
             .iter()
             .filter_map(|(path, stamp)| Some((self.shown.get(path)?.1.clone(), *stamp)))
             .collect();
         let meta = self.feeds.meta(scope);
-        let related: Vec<FeedLink> = match scope {
-            Scope::All => folders
-                .iter()
-                .map(|f| {
-                    let meta = self.feeds.meta(&Scope::Folder(f.clone()));
-                    FeedLink {
-                        title: meta.title,
-                        base_url: meta.base_url,
-                    }
-                })
-                .collect(),
-            _ => vec![self.root_link()],
+        let related = match scope {
+            Scope::All => {
+                let folder_feeds = folders
+                    .iter()
+                    .map(|f| {
+                        let meta = self.feeds.meta(&Scope::Folder(f.clone()));
+                        FeedLink {
+                            title: meta.title,
+                            base_url: meta.base_url,
+                        }
+                    })
+                    .collect();
+                let facet_feeds = |facets: &[(Scope, String)]| {
+                    facets
+                        .iter()
+                        .map(|(scope, name)| {
+                            let meta = self.feeds.facet_meta(scope, name);
+                            FeedLink {
+                                title: name.clone(),
+                                base_url: meta.base_url,
+                            }
+                        })
+                        .collect()
+                };
+                vec![
+                    group("Feeds", folder_feeds),
+                    group("Authors", facet_feeds(&directory.authors)),
+                    group("Sections", facet_feeds(&directory.sections)),
+                ]
+            }
+            _ => vec![group("Feeds", vec![self.root_link()])],
         };
         // The archive starts with the month of the newest entry.
         let newest = entries.first().map(|(entry, _)| Month::of(entry.published));
         let place = self.place(scope, None, newest, None, None);
         feed_pages(&meta, &entries, &related, &place, &scope.prefix())
+    }
+
+    /// The busiest authors and sections, for the root's page; none while authors are still
+    /// being read (the list would flicker as they come in).
+    fn directory(&self) -> Directory {
+        let top = |kind| {
+            self.store
+                .top(kind, DIRECTORY_SIZE)
+                .into_iter()
+                .map(|(slug, facet)| {
+                    let scope = match kind {
+                        FacetKind::Author => Scope::Author(slug.to_string()),
+                        FacetKind::Section => Scope::Section(slug.to_string()),
+                    };
+                    (scope, facet.name.clone())
+                })
+                .collect()
+        };
+        Directory {
+            authors: match self.store.authors_unread() {
+                0 => top(FacetKind::Author),
+                _ => Vec::new(),
+            },
+            sections: top(FacetKind::Section),
+        }
     }
 
     /// The root feed, as a page links it.
@@ -570,13 +622,30 @@ pub const PAGES: [(&str, &str); 4] = [
 pub const OPML_PATH: &str = "/opml.xml";
 const OPML_MEDIA_TYPE: &str = "text/x-opml; charset=utf-8";
 
+/// How many authors and sections the root's page lists.
+const DIRECTORY_SIZE: usize = 24;
+
+/// The authors and sections the root's page lists: scope and name, busiest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Directory {
+    authors: Vec<(Scope, String)>,
+    sections: Vec<(Scope, String)>,
+}
+
+fn group(heading: &str, feeds: Vec<FeedLink>) -> FeedGroup {
+    FeedGroup {
+        heading: heading.to_string(),
+        feeds,
+    }
+}
+
 /// The four documents of `entries` (in feed order, with the stamps they were read at) served
 /// at `place`, each under `{dir}{name}` and the view's `?query`, dated by the newest entry or
 /// file change they show.
 fn feed_pages(
     meta: &crate::config::FeedMeta,
     entries: &[(Arc<Entry>, Stamp)],
-    related: &[FeedLink],
+    related: &[FeedGroup],
     place: &feed::Place,
     dir: &str,
 ) -> Vec<(String, Page)> {

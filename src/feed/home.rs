@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use super::{ATOM_PATH, FeedLink, JSON_PATH, Place, RSS_PATH, bylines, clean, entry_path};
+use super::{ATOM_PATH, FeedGroup, JSON_PATH, Place, RSS_PATH, bylines, clean, entry_path};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -35,7 +35,7 @@ struct FeedPage {
     description: String,
     icon: Option<String>,
     formats: Vec<Format>,
-    related: Vec<Related>,
+    groups: Vec<Group>,
     entries: Vec<Line>,
     pages: Pages,
 }
@@ -62,6 +62,12 @@ pub(super) struct Format {
 }
 
 /// Another feed, linked from this page.
+/// Feeds under one heading.
+struct Group {
+    heading: String,
+    feeds: Vec<Related>,
+}
+
 struct Related {
     title: String,
     page: String,
@@ -80,7 +86,12 @@ struct Line {
     bylines: String,
 }
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink], place: &Place) -> Vec<u8> {
+pub fn render(
+    meta: &FeedMeta,
+    entries: &[&Entry],
+    related: &[FeedGroup],
+    place: &Place,
+) -> Vec<u8> {
     let archive = &place.archive;
     let pages = Pages {
         older: archive.prev.as_ref().map(|u| u.to_string()),
@@ -104,12 +115,20 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink], place: 
         description: clean(&meta.description),
         icon: meta.icon.as_ref().map(|u| u.to_string()),
         formats: formats(&meta.base_url),
-        related: related
+        groups: related
             .iter()
-            .map(|feed| Related {
-                title: clean(&feed.title),
-                page: feed.base_url.to_string(),
-                formats: formats(&feed.base_url),
+            .filter(|group| !group.feeds.is_empty())
+            .map(|group| Group {
+                heading: clean(&group.heading),
+                feeds: group
+                    .feeds
+                    .iter()
+                    .map(|feed| Related {
+                        title: clean(&feed.title),
+                        page: feed.base_url.to_string(),
+                        formats: formats(&feed.base_url),
+                    })
+                    .collect(),
             })
             .collect(),
         entries: entries

@@ -37,6 +37,13 @@ pub const RSS_PATH: &str = "rss.xml";
 pub const ATOM_PATH: &str = "atom.xml";
 pub const JSON_PATH: &str = "feed.json";
 
+/// Feeds a page lists under one heading ("Feeds", "Authors", "Sections").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedGroup {
+    pub heading: String,
+    pub feeds: Vec<FeedLink>,
+}
+
 /// Another feed a page points to: its title and where it lives (`…/nyt/`, ending in `/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedLink {
@@ -142,7 +149,7 @@ pub fn entry_path(id: &str) -> String {
 pub fn render(
     meta: &FeedMeta,
     entries: &[&Entry],
-    related: &[FeedLink],
+    related: &[FeedGroup],
     place: &Place,
 ) -> Documents {
     let updated = entries.iter().map(|e| e.updated).max();

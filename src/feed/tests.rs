@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::entry::{Media, Medium};
 
 /// Every document as the feed's current documents, where today's callers serve them.
-fn current(meta: &FeedMeta, entries: &[&Entry], related: &[FeedLink]) -> Documents {
+fn current(meta: &FeedMeta, entries: &[&Entry], related: &[FeedGroup]) -> Documents {
     render(
         meta,
         entries,
@@ -1029,4 +1029,40 @@ fn archive_documents_stay_well_formed_whatever_the_text_holds() {
     let home = String::from_utf8(docs.home).unwrap();
     assert!(!home.contains("<script>"), "{home}");
     serde_json::from_slice::<serde_json::Value>(&docs.json).unwrap();
+}
+
+#[test]
+fn a_page_lists_related_feeds_under_their_headings_and_skips_empty_groups() {
+    let a = sample("a", 2, &["A One"]);
+    let groups = [
+        FeedGroup {
+            heading: "Feeds".into(),
+            feeds: feed_links(),
+        },
+        FeedGroup {
+            heading: "Authors".into(),
+            feeds: Vec::new(),
+        },
+        FeedGroup {
+            heading: "Sections & more".into(),
+            feeds: vec![FeedLink {
+                title: "World".into(),
+                base_url: url("http://127.0.0.1:8080/sections/world/"),
+            }],
+        },
+    ];
+    let home = String::from_utf8(current(&meta(), &[&a], &groups).home).unwrap();
+    assert!(home.contains("<h2>Feeds</h2>"), "{home}");
+    assert!(
+        !home.contains("<h2>Authors</h2>"),
+        "an empty group has no heading"
+    );
+    assert!(home.contains("<h2>Sections &#38; more</h2>"), "{home}");
+    assert!(home.contains(r#"<a href="http://127.0.0.1:8080/sections/world/">World</a>"#));
+    assert!(home.contains(r#"<a href="http://127.0.0.1:8080/sections/world/atom.xml">Atom</a>"#));
+    let feeds = home.find("<h2>Feeds</h2>").unwrap();
+    assert!(
+        feeds < home.find("<h2>Sections").unwrap(),
+        "in the order given"
+    );
 }

@@ -5,13 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-
 use super::{Indexer, Window, on_threads};
 use crate::entry::Entry;
+use crate::feed::{self, FeedLink};
 use crate::feeds::{Month, Scope, slug};
 use crate::seed::{self, Key};
 use crate::seedfs::{self, Found, Stamp};
-use crate::feed::{self, FeedLink};
 use crate::snapshot::Page;
 use crate::tail::{Depends, Reply};
 use crate::wanted::{FeedRequest, Wanted};
@@ -34,7 +33,8 @@ impl Indexer {
             // A file changed or gone since it was indexed gets no authors for now: its event
             // (or the rescan when the folder is back) indexes it again. Never removed here:
             // while the folder is missing the last good state stays.
-            self.store.set_authors(path, *stamp, authors.unwrap_or_default());
+            self.store
+                .set_authors(path, *stamp, authors.unwrap_or_default());
         }
         unread.len()
     }
@@ -132,7 +132,8 @@ impl Indexer {
             Some(month) => archive_dir(scope, month),
             None => scope.prefix(),
         };
-        let pages = super::feed_pages(&meta, &entries, &[self.root_link()], &place, &dir);
+        let related = [super::group("Feeds", vec![self.root_link()])];
+        let pages = super::feed_pages(&meta, &entries, &related, &place, &dir);
         Ok(Answer { pages, depends })
     }
 
@@ -153,7 +154,9 @@ impl Indexer {
         let entries = self.whole_entries(std::slice::from_ref(&seed));
         let Some((entry, stamp)) = entries.into_iter().next() else {
             // Changed since it was indexed: its event is on the way.
-            return Err(Reply::Unavailable("the entry is changing; try again\n".into()));
+            return Err(Reply::Unavailable(
+                "the entry is changing; try again\n".into(),
+            ));
         };
         let meta = self.feeds.meta(folder.as_ref().unwrap_or(&Scope::All));
         let mut feeds = vec![FeedLink {

@@ -420,3 +420,152 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The feed-level link of `rel` in an Atom or RSS document.
+fn link_of(body: &[u8], rel: &str) -> Option<String> {
+    feed_rs::parser::parse(body)
+        .unwrap()
+        .links
+        .into_iter()
+        .find(|l| l.rel.as_deref() == Some(rel))
+        .map(|l| l.href)
+}
+
+/// A URL of the test config's base as a path on the server under test.
+fn path_of(url: &str) -> String {
+    url.strip_prefix("http://127.0.0.1:8080")
+        .unwrap_or_else(|| panic!("{url} is not under the base URL"))
+        .to_string()
+}
+
+#[test]
+fn archives_walked_from_the_current_document_hold_every_entry_exactly_once() {
+    let nyt = Path::new(ARCHIVE).join("nyt");
+    let expected: BTreeSet<String> = parsed_below(&nyt).into_iter().map(|e| e.link).collect();
+    let server = Server::start(&nyt, &config_text(&nyt, 5));
+    for name in ["atom.xml", "rss.xml"] {
+        let current = format!("/{name}");
+        let body = server.get(&current).body;
+        assert!(
+            !String::from_utf8_lossy(&body).contains("fh:archive"),
+            "{current}"
+        );
+        let mut seen: Vec<String> = Vec::new();
+        let mut newer: Option<String> = None;
+        let mut next = link_of(&body, "prev-archive");
+        let mut documents = 0;
+        while let Some(url) = next {
+            let path = path_of(&url);
+            let response = server.get(&path);
+            assert_eq!(response.status, 200, "{path}");
+            let problems = match name {
+                "atom.xml" => atom_problems(&response.body),
+                _ => rss_problems(&response.body),
+            };
+            assert_eq!(problems, Vec::<String>::new(), "{path}");
+            let text = response.text();
+            assert!(
+                text.contains("<fh:archive/>"),
+                "{path} is not marked as an archive"
+            );
+            assert_eq!(
+                link_of(&response.body, "self").as_deref(),
+                Some(url.as_str())
+            );
+            assert_eq!(
+                link_of(&response.body, "current"),
+                Some(format!("http://127.0.0.1:8080{current}")),
+                "{path}"
+            );
+            assert_eq!(link_of(&response.body, "next-archive"), newer, "{path}");
+            seen.extend(ids(&response.body));
+            newer = Some(url);
+            next = link_of(&response.body, "prev-archive");
+            documents += 1;
+        }
+        let unique: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(
+            seen.len(),
+            unique.len(),
+            "{name}: an entry in two archive documents"
+        );
+        assert_eq!(
+            unique, expected,
+            "{name}: the archive is not the whole history"
+        );
+        assert!(documents > 3, "{documents}");
+        // The current document's entries are the newest of that history.
+        assert!(ids(&body).is_subset(&expected));
+    }
+    // JSON Feed pages back with next_url, through the same months.
+    let mut seen = BTreeSet::new();
+    let mut url = Some("http://127.0.0.1:8080/feed.json".to_string());
+    let mut first = true;
+    while let Some(current) = url {
+        let json: serde_json::Value =
+            serde_json::from_slice(&server.get(&path_of(&current)).body).unwrap();
+        assert_eq!(json["feed_url"], current.as_str());
+        for item in json["items"].as_array().unwrap() {
+            if !first {
+                assert!(seen.insert(item["url"].as_str().unwrap().to_string()));
+            }
+        }
+        first = false;
+        url = json["next_url"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn each_entry_has_a_page_of_its_own() {
+    let nyt = Path::new(ARCHIVE).join("nyt");
+    let server = Server::start(&nyt, &config_text(&nyt, 5));
+    let page = server.get("/").text();
+    let html = scraper::Html::parse_document(&page);
+    let first = scraper::Selector::parse("main li a:first-child").unwrap();
+    let feed = server.feed("/atom.xml");
+    let links: Vec<String> = html
+        .select(&first)
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(links.len(), feed.entries.len());
+    for (link, entry) in links.iter().zip(&feed.entries) {
+        let original = &entry.links[0].href;
+        assert_eq!(
+            *link,
+            format!(
+                "http://127.0.0.1:8080/{}",
+                seedfeed::feed::entry_path(original)
+            )
+        );
+        let response = server.get(&path_of(link));
+        assert_eq!(response.status, 200, "{link}");
+        assert_eq!(
+            response.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let text = response.text();
+        let title = entry.title.as_ref().unwrap().content.clone();
+        let escaped = title.replace('&', "&#38;");
+        assert!(
+            text.contains(&escaped) || text.contains(&title),
+            "{link}: no title {title}"
+        );
+        assert!(
+            text.contains(&format!("href=\"{}\"", original.replace('&', "&#38;"))),
+            "{link}: no original link"
+        );
+        assert!(
+            text.contains("rel=\"alternate\""),
+            "{link}: no autodiscovery"
+        );
+        let again = server.request(
+            "GET",
+            &path_of(link),
+            &[("If-None-Match", response.header("etag").unwrap())],
+        );
+        assert_eq!(again.status, 304);
+    }
+    assert_eq!(server.get("/entries/0000000000000000/").status, 404);
+    assert_eq!(server.get("/entries/nothex/").status, 404);
+}
