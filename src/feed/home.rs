@@ -11,7 +11,9 @@ use crate::config::FeedMeta;
 use crate::entry::Entry;
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;\
-padding:0 1rem;color:#222}a{color:#0645ad}li{margin:.4rem 0}time,.by{color:#666;font-size:.9em}";
+padding:0 1rem;color:#222}a{color:#0645ad}li{margin:.4rem 0}time,.by{color:#666;font-size:.9em}\
+nav ul{display:flex;flex-wrap:wrap;gap:.2rem 1.4rem;list-style:none;padding:0}nav li{margin:0}\
+nav small{white-space:nowrap}";
 
 /// What only pages with archive navigation or entry pages use (the others keep their bytes).
 const MORE_STYLE: &str = ".pages{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:1.5rem 0}\

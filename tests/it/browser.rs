@@ -32,7 +32,27 @@ fn the_pages_render_in_headless_chromium_on_a_desktop_and_a_phone() {
     let server = Server::serving(Path::new(ARCHIVE), 50);
     let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&out).unwrap();
-    for (name, path) in [("home", "/"), ("outlet-nyt", "/nyt/")] {
+    // An entry with a picture, and the author page of its byline.
+    let feed = server.feed("/nyt/atom.xml");
+    let entry = feed
+        .entries
+        .iter()
+        .find(|e| !e.media.is_empty() && !e.authors.is_empty())
+        .expect("a NYT entry with a picture and a byline");
+    let entry_page = format!("/{}", seedfeed::feed::entry_path(&entry.links[0].href));
+    let author = seedfeed::feeds::slug(entry.authors[0].name.as_deref().unwrap_or_default());
+    let author_page = format!("/authors/{}/", seedfeed::feeds::encode_segment(&author));
+    let started = std::time::Instant::now();
+    while server.get(&author_page).status == 503 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for (name, path) in [
+        ("home", "/"),
+        ("outlet-nyt", "/nyt/"),
+        ("entry", entry_page.as_str()),
+        ("author", author_page.as_str()),
+    ] {
         assert_eq!(server.get(path).status, 200, "{path}");
         for width in [1280, 390] {
             let file = out.join(format!("{name}-{width}.png"));
