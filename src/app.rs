@@ -485,8 +485,11 @@ impl UpdateLoop {
             if !std::mem::take(&mut self.directory_due) {
                 return None;
             }
-            let rendered = self.indexer.render()?;
-            return Some(rendered.snapshot_after(current, self.status_bytes()));
+            let status = self.status_bytes();
+            return Some(match self.indexer.render() {
+                Some(rendered) => rendered.snapshot_after(current, status),
+                None => current.with_status(status, self.indexer.counts()),
+            });
         }
         self.cache_dirty = true;
         let entries_before = self.indexer.store().len();
@@ -540,6 +543,7 @@ impl UpdateLoop {
             last_rescan: self.last_rescan,
             started_from_cache: self.started_from_cache,
             entries: store.len(),
+            authors_unread: store.authors_unread(),
             rejected: store
                 .rejected()
                 .map(|(path, reason)| (path.to_path_buf(), reason.to_string()))

@@ -23,6 +23,9 @@ pub struct Status {
     /// Seeds whose key the start took from the on-disk index cache rather than a parse.
     pub started_from_cache: usize,
     pub entries: usize,
+    /// Seeds whose authors the background read has still to take (author feeds answer 503
+    /// until it is 0).
+    pub authors_unread: usize,
     /// Path and reason, in path order.
     pub rejected: Vec<(PathBuf, String)>,
 }
@@ -37,6 +40,7 @@ struct Json<'a> {
     last_rescan: Option<String>,
     started_from_cache: usize,
     entries: usize,
+    authors_unread: usize,
     rejected_count: usize,
     rejected: Vec<Rejected>,
 }
@@ -57,6 +61,7 @@ pub fn render(status: &Status) -> Vec<u8> {
         last_change: status.last_change.map(time),
         last_rescan: status.last_rescan.map(time),
         started_from_cache: status.started_from_cache,
+        authors_unread: status.authors_unread,
         entries: status.entries,
         rejected_count: status.rejected.len(),
         rejected: status
@@ -90,6 +95,7 @@ mod tests {
             last_change: None,
             last_rescan: Some(DateTime::UNIX_EPOCH),
             started_from_cache: 0,
+            authors_unread: 0,
             entries: 3,
             rejected: (0..1500)
                 .map(|i| {
