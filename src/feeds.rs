@@ -60,6 +60,21 @@ impl Scope {
     }
 }
 
+/// An entry's stable number: the first 8 bytes of the SHA-256 of its id. Its page lives at
+/// [`entry_path`]; the store finds an entry by it.
+pub fn entry_hash(id: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(id.as_bytes());
+    let mut first = [0; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// Where an entry's page lives, relative to the root: `entries/<16 hex>/`.
+pub fn entry_path(id: &str) -> String {
+    format!("entries/{:016x}/", entry_hash(id))
+}
+
 /// The stable URL name of an author or a section: lower case, letters and digits of any script
 /// kept, every run of anything else one `-`. `""` when nothing is left (no feed then).
 pub fn slug(name: &str) -> String {

@@ -11,7 +11,7 @@ use std::ops::Bound;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::feeds::{Month, Scope, slug};
+use crate::feeds::{Month, Scope, entry_hash, slug};
 use crate::seed::Key;
 use crate::seedfs::Stamp;
 
@@ -64,6 +64,8 @@ pub struct Store {
     sections: BTreeMap<String, Facet>,
     /// Files whose key does not hold its authors yet (see [`Key::authors`]).
     unread_authors: BTreeSet<PathKey>,
+    /// When each served entry was published, by [`entry_hash`] of its id: its page's lookup.
+    by_hash: HashMap<u64, DateTime<Utc>>,
     /// Each (feed, month) whose served entries changed, once [`Store::keep_journal`] is on:
     /// what the long tail of rendered documents must forget.
     journal: Option<BTreeSet<(Scope, Month)>>,
@@ -236,6 +238,8 @@ impl Store {
             if let Some((slug, name)) = section {
                 add_to(&mut self.sections, slug, name, &order);
             }
+            self.by_hash
+                .insert(entry_hash(&stored.key.id), stored.key.published);
             self.order.insert(order, winner);
         }
     }
@@ -243,10 +247,11 @@ impl Store {
     /// Takes the entry `key` read from `path` out of the feed orders.
     fn unorder(&mut self, key: &Key, path: &Path) {
         let order = order_key(key);
-        if self.order.remove(&order).is_some()
-            && let Some(journal) = &mut self.journal
-        {
-            note(journal, key, self.root.as_deref(), path);
+        if self.order.remove(&order).is_some() {
+            self.by_hash.remove(&entry_hash(&key.id));
+            if let Some(journal) = &mut self.journal {
+                note(journal, key, self.root.as_deref(), path);
+            }
         }
         if let Some(folder) = self.folder_of(path)
             && let Some(folder_order) = self.folders.get_mut(&folder)
@@ -396,6 +401,21 @@ impl Store {
         let start = month.start();
         self.newest_of(scope, month.end())
             .take_while(move |(_, key, _)| start.is_some_and(|s| key.published >= s))
+    }
+
+    /// The served entry whose id has this [`entry_hash`]: one hash lookup and one range.
+    pub fn entry_by_hash(&self, hash: u64) -> Option<(&Path, &Key, Stamp)> {
+        let published = *self.by_hash.get(&hash)?;
+        let at = (Reverse(published), String::new());
+        self.order
+            .range(at..)
+            .take_while(|(order, _)| order.0.0 == published)
+            .map(|(_, path)| path)
+            .filter_map(|path| {
+                let stored = self.files.get(key_of(path))?;
+                Some((path.as_path(), &stored.key, stored.stamp))
+            })
+            .find(|(_, key, _)| entry_hash(&key.id) == hash)
     }
 
     /// The months in which `scope` has entries, newest first: one range lookup per month.
@@ -743,5 +763,160 @@ mod tests {
         assert_eq!(under("/s/a/y"), [PathBuf::from("/s/a/y/z")]);
         assert_eq!(under("/s").len(), 8);
         assert!(under("/s/c").is_empty());
+    }
+
+    fn by(link: &str, hour: i64, authors: Option<&[&str]>, section: Option<&str>) -> Key {
+        Key {
+            authors: authors.map(|a| a.iter().map(|s| s.to_string()).collect()),
+            section: section.map(str::to_string),
+            ..entry(link, hour)
+        }
+    }
+
+    fn scope_links(store: &Store, scope: &Scope) -> Vec<String> {
+        store
+            .newest_of(scope, None)
+            .map(|(_, k, _)| k.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn authors_and_sections_hold_the_entries_they_win_and_go_with_the_last() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        let amy = Scope::Author("amy-qin".into());
+        let world = Scope::Section("world".into());
+        store.upsert(
+            Path::new("/s/a/1"),
+            by("x1", 1, Some(&["Amy Qin", "Li Yuan"]), Some("World")),
+            stamp(at(1)),
+        );
+        store.upsert(
+            Path::new("/s/a/2"),
+            by("x2", 2, Some(&["AMY QIN"]), None),
+            stamp(at(2)),
+        );
+        // Authors not read yet: in no author's feed, and counted as unread.
+        store.upsert(Path::new("/s/a/3"), by("x3", 3, None, None), stamp(at(3)));
+        assert_eq!(scope_links(&store, &amy), ["x2", "x1"]);
+        assert_eq!(store.facet(&amy).unwrap().name, "Amy Qin");
+        assert_eq!(scope_links(&store, &world), ["x1"]);
+        assert_eq!(store.authors_unread(), 1);
+        assert_eq!(
+            store.unread_authors(10),
+            [(PathBuf::from("/s/a/3"), stamp(at(3)))]
+        );
+        // A read for an older version of the file is not taken.
+        store.set_authors(Path::new("/s/a/3"), stamp(at(9)), vec!["Amy Qin".into()]);
+        assert_eq!(store.authors_unread(), 1);
+        store.set_authors(Path::new("/s/a/3"), stamp(at(3)), vec!["Amy Qin".into()]);
+        assert_eq!(store.authors_unread(), 0);
+        assert_eq!(scope_links(&store, &amy), ["x3", "x2", "x1"]);
+        let top = store.top(FacetKind::Author, 1);
+        assert_eq!(top.len(), 1);
+        assert_eq!((top[0].0, top[0].1.len()), ("amy-qin", 3));
+        // A duplicate that loses is in no feed; the winner moves the entry.
+        store.upsert(
+            Path::new("/s/b/1"),
+            Key {
+                fetched: Some(at(50)),
+                ..by("x1", 1, Some(&["Li Yuan"]), None)
+            },
+            stamp(at(50)),
+        );
+        assert_eq!(scope_links(&store, &amy), ["x3", "x2"]);
+        assert_eq!(scope_links(&store, &world), Vec::<String>::new());
+        assert!(store.facet(&world).is_none(), "an empty section is gone");
+        for path in ["/s/a/2", "/s/a/3"] {
+            store.remove(Path::new(path));
+        }
+        assert!(store.facet(&amy).is_none());
+        assert_eq!(
+            scope_links(&store, &Scope::Author("li-yuan".into())),
+            ["x1"]
+        );
+    }
+
+    #[test]
+    fn months_and_their_entries_come_from_range_lookups() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        let day = |d: i64| d * 24;
+        // 2020-01-31, 2020-02-01 00:00, 2020-03-15, and 1970 for the edge of time.
+        for (name, hour) in [
+            ("a", day(18_292)),
+            ("b", day(18_293)),
+            ("c", day(18_336)),
+            ("d", 0),
+        ] {
+            store.upsert(
+                Path::new(&format!("/s/f/{name}")),
+                entry(name, hour),
+                stamp(at(hour)),
+            );
+        }
+        let folder = Scope::Folder("f".into());
+        let months: Vec<String> = store
+            .months(&folder)
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(months, ["2020-03", "2020-02", "2020-01", "1970-01"]);
+        let feb = Month::parse("2020-02").unwrap();
+        let in_feb: Vec<String> = store
+            .in_month(&folder, feb)
+            .map(|(_, k, _)| k.id.clone())
+            .collect();
+        assert_eq!(in_feb, ["b"], "the first instant of a month is in it");
+        let jan = Month::parse("2020-01").unwrap();
+        let in_jan: Vec<String> = store
+            .in_month(&Scope::All, jan)
+            .map(|(_, k, _)| k.id.clone())
+            .collect();
+        assert_eq!(in_jan, ["a"]);
+        assert_eq!(
+            store.months(&Scope::Folder("none".into())),
+            Vec::<Month>::new()
+        );
+        let before_feb: Vec<String> = store
+            .newest_of(&folder, feb.start())
+            .map(|(_, k, _)| k.id.clone())
+            .collect();
+        assert_eq!(before_feb, ["a", "d"]);
+    }
+
+    #[test]
+    fn an_entry_is_found_by_its_hash_while_it_is_served() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        store.upsert(Path::new("/s/f/a"), entry("https://x/a", 5), stamp(at(5)));
+        store.upsert(Path::new("/s/f/b"), entry("https://x/b", 5), stamp(at(5)));
+        let hash = entry_hash("https://x/b");
+        assert_eq!(store.entry_by_hash(hash).unwrap().1.id, "https://x/b");
+        assert!(store.entry_by_hash(hash ^ 1).is_none());
+        store.remove(Path::new("/s/f/b"));
+        assert!(store.entry_by_hash(hash).is_none());
+    }
+
+    #[test]
+    fn the_journal_names_each_feed_and_month_a_change_touched_once_it_is_kept() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        store.upsert(
+            Path::new("/s/f/a"),
+            by("a", 5, Some(&["Amy"]), Some("world")),
+            stamp(at(5)),
+        );
+        assert!(store.take_journal().is_empty(), "off until asked for");
+        store.keep_journal();
+        store.remove(Path::new("/s/f/a"));
+        let month = Month::of(at(5));
+        let touched: Vec<(Scope, Month)> = store.take_journal();
+        assert_eq!(
+            touched,
+            [
+                (Scope::All, month),
+                (Scope::Folder("f".into()), month),
+                (Scope::Author("amy".into()), month),
+                (Scope::Section("world".into()), month),
+            ]
+        );
+        assert!(store.take_journal().is_empty());
     }
 }

@@ -12,7 +12,6 @@ pub mod opml;
 mod rss;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::FeedMeta;
@@ -138,9 +137,7 @@ fn join(dir: &Url, name: &str) -> String {
 /// the first 8 bytes of the SHA-256 of the entry's id in lower-case hex. Stable for as long as
 /// the id is.
 pub fn entry_path(id: &str) -> String {
-    let digest = Sha256::digest(id.as_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("entries/{hex}/")
+    crate::feeds::entry_path(id)
 }
 
 /// Renders every document for `entries`, which must already be in feed order (newest first)
