@@ -134,6 +134,29 @@ impl Month {
     }
 }
 
+/// One archive document: a month, or one page of a month with more entries than the feed's
+/// limit (page 1 holds its newest). A change in a month moves entries between its pages only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    pub month: Month,
+    pub page: usize,
+}
+
+impl Period {
+    pub fn first(month: Month) -> Period {
+        Period { month, page: 1 }
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.page {
+            1 => write!(f, "{}", self.month),
+            page => write!(f, "{}, page {page}", self.month),
+        }
+    }
+}
+
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)

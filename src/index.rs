@@ -20,7 +20,7 @@ use crate::cache;
 use crate::config::Config;
 use crate::entry::Entry;
 use crate::feed::{self, FeedGroup, FeedLink};
-use crate::feeds::{Feeds, Month, Scope};
+use crate::feeds::{Feeds, Month, Period, Scope};
 use crate::seed::outlets::Outlets;
 use crate::seed::{self, Key, SeedContext};
 use crate::seedfs::{self, Found, Stamp};
@@ -518,7 +518,9 @@ impl Indexer {
             _ => vec![group("Feeds", vec![self.root_link()])],
         };
         // The archive starts with the month of the newest entry.
-        let newest = entries.first().map(|(entry, _)| Month::of(entry.published));
+        let newest = entries
+            .first()
+            .map(|(entry, _)| Period::first(Month::of(entry.published)));
         let place = self.place(scope, None, newest, None, None);
         feed_pages(&meta, &entries, &related, &place, &scope.prefix())
     }
@@ -556,14 +558,14 @@ impl Indexer {
         }
     }
 
-    /// Where `scope`'s documents for `month` (its current ones when `None`) are served, with
-    /// the archive months before (`older`) and after (`newer`) them, and a view's query.
+    /// Where `scope`'s documents for `period` (its current ones when `None`) are served, with
+    /// the archive documents before (`older`) and after (`newer`) them, and a view's query.
     fn place(
         &self,
         scope: &Scope,
-        month: Option<Month>,
-        older: Option<Month>,
-        newer: Option<Month>,
+        period: Option<Period>,
+        older: Option<Period>,
+        newer: Option<Period>,
         query: Option<&str>,
     ) -> feed::Place {
         let root = &self.feeds.root().base_url;
@@ -571,8 +573,8 @@ impl Indexer {
             root.join(dir.trim_start_matches('/'))
                 .unwrap_or_else(|_| root.clone())
         };
-        let dir = match month {
-            Some(month) => archive_dir(scope, month),
+        let dir = match period {
+            Some(period) => archive_dir(scope, period),
             None => scope.prefix(),
         };
         feed::Place {
@@ -580,13 +582,13 @@ impl Indexer {
             dir: url(&dir),
             query: query.map(str::to_string),
             archive: feed::Archive {
-                is_archive: month.is_some(),
+                is_archive: period.is_some(),
                 // A filtered view is not archived: its history is the feed's.
                 prev: older
                     .filter(|_| query.is_none())
                     .map(|m| url(&archive_dir(scope, m))),
                 next: newer.map(|m| url(&archive_dir(scope, m))),
-                period: month.map(|m| m.to_string()),
+                period: period.map(|p| p.to_string()),
             },
             entry_pages: true,
         }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::feeds::{Month, Scope, slug};
+use crate::feeds::{Month, Period, Scope, slug};
 
 /// The archive of a feed lives under `<feed>/archive/<YYYY-MM>/`.
 pub const ARCHIVE: &str = "archive";
@@ -23,8 +23,8 @@ pub enum Wanted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedRequest {
     pub scope: Scope,
-    /// A month of the archive; `None` for the feed's current documents.
-    pub month: Option<Month>,
+    /// A month (or page of one) of the archive; `None` for the feed's current documents.
+    pub period: Option<Period>,
     /// The document's name under its folder: `rss.xml`, `atom.xml`, `feed.json` or `""`.
     pub name: String,
     pub query: Option<Query>,
@@ -77,8 +77,8 @@ pub fn wanted(path: &str, query: &str) -> Result<Option<Wanted>, BadRequest> {
         }
         return Ok(Some(Wanted::Entry(hash.to_ascii_lowercase())));
     }
-    let (feed_dir, month) = match archive_month(&dir) {
-        Some((feed_dir, month)) => (feed_dir, Some(month)),
+    let (feed_dir, period) = match archive_period(&dir) {
+        Some((feed_dir, period)) => (feed_dir, Some(period)),
         None => (dir.as_str(), None),
     };
     let Some(scope) = scope_at(feed_dir) else {
@@ -86,7 +86,7 @@ pub fn wanted(path: &str, query: &str) -> Result<Option<Wanted>, BadRequest> {
     };
     let query = match query {
         "" => None,
-        _ if month.is_some() => {
+        _ if period.is_some() => {
             return Err(
                 "archive documents take no query parameters: filter the current feed".into(),
             );
@@ -95,19 +95,32 @@ pub fn wanted(path: &str, query: &str) -> Result<Option<Wanted>, BadRequest> {
     };
     Ok(Some(Wanted::Feed(FeedRequest {
         scope,
-        month,
+        period,
         name: name.to_string(),
         query,
     })))
 }
 
-/// `<feed dir>archive/2024-05/` → the feed's dir and the month.
-fn archive_month(dir: &str) -> Option<(&str, Month)> {
+/// `<feed dir>archive/2024-05/` (page 1) or `<feed dir>archive/2024-05/3/` → the feed's dir
+/// and the period. Page 1 has one URL only: `…/2024-05/1/` names nothing.
+fn archive_period(dir: &str) -> Option<(&str, Period)> {
     let rest = dir.strip_suffix('/')?;
-    let (rest, month) = rest.rsplit_once('/')?;
+    let (rest, last) = rest.rsplit_once('/')?;
+    let (rest, month, page) = match Month::parse(last) {
+        Some(month) => (rest, month, 1),
+        None => {
+            let well_formed = !last.starts_with('0') && last.bytes().all(|b| b.is_ascii_digit());
+            let page = last
+                .parse::<usize>()
+                .ok()
+                .filter(|p| well_formed && *p >= 2)?;
+            let (rest, month) = rest.rsplit_once('/')?;
+            (rest, Month::parse(month)?, page)
+        }
+    };
     let feed_dir = rest.strip_suffix(ARCHIVE)?;
     feed_dir.ends_with('/').then_some(())?;
-    Some((feed_dir, Month::parse(month)?))
+    Some((feed_dir, Period { month, page }))
 }
 
 /// The feed whose documents live in `dir` (canonical, ending in `/`).
@@ -248,12 +261,17 @@ mod tests {
     fn paths_name_feeds_archives_and_entries() {
         let r = feed("/authors/amy-qin/atom.xml", "");
         assert_eq!(
-            (r.scope, r.month, r.name.as_str()),
+            (r.scope, r.period, r.name.as_str()),
             (Scope::Author("amy-qin".into()), None, "atom.xml")
         );
         let r = feed("/nyt/archive/2024-05/", "");
         assert_eq!(r.scope, Scope::Folder("nyt".into()));
-        assert_eq!(r.month.map(|m| m.to_string()).as_deref(), Some("2024-05"));
+        assert_eq!(r.period.map(|p| p.to_string()).as_deref(), Some("2024-05"));
+        let r = feed("/nyt/archive/2024-05/12/atom.xml", "");
+        assert_eq!(
+            r.period.map(|p| p.to_string()).as_deref(),
+            Some("2024-05, page 12")
+        );
         let r = feed("/archive/2024-12/feed.json", "");
         assert_eq!((r.scope, r.name.as_str()), (Scope::All, "feed.json"));
         let r = feed("/sections/%E4%B8%AD%E5%9B%BD/rss.xml", "");
@@ -269,6 +287,10 @@ mod tests {
             "/nyt/index.html",
             "/entries/xyz/",
             "/entries/0123456789abcdef/rss.xml",
+            "/nyt/archive/2024-05/1/",
+            "/nyt/archive/2024-05/02/",
+            "/nyt/archive/2024-05/x/",
+            "/nyt/archive/2/",
         ] {
             assert_eq!(wanted(nothing, ""), Ok(None), "{nothing}");
         }

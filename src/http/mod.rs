@@ -219,8 +219,8 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
     };
     let mut response = serve(&request, &state, &document);
     if let Wanted::Feed(feed) = &wanted
-        && let Some(month) = feed.month
-        && month < Month::of(Utc::now())
+        && let Some(period) = feed.period
+        && period.month < Month::of(Utc::now())
         && response.status() == StatusCode::OK
     {
         // A past month changes only when one of its seeds does: rare.

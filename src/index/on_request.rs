@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::{Indexer, Window, on_threads};
 use crate::entry::Entry;
 use crate::feed::{self, FeedLink};
-use crate::feeds::{Month, Scope, slug};
+use crate::feeds::{Month, Period, Scope, slug};
 use crate::seed::{self, Key};
 use crate::seedfs::{self, Found, Stamp};
 use crate::snapshot::Page;
@@ -81,25 +81,50 @@ impl Indexer {
             _ => self.feeds.meta(scope),
         };
         let months = self.store.months(scope);
-        let (window, depends, place) = match request.month {
-            Some(month) => {
-                let Some(at) = months.iter().position(|m| *m == month) else {
+        let (window, depends, place) = match request.period {
+            Some(period) => {
+                let Some(at) = months.iter().position(|m| *m == period.month) else {
                     return Err(Reply::NotFound);
                 };
-                let window: Window = self
-                    .store
-                    .in_month(scope, month)
+                // Pages of the feed's limit, newest first.
+                let per_page = meta.limit.max(1);
+                let mut in_month = self.store.in_month(scope, period.month);
+                let skipped = in_month.by_ref().take((period.page - 1) * per_page).count();
+                let window: Window = in_month
+                    .by_ref()
+                    .take(per_page)
                     .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s))
                     .collect();
-                let older = months.get(at + 1).copied();
-                let newer = at.checked_sub(1).map(|newer| months[newer]);
-                // A month appearing or vanishing next to it changes its links.
+                if window.is_empty() || skipped < (period.page - 1) * per_page {
+                    return Err(Reply::NotFound);
+                }
+                let older_month = months.get(at + 1).copied();
+                let newer_month = at.checked_sub(1).map(|newer| months[newer]);
+                let older = match in_month.next() {
+                    Some(_) => Some(Period {
+                        month: period.month,
+                        page: period.page + 1,
+                    }),
+                    None => older_month.map(Period::first),
+                };
+                let newer = match period.page {
+                    1 => newer_month.map(|month| Period {
+                        month,
+                        page: self.store.in_month(scope, month).count().div_ceil(per_page),
+                    }),
+                    page => Some(Period {
+                        month: period.month,
+                        page: page - 1,
+                    }),
+                };
+                // A month appearing or vanishing next to it, or the newer one's page count
+                // changing, changes its links.
                 let depends = Depends {
                     scope: scope.clone(),
-                    from: older,
-                    to: newer,
+                    from: older_month,
+                    to: newer_month,
                 };
-                let place = self.place(scope, Some(month), older, newer, None);
+                let place = self.place(scope, Some(period), older, newer, None);
                 (window, depends, place)
             }
             None => {
@@ -123,13 +148,14 @@ impl Indexer {
                     .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s))
                     .collect();
                 let raw = query.map(|q| q.raw.as_str());
-                let place = self.place(scope, None, months.first().copied(), None, raw);
+                let newest = months.first().copied().map(Period::first);
+                let place = self.place(scope, None, newest, None, raw);
                 (window, Depends::on_scope(scope.clone()), place)
             }
         };
         let entries = self.whole_entries(&window);
-        let dir = match request.month {
-            Some(month) => archive_dir(scope, month),
+        let dir = match request.period {
+            Some(period) => archive_dir(scope, period),
             None => scope.prefix(),
         };
         let related = [super::group("Feeds", vec![self.root_link()])];
@@ -199,7 +225,16 @@ impl Indexer {
     }
 }
 
-/// Where a month of `scope`'s archive lives: `<feed>/archive/2024-05/`.
-pub fn archive_dir(scope: &Scope, month: Month) -> String {
-    format!("{}{}/{month}/", scope.prefix(), crate::wanted::ARCHIVE)
+/// Where a period of `scope`'s archive lives: `<feed>/archive/2024-05/`, and its later pages
+/// `<feed>/archive/2024-05/2/`.
+pub fn archive_dir(scope: &Scope, period: Period) -> String {
+    let month = period.month;
+    match period.page {
+        1 => format!("{}{}/{month}/", scope.prefix(), crate::wanted::ARCHIVE),
+        page => format!(
+            "{}{}/{month}/{page}/",
+            scope.prefix(),
+            crate::wanted::ARCHIVE
+        ),
+    }
 }

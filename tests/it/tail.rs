@@ -343,13 +343,29 @@ fn month_archives_hold_every_entry_once_and_change_only_with_their_month() {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
     copy_dir(&Path::new(ARCHIVE).join("nyt"), &seeds.join("nyt"));
-    let server = Server::start(&seeds, &config_text(&seeds, 5));
+    // A limit above any month's count: one page per month.
+    let server = Server::start(&seeds, &config_text(&seeds, 1000));
     let archived = month_archives(&server, "/nyt/", &months);
     let unique: BTreeSet<&String> = archived.iter().collect();
     assert_eq!(archived.len(), unique.len(), "an entry is in two months");
     let expected: BTreeSet<&String> = entries.iter().map(|e| &e.link).collect();
     assert_eq!(unique, expected);
     assert_eq!(server.get("/nyt/archive/1999-01/atom.xml").status, 404);
+    let first = months.iter().next().unwrap();
+    assert_eq!(
+        server
+            .get(&format!("/nyt/archive/{first}/2/atom.xml"))
+            .status,
+        404,
+        "no page 2"
+    );
+    assert_eq!(
+        server
+            .get(&format!("/nyt/archive/{first}/1/atom.xml"))
+            .status,
+        404,
+        "page 1 has one URL"
+    );
 
     // A past month is cached long; a seed of another month leaves it as it was.
     let month = months.iter().next().unwrap().clone();
@@ -454,8 +470,14 @@ fn archives_walked_from_the_current_document_hold_every_entry_exactly_once() {
         let mut newer: Option<String> = None;
         let mut next = link_of(&body, "prev-archive");
         let mut documents = 0;
+        let mut paged = false;
         while let Some(url) = next {
             let path = path_of(&url);
+            paged |= path
+                .split('/')
+                .rev()
+                .nth(1)
+                .is_some_and(|p| p.parse::<usize>().is_ok());
             let response = server.get(&path);
             assert_eq!(response.status, 200, "{path}");
             let problems = match name {
