@@ -516,6 +516,8 @@ fn archives_walked_from_the_current_document_hold_every_entry_exactly_once() {
             "{name}: the archive is not the whole history"
         );
         assert!(documents > 3, "{documents}");
+        // A month with more entries than the limit (5) is paged: a page 2 was walked.
+        assert!(paged, "{name}: no month needed a second page");
         // The current document's entries are the newest of that history.
         assert!(ids(&body).is_subset(&expected));
     }
