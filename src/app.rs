@@ -4,6 +4,7 @@
 //! first. The socket is bound only after the initial scan, so the first request sees the whole
 //! feed.
 
+use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,6 +89,8 @@ const TAIL_BYTES: usize = 64 << 20;
 /// Seeds whose authors one round of the background read takes: ~10 ms on two cores, so a
 /// change arriving meanwhile waits little.
 const AUTHORS_PER_ROUND: usize = 128;
+/// Render requests answered between two looks for changes.
+const RENDERS_PER_ROUND: usize = 4;
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
 pub fn start(config: Config) -> Result<Running, StartError> {
@@ -119,6 +122,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let mut update_loop = UpdateLoop {
         tail: tail.clone(),
         directory_due: false,
+        waiting: VecDeque::new(),
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
         root_identity: folder_identity(&root),
@@ -170,6 +174,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         published: published.clone(),
         tail,
         updates: updates_sender.clone(),
+        rendering: Arc::default(),
     };
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
@@ -293,6 +298,8 @@ struct UpdateLoop {
     tail: Arc<Tail>,
     /// The authors' background read just finished: the root's page is to be rendered again.
     directory_due: bool,
+    /// Render requests not answered yet, oldest first.
+    waiting: VecDeque<RenderRequest>,
     seeds: SeedsConfig,
     watcher: Option<watch::Watcher>,
     /// Device and inode of the folder being watched; `None` while it is missing.
@@ -324,10 +331,9 @@ impl UpdateLoop {
         self.save_cache_if_due(true);
         loop {
             let mut batches = Vec::new();
-            let mut requests = Vec::new();
             let mut stop = false;
-            // While authors are still to be read, look for work without waiting.
-            let wait = match self.authors_to_read() {
+            // With requests or authors still to take, look for changes without waiting.
+            let wait = match self.authors_to_read() || !self.waiting.is_empty() {
                 true => Duration::ZERO,
                 false => FOLDER_CHECK,
             };
@@ -339,7 +345,7 @@ impl UpdateLoop {
             for update in first.into_iter().chain(updates.try_iter()) {
                 match update {
                     Update::Changed(batch) => batches.push(batch),
-                    Update::Render(request) => requests.push(*request),
+                    Update::Render(request) => self.waiting.push_back(*request),
                     Update::Stop => stop = true,
                 }
             }
@@ -362,10 +368,14 @@ impl UpdateLoop {
                     let _ = to_compress.send(Compress::Snapshot(next));
                 }
             }
-            for request in requests {
+            // A few at a time: a change waiting behind a crowd of requests is seen soon.
+            for _ in 0..RENDERS_PER_ROUND {
+                let Some(request) = self.waiting.pop_front() else {
+                    break;
+                };
                 self.answer(request, &to_compress);
             }
-            if self.authors_to_read() {
+            if self.authors_to_read() && self.waiting.is_empty() {
                 self.indexer.read_authors(AUTHORS_PER_ROUND);
                 self.forget_touched();
                 self.cache_dirty = true;
@@ -404,13 +414,11 @@ impl UpdateLoop {
             Ok(answer) => {
                 let mut found = Reply::NotFound;
                 for (key, page) in answer.pages {
-                    let document =
-                        Arc::new(Document::new(page.media_type, page.body, page.content_time));
+                    let depends = answer.depends.clone();
+                    let document = self.tail.insert_page(key.clone(), page, depends);
                     if key == request.key {
                         found = Reply::Found(document.clone());
                     }
-                    self.tail
-                        .insert(key.clone(), document.clone(), answer.depends.clone());
                     let _ = to_compress.send(Compress::Tail(key, document));
                 }
                 found

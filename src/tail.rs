@@ -7,8 +7,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::document::Document;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::document::{Document, etag_of, whole_seconds};
 use crate::feeds::{Month, Scope};
+use crate::snapshot::Page;
 
 /// What a cached document was rendered from: the entries of `scope` published in the months
 /// `from..=to` (all months when both are `None`). A change to any of them drops it.
@@ -59,7 +62,14 @@ struct Inner {
     documents: HashMap<String, Cached>,
     bytes: usize,
     clock: u64,
+    /// The `Last-Modified` and ETag of documents a change made the tail forget: the next
+    /// version of one is dated after it (as the snapshot does), so a reader revalidating with
+    /// `If-Modified-Since` alone never gets a 304 for bytes it has not seen.
+    forgotten: HashMap<String, (DateTime<Utc>, String)>,
 }
+
+/// How many forgotten documents' dates the tail remembers; beyond, it starts afresh.
+const FORGOTTEN_MAX: usize = 100_000;
 
 /// The cache; one per server, shared by the update thread, the compressor and the handlers.
 pub struct Tail {
@@ -95,6 +105,23 @@ impl Tail {
         let cached = inner.documents.get_mut(key)?;
         cached.used = now;
         Some(cached.document.clone())
+    }
+
+    /// Caches the freshly rendered `page` under `key`: dated by its content, but never at or
+    /// before the version a change made the tail forget unless the bytes are the same.
+    pub fn insert_page(&self, key: String, page: Page, depends: Depends) -> Arc<Document> {
+        let etag = etag_of(&page.body);
+        let mut modified = whole_seconds(page.content_time);
+        if let Some((before, before_etag)) = self.lock().forgotten.remove(&key) {
+            modified = match before_etag == etag {
+                true => before,
+                false => modified.max(before + Duration::seconds(1)),
+            };
+        }
+        let document = Document::new(page.media_type, page.body, modified);
+        let document = Arc::new(document);
+        self.insert(key, document.clone(), depends);
+        document
     }
 
     pub fn insert(&self, key: String, document: Arc<Document>, depends: Depends) {
@@ -136,17 +163,27 @@ impl Tail {
             return;
         }
         let mut inner = self.lock();
-        let mut freed = 0;
-        inner.documents.retain(|_, cached| {
-            let stale = touches
-                .iter()
-                .any(|(scope, month)| cached.depends.touched_by(scope, *month));
-            if stale {
-                freed += size_of(&cached.document);
+        let stale: Vec<String> = inner
+            .documents
+            .iter()
+            .filter(|(_, cached)| {
+                touches
+                    .iter()
+                    .any(|(scope, month)| cached.depends.touched_by(scope, *month))
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        if inner.forgotten.len() + stale.len() > FORGOTTEN_MAX {
+            inner.forgotten.clear();
+        }
+        for key in stale {
+            if let Some(cached) = inner.documents.remove(&key) {
+                inner.bytes -= size_of(&cached.document);
+                let document = &cached.document;
+                let date = (document.last_modified, document.identity.etag.clone());
+                inner.forgotten.insert(key, date);
             }
-            !stale
-        });
-        inner.bytes -= freed;
+        }
     }
 
     /// Drops everything (after a rescan: anything may have changed).
@@ -240,6 +277,37 @@ mod tests {
         assert!(tail.get("/nyt/archive/2024-05/").is_none());
         assert!(tail.get("/bbc/rss.xml?limit=5").is_some());
         assert_eq!(tail.usage(), (1, 1));
+    }
+
+    fn page(body: &str, seconds: i64) -> Page {
+        Page {
+            media_type: "text/plain",
+            body: body.as_bytes().to_vec(),
+            content_time: DateTime::from_timestamp(seconds, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_document_rendered_again_after_a_change_is_dated_after_the_one_forgotten() {
+        let tail = Tail::new(1 << 20);
+        let depends = || Depends::on_scope(Scope::All);
+        let at = |s| DateTime::from_timestamp(s, 0).unwrap();
+        let first = tail.insert_page("/q".into(), page("a", 1000), depends());
+        assert_eq!(first.last_modified, at(1000));
+        tail.forget(&[(Scope::All, month(1))]);
+        // An entry went away: the content is older, the bytes new; the date still moves on.
+        let second = tail.insert_page("/q".into(), page("b", 900), depends());
+        assert_eq!(second.last_modified, at(1001));
+        tail.forget(&[(Scope::All, month(1))]);
+        // The same bytes again keep their date.
+        let third = tail.insert_page("/q".into(), page("b", 900), depends());
+        assert_eq!(third.last_modified, at(1001));
+        // Never seen before: its content's time.
+        assert_eq!(
+            tail.insert_page("/r".into(), page("c", 5), depends())
+                .last_modified,
+            at(5)
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use url::Url;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 
 use chrono::Utc;
@@ -102,6 +103,21 @@ pub struct Sources {
     pub published: Published,
     pub tail: Arc<Tail>,
     pub updates: Sender<Update>,
+    /// Requests waiting for the update thread to render: beyond [`MAX_RENDERING`], a 503.
+    pub rendering: Arc<AtomicUsize>,
+}
+
+/// How many long-tail renders may wait at once: a crawler asking for thousands of distinct
+/// queries gets 503s, not a queue that delays every change.
+const MAX_RENDERING: usize = 64;
+
+/// Counts one waiting render for as long as it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 struct State {
@@ -240,6 +256,11 @@ const RENDER_DEADLINE: Duration = Duration::from_secs(10);
 /// Asks the update thread for a document the tail lacks, and waits (without blocking the
 /// worker) up to [`RENDER_DEADLINE`].
 async fn render_on_request(sources: &Sources, wanted: Wanted, key: String) -> Reply {
+    if sources.rendering.fetch_add(1, Ordering::Relaxed) >= MAX_RENDERING {
+        sources.rendering.fetch_sub(1, Ordering::Relaxed);
+        return Reply::Unavailable("busy: too many documents being rendered; try again\n".into());
+    }
+    let _waiting = Waiting(&sources.rendering);
     let (reply, answer) = tokio::sync::oneshot::channel();
     let request = RenderRequest { wanted, key, reply };
     if sources

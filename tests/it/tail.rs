@@ -593,3 +593,65 @@ fn each_entry_has_a_page_of_its_own() {
     assert_eq!(server.get("/entries/0000000000000000/").status, 404);
     assert_eq!(server.get("/entries/nothex/").status, 404);
 }
+
+#[test]
+fn a_crowd_of_distinct_queries_neither_hangs_nor_holds_up_a_change() {
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            let link = format!("https://cn.nytimes.com/world/{i}/");
+            let body = format!("<p>{}</p>", "word ".repeat(400));
+            (
+                format!("nyt/{i:03}.txt"),
+                seed(
+                    &format!("Title {i}"),
+                    &link,
+                    1_600_000_000_000 + i * 60_000,
+                    &body,
+                ),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let server = Server::with_files(&files, 50);
+    let base = server.base.clone();
+    let crowd: Vec<_> = (0..4)
+        .map(|t| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for i in 0..15 {
+                    let url = format!("{base}/atom.xml?q=title&limit={}", 1 + t * 15 + i);
+                    statuses.push(crate::support::request("GET", &url, &[]).status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(50));
+    write(
+        &server.path("nyt/new.txt"),
+        seed(
+            "Breaking",
+            "https://cn.nytimes.com/world/new/",
+            1_700_000_000_000,
+            "<p>x</p>",
+        )
+        .as_bytes(),
+    );
+    let seen = server.wait_until("the new seed", |titles| {
+        titles.first().map(String::as_str) == Some("Breaking")
+    });
+    assert!(
+        seen < Duration::from_secs(3),
+        "the change waited {seen:?} behind the queries"
+    );
+    for thread in crowd {
+        for status in thread.join().unwrap() {
+            assert!(status == 200 || status == 503, "{status}");
+        }
+    }
+    // A view asked for again is the cached one: same validators.
+    let a = server.get("/atom.xml?q=title&limit=7");
+    let b = server.get("/atom.xml?q=title&limit=7");
+    assert_eq!(a.header("etag"), b.header("etag"));
+}
