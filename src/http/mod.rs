@@ -59,9 +59,16 @@ impl Settings {
         }
     }
 
-    /// The `Link` header of the page at `path` (`/`, `/nyt/`): every format of its feed.
+    /// The `Link` header of the page at `path` (`/`, `/nyt/`, `/nyt/archive/2024-05/`): every
+    /// format of its feed's current documents. An entry page has none: its HTML names the
+    /// feeds it belongs to.
     fn alternates(&self, path: &str) -> Option<HeaderValue> {
-        let folder = path.trim_start_matches('/');
+        let feed = match wanted::wanted(path, "") {
+            Ok(Some(Wanted::Feed(feed))) => feed.scope.prefix(),
+            Ok(Some(Wanted::Entry(_))) => return None,
+            _ => path.to_string(),
+        };
+        let folder = feed.trim_start_matches('/');
         let links: Vec<String> = FORMATS
             .iter()
             .filter_map(|(name, media_type, _)| {

@@ -102,6 +102,13 @@ fn author_and_section_feeds_hold_exactly_their_entries() {
         }
         let page = settled(&server, &prefix);
         assert_eq!(page.status, 200);
+        let link = page.header("link").unwrap();
+        assert!(
+            link.contains(&format!(
+                "<http://127.0.0.1:8080{prefix}atom.xml>; rel=\"alternate\""
+            )),
+            "{link}"
+        );
         assert!(page.text().contains("<html"), "{prefix}");
     }
     for (slug, links) in by_section.iter().take(4) {
@@ -583,6 +590,11 @@ fn each_entry_has_a_page_of_its_own() {
             text.contains("rel=\"alternate\""),
             "{link}: no autodiscovery"
         );
+        assert_eq!(
+            response.header("link"),
+            None,
+            "{link}: no feed lives under an entry"
+        );
         let again = server.request(
             "GET",
             &path_of(link),
@@ -654,4 +666,26 @@ fn a_crowd_of_distinct_queries_neither_hangs_nor_holds_up_a_change() {
     let a = server.get("/atom.xml?q=title&limit=7");
     let b = server.get("/atom.xml?q=title&limit=7");
     assert_eq!(a.header("etag"), b.header("etag"));
+}
+
+#[test]
+fn an_archive_page_points_readers_at_the_current_feed() {
+    let nyt = Path::new(ARCHIVE).join("nyt");
+    let server = Server::start(&nyt, &config_text(&nyt, 5));
+    let body = server.get("/atom.xml").body;
+    let month = path_of(&link_of(&body, "prev-archive").unwrap());
+    let page = month.trim_end_matches("atom.xml").to_string();
+    let response = server.get(&page);
+    assert_eq!(response.status, 200, "{page}");
+    let link = response.header("link").unwrap();
+    assert!(
+        link.contains("<http://127.0.0.1:8080/atom.xml>; rel=\"alternate\""),
+        "{link}"
+    );
+    let html = response.text();
+    assert!(html.contains(r#"type="application/atom+xml" title="Test feed (Atom)" href="http://127.0.0.1:8080/atom.xml""#), "{html}");
+    assert!(
+        html.contains(">Current</a>") && html.contains("rel=\"prev\""),
+        "{html}"
+    );
 }
