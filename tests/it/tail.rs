@@ -689,3 +689,34 @@ fn an_archive_page_points_readers_at_the_current_feed() {
         "{html}"
     );
 }
+
+#[test]
+fn a_restart_from_the_index_cache_has_every_author_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    let days = |d: i64| 1_700_000_000_000 + d * 86_400_000;
+    for i in 0..20 {
+        let link = format!("https://cn.nytimes.com/world/{i}/");
+        let author = if i % 2 == 0 { "Amy Qin" } else { "Li Yuan" };
+        write(
+            &seeds.join(format!("nyt/{i}.txt")),
+            byline_seed(&format!("T{i}"), &link, days(i), author, false).as_bytes(),
+        );
+    }
+    let cache = dir.path().join("state/index");
+    let config = config_text(&seeds, 50).replace(
+        "cache = \"\"",
+        &format!("cache = {:?}", cache.display().to_string()),
+    );
+    let cold = Server::start(&seeds, &config);
+    let before = settled(&cold, "/authors/li-yuan/atom.xml");
+    assert_eq!(before.status, 200);
+    drop(cold);
+    let warm = Server::start(&seeds, &config);
+    let status: serde_json::Value = serde_json::from_slice(&warm.get("/status").body).unwrap();
+    assert_eq!(status["authors_unread"], 0, "{status}");
+    assert_eq!(status["started_from_cache"], 20, "{status}");
+    let after = warm.get("/authors/li-yuan/atom.xml");
+    assert_eq!(after.status, 200, "no 503: the authors came from the cache");
+    assert_eq!(after.body, before.body);
+}
