@@ -368,6 +368,12 @@ impl UpdateLoop {
                     let _ = to_compress.send(Compress::Snapshot(next));
                 }
             }
+            // The few seeds a change brought are read before anyone is answered (an author
+            // feed then has them at once); the backlog of a cold start waits for quiet.
+            let backlog = self.indexer.store().authors_unread();
+            if self.authors_to_read() && (self.waiting.is_empty() || backlog <= AUTHORS_PER_ROUND) {
+                self.read_authors();
+            }
             // A few at a time: a change waiting behind a crowd of requests is seen soon.
             for _ in 0..RENDERS_PER_ROUND {
                 let Some(request) = self.waiting.pop_front() else {
@@ -375,16 +381,20 @@ impl UpdateLoop {
                 };
                 self.answer(request, &to_compress);
             }
-            if self.authors_to_read() && self.waiting.is_empty() {
-                self.indexer.read_authors(AUTHORS_PER_ROUND);
-                self.forget_touched();
-                self.cache_dirty = true;
-                if self.indexer.store().authors_unread() == 0 {
-                    info!("every seed's authors read: author feeds complete");
-                    // The root's page lists the busiest authors now.
-                    self.directory_due = true;
-                }
+        }
+    }
+
+    fn read_authors(&mut self) {
+        let before = self.indexer.store().authors_unread();
+        self.indexer.read_authors(AUTHORS_PER_ROUND);
+        self.forget_touched();
+        self.cache_dirty = true;
+        if self.indexer.store().authors_unread() == 0 {
+            if before > AUTHORS_PER_ROUND {
+                info!("every seed's authors read: author feeds complete");
             }
+            // The root's page lists the busiest authors (they may have changed).
+            self.directory_due = true;
         }
     }
 
