@@ -766,7 +766,7 @@ fn an_archive_page_names_its_period_and_links_the_pages_around_it() {
         String::from_utf8(render(&meta, &[&a], &[], &current_with_archive()).home).unwrap();
     assert!(
         current.contains(
-            r#"<a rel="prev" href="http://127.0.0.1:8080/nyt/archive/2024-06/">Older entries</a>"#
+            r#"<a rel="prev" href="http://127.0.0.1:8080/nyt/archive/2024-06/">The archive, month by month →</a>"#
         ),
         "{current}"
     );
