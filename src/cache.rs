@@ -63,7 +63,7 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
             inode: reader.u64()?,
         };
         let key = Key {
-            id: String::from_utf8(reader.bytes_field()?.to_vec()).map_err(|_| "bad id")?,
+            id: reader.text()?.into(),
             published: reader.time()?,
             updated: reader.time()?,
             fetched: reader.optional_time()?,

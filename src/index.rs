@@ -73,6 +73,9 @@ pub struct Indexer {
 /// The seeds a feed shows, newest first, with the key and stamp the index has for each.
 type Window = Vec<(PathBuf, Key, Stamp)>;
 
+/// Files a scan reads before it files their keys in the store.
+const SCAN_SLICE: usize = 4096;
+
 /// What one file turned out to be.
 enum Outcome {
     Seed(Key, Stamp),
@@ -214,12 +217,19 @@ impl Indexer {
                 self.store.remove(&known);
             }
         }
-        for (path, outcome) in self.read_keys(&files, progress) {
-            match outcome {
-                Outcome::Dir | Outcome::Nothing => {
-                    self.store.remove(&path);
+        // In slices: the keys of a slice go into the store before the next is read, so a
+        // scan of 100,000 seeds never holds them all twice.
+        let total = files.len();
+        for (at, slice) in files.chunks(SCAN_SLICE).enumerate() {
+            let before = at * SCAN_SLICE;
+            let progress = |done: usize, _: usize| progress(before + done, total);
+            for (path, outcome) in self.read_keys(slice, &progress) {
+                match outcome {
+                    Outcome::Dir | Outcome::Nothing => {
+                        self.store.remove(&path);
+                    }
+                    outcome => self.record(&path, outcome),
                 }
-                outcome => self.record(&path, outcome),
             }
         }
     }

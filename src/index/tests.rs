@@ -144,7 +144,7 @@ fn served_links(indexer: &Indexer) -> Vec<String> {
     indexer
         .store()
         .newest()
-        .map(|(_, key, _)| key.id.clone())
+        .map(|(_, key, _)| key.id.to_string())
         .collect()
 }
 

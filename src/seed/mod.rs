@@ -14,6 +14,8 @@ pub mod outlets;
 mod sanitize;
 pub mod text;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use scraper::{ElementRef, Html};
@@ -85,7 +87,7 @@ const TITLE_CHARS: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
     /// The entry's id, which is its link.
-    pub id: String,
+    pub id: Arc<str>,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     /// When the archive fetched the article (the `<!--epoch-->`), if the seed says: among
@@ -109,7 +111,7 @@ impl Key {
             [section, _outlet] => Some(section),
             _ => None,
         };
-        self.id == entry.id
+        *self.id == *entry.id
             && self.published == entry.published
             && self.updated == entry.updated
             && self.title == entry.title
@@ -172,7 +174,7 @@ pub fn parse_key_with_doubts(
     let dates = heading.dates(stated, context);
     let outlet = context.outlet_of(&heading.link);
     let key = Key {
-        id: canonical_id(&heading.link),
+        id: canonical_id(&heading.link).into(),
         published: dates.published,
         updated: dates.updated,
         fetched: dates.fetched,

@@ -256,7 +256,7 @@ fn ids_have_upper_case_percent_escapes_and_links_stay_as_written() {
         &context(),
     )
     .unwrap();
-    assert_eq!(key.id, e.id);
+    assert_eq!(*key.id, *e.id);
 }
 
 #[test]
