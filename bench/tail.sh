@@ -20,7 +20,9 @@
 #              restart with the cache also records authors_unread at its first 200.
 # Finally this tree once more (restarted with its cache, authors in place): write → visible
 # latency of /rss.xml (probe files in the seeds folder's root) and of /OUTLET/rss.xml (probe
-# files in OUTLET/) by bench/probe.py, TRIES times add/modify/delete, idle.
+# files in OUTLET/) by bench/probe.py, TRIES times add/modify/delete, idle; then (unless
+# LATENCY_REV=0) REV's binary, restarted with its cache, through the same probe on /rss.xml
+# (REV has no folder feeds), for a same-run reference.
 # Prints median (min–max) over runs and the ratios this tree ÷ REV taken within each run; writes
 # bench/out/tail/results.md (raw lines in runs-new, runs-old; probe samples in probe.log).
 set -euo pipefail
@@ -33,6 +35,7 @@ REV=${REV:-49a59d7}
 N=${N:-100000}
 RUNS=${RUNS:-3}
 TRIES=${TRIES:-20}
+LATENCY_REV=${LATENCY_REV:-1}
 WARM=${WARM:-20}
 OUTLET=${OUTLET:-nyt}
 MONTH=${MONTH:-2023-05}
@@ -192,6 +195,12 @@ until [ "$(authors_unread)" = 0 ]; do sleep 0.1; done
 root_latency=$(probe "$BASE/rss.xml" "$seeds")
 outlet_latency=$(probe "$BASE/$OUTLET/rss.xml" "$seeds/$OUTLET")
 stop "$PID"
+old_latency=""
+if [ "$LATENCY_REV" = 1 ]; then
+    start "$OLD" "$OUT/old.toml"
+    old_latency=$(probe "$BASE/rss.xml" "$seeds")
+    stop "$PID"
+fi
 END_LOAD=$(loadavg)
 
 # The "MEDIAN MIN MAX" of stats are split into fmt_range's arguments on purpose (SC2046).
@@ -242,6 +251,11 @@ author=$(cat "$OUT/author")
     echo "|---|---|"
     echo "| /rss.xml | $(echo "$root_latency" | latency_cell) |"
     echo "| /$OUTLET/rss.xml | $(echo "$outlet_latency" | latency_cell) |"
+    if [ -n "$old_latency" ]; then
+        echo "| $REV's /rss.xml, same probe, just after | $(echo "$old_latency" | latency_cell) |"
+        echo "| this tree ÷ $REV, /rss.xml (medians) | $(paste -d' ' <(echo "$root_latency") <(echo "$old_latency") |
+            awk '$1 != "load" { printf "%s%s %.2f", sep, $1, $2 / $6; sep = " · " } END { print "" }') |"
+    fi
     echo
     echo "Targets (issue #12): cold start and restart ratios ≤ 1.15; peak ≤ 250 MB; write → visible"
     echo "median ≤ 20 ms (root add $(median "$root_latency" add), $OUTLET add $(median "$outlet_latency" add));"
