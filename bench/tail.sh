@@ -99,9 +99,9 @@ warm() { # PATH
     for _ in $(seq 1 "$WARM"); do first "$1"; echo; done | stats 1 | cut -d' ' -f1
 }
 
-# REV: sets RESULT to "COLD PEAK RESTART".
+# REV: sets RESULT to "COLD PEAK RESTART RESTART_PEAK" (peaks: VmHWM 3 s after the first 200).
 old_run() {
-    local cold peak
+    local cold peak peak2
     rm -rf "$OUT/cache-old"
     start "$OLD" "$OUT/old.toml"
     cold=$STARTUP
@@ -109,13 +109,15 @@ old_run() {
     peak=$(hwm_mb "$PID")
     stop "$PID"
     start "$OLD" "$OUT/old.toml"
+    sleep 3
+    peak2=$(hwm_mb "$PID")
     stop "$PID"
-    RESULT="$cold $peak $STARTUP"
+    RESULT="$cold $peak $STARTUP $peak2"
 }
 
 # This tree: sets RESULT to "COLD PEAK3 AUTHORS PEAK_ALL RESTART UNREAD_AT_RESTART FIRST_AUTHOR FIRST_OUTLET_ARCHIVE
 # FIRST_ROOT_ARCHIVE WARM_AUTHOR WARM_OUTLET_ARCHIVE WARM_ROOT_ARCHIVE WARM_ATOM WARM_OUTLET_ATOM
-# PEAK_AFTER"; the author's path goes to $OUT/author.
+# PEAK_AFTER RESTART_PEAK"; the author's path goes to $OUT/author.
 new_run() {
     local cold peak3="" authors peak_all unread served author line
     rm -rf "$OUT/cache-new"
@@ -155,8 +157,11 @@ new_run() {
     stop "$PID"
     start "$NEW" "$OUT/new.toml"
     unread=$(authors_unread)
+    sleep 3
+    local restart_peak
+    restart_peak=$(hwm_mb "$PID")
     stop "$PID"
-    RESULT="$line $STARTUP $unread$firsts$warms $peak_after"
+    RESULT="$line $STARTUP $unread$firsts$warms $peak_after $restart_peak"
 }
 
 # bench/probe.py -> "add MED MIN MAX" lines etc.; samples to probe.log.
@@ -210,7 +215,7 @@ cell() { fmt_range "$1" $(col "$2" "$3" | stats 1); }              # FORMAT FILE
 # shellcheck disable=SC2046
 ratio() { # FORMAT OLD_COLUMN NEW_COLUMN: this tree ÷ REV, run by run
     fmt_range "$1" $(paste -d' ' "$OUT/runs-old" "$OUT/runs-new" |
-        awk -v o="$2" -v n="$(($3 + 3))" '{ print $n / $o }' | stats 1)
+        awk -v o="$2" -v n="$(($3 + 4))" '{ print $n / $o }' | stats 1)
 }
 # shellcheck disable=SC2046
 wratio() { # FORMAT COLUMN_A COLUMN_B of runs-new: A ÷ B, run by run
@@ -229,6 +234,7 @@ author=$(cat "$OUT/author")
     echo "| cold start to first 200 on /rss.xml (s) | $(cell %.2f "$OUT/runs-old" 1) | $(cell %.2f "$OUT/runs-new" 1) | $(ratio %.3f 1 1) |"
     echo "| restart with the index cache (s) | $(cell %.2f "$OUT/runs-old" 3) | $(cell %.2f "$OUT/runs-new" 5) | $(ratio %.3f 3 5) |"
     echo "| peak MB 3 s after the first 200 | $(cell %.0f "$OUT/runs-old" 2) | $(cell %.0f "$OUT/runs-new" 2) | $(ratio %.3f 2 2) |"
+    echo "| peak MB 3 s after the restart's first 200 | $(cell %.0f "$OUT/runs-old" 4) | $(cell %.0f "$OUT/runs-new" 16) | $(ratio %.3f 4 16) |"
     echo "| start until authors_unread = 0 (s) | | $(cell %.2f "$OUT/runs-new" 3) | |"
     echo "| peak MB from start until authors_unread = 0 | | $(cell %.0f "$OUT/runs-new" 4) | |"
     echo "| peak MB after the tail requests below | | $(cell %.0f "$OUT/runs-new" 15) | |"
