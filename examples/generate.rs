@@ -1,7 +1,7 @@
 //! Writes N realistic seed files, deterministically from a seed number.
 //!
 //!     cargo run --release --example generate -- --count 10000 --out /tmp/seeds [--seed 1]
-//!         [--corpus tests/corpus] [--markdown]
+//!         [--corpus tests/corpus] [--markdown] [--layout date|outlet]
 //!
 //! With `--markdown` it writes the same N articles as Hugo content instead (front matter with
 //! title, date and link; the body's HTML as is), for comparing with a static site generator.
@@ -11,6 +11,12 @@
 //! long bodies) with a unique link, a numbered title and a date spread over 2020-2025, filed under
 //! `YEAR/MONTH/`. About 1% carry an oddity seedfeed must take in its stride: a byte-order mark,
 //! CRLF line ends, entities and control characters in the title, or trailing blank lines.
+//!
+//! `--layout outlet` files each seed under `OUTLET/YEAR/MONTH/` instead, as the real archive
+//! keeps one folder per outlet (so seedfeed's folder feeds are outlet feeds): OUTLET is the key
+//! of the built-in outlet the template's link belongs to (`nyt`, `bbc`, … from src/outlets.toml),
+//! or the link's host for a host no outlet claims. Everything else (names, contents, the random
+//! draws) is the same as with the default `--layout date`.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +30,14 @@ struct Args {
     seed: u64,
     corpus: PathBuf,
     markdown: bool,
+    layout: Layout,
+}
+
+/// Where a seed goes: `YEAR/MONTH/` (the default) or `OUTLET/YEAR/MONTH/`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Date,
+    Outlet,
 }
 
 fn main() {
@@ -32,7 +46,7 @@ fn main() {
         Err(message) => {
             eprintln!("generate: {message}");
             eprintln!(
-                "usage: generate --count N --out DIR [--seed S] [--corpus DIR]  (default corpus: tests/corpus)"
+                "usage: generate --count N --out DIR [--seed S] [--corpus DIR] [--markdown] [--layout date|outlet]  (default corpus: tests/corpus)"
             );
             std::process::exit(2);
         }
@@ -50,7 +64,10 @@ fn main() {
         let oddity = (rng.below(100) == 0).then(|| rng.below(4));
         let text = generate(template, i, epoch_ms, oddity);
         let (year, month) = year_month(epoch_ms);
-        let name = format!("{year}/{month:02}/{i:07}_{:016x}", rng.next());
+        let mut name = format!("{year}/{month:02}/{i:07}_{:016x}", rng.next());
+        if args.layout == Layout::Outlet {
+            name = format!("{}/{name}", template.outlet);
+        }
         let (path, text) = if args.markdown {
             (
                 args.out.join(format!("{name}.md")),
@@ -84,6 +101,7 @@ fn parse_args() -> Result<Args, String> {
     let mut out = None;
     let mut seed = 1;
     let mut markdown = false;
+    let mut layout = Layout::Date;
     let mut corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"));
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -97,6 +115,13 @@ fn parse_args() -> Result<Args, String> {
             "--out" => out = Some(PathBuf::from(value)),
             "--seed" => seed = value.parse().map_err(|_| "--seed: not a number")?,
             "--corpus" => corpus = PathBuf::from(value),
+            "--layout" => {
+                layout = match value.as_str() {
+                    "date" => Layout::Date,
+                    "outlet" => Layout::Outlet,
+                    _ => return Err(format!("--layout: {value}: not date or outlet")),
+                }
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -106,6 +131,7 @@ fn parse_args() -> Result<Args, String> {
         seed,
         corpus,
         markdown,
+        layout,
     })
 }
 
@@ -115,16 +141,34 @@ struct Template {
     link: String,
     /// Everything after the title line (the `------` line and the body).
     rest: String,
+    /// The folder `--layout outlet` files it under: its outlet's key, or the link's host.
+    outlet: String,
 }
 
 fn load_templates(corpus: &Path) -> Vec<Template> {
     let mut files: Vec<PathBuf> = walk(corpus);
     files.sort();
+    let outlets = seedfeed::config::builtin_outlets();
     files
         .iter()
         .filter_map(|path| std::fs::read_to_string(path).ok())
         .filter_map(|text| split_template(&text))
+        .map(|mut template| {
+            template.outlet = outlet_folder(&outlets, &template.link);
+            template
+        })
         .collect()
+}
+
+/// The outlet's key for a link (the server's lookup: longest matching host), else its host.
+fn outlet_folder(outlets: &seedfeed::seed::outlets::Outlets, link: &str) -> String {
+    let host = url::Url::parse(link)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_else(|| "unknown".to_string());
+    outlets
+        .for_host(&host)
+        .map_or(host, |outlet| outlet.key.clone())
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -167,6 +211,7 @@ fn split_template(text: &str) -> Option<Template> {
         title,
         link,
         rest: text.get(rest_start..)?.to_string(),
+        outlet: String::new(),
     })
 }
 
