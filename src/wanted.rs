@@ -182,8 +182,8 @@ fn parse_query(raw: &str) -> Result<Query, BadRequest> {
                     query.section = Some(slug);
                 }
             }
-            "since" => query.since = Some(instant(&name, value)?),
-            "until" => query.until = Some(instant(&name, value)?),
+            "since" => query.since = Some(instant(&name, value, false)?),
+            "until" => query.until = Some(instant(&name, value, true)?),
             "q" => {
                 if value.chars().count() > MAX_Q_CHARS {
                     return Err(format!("`q` is longer than {MAX_Q_CHARS} characters"));
@@ -208,14 +208,19 @@ fn parse_query(raw: &str) -> Result<Query, BadRequest> {
     Ok(query)
 }
 
-/// An RFC 3339 date-time, or a date (`2024-05-01`: that day's start, UTC).
-fn instant(name: &str, value: &str) -> Result<DateTime<Utc>, BadRequest> {
+/// An RFC 3339 date-time, or a date (`2024-05-01`, UTC): that day's first instant, or with
+/// `whole_day` (for `until`) its last, so `since=D&until=D` is the day D.
+fn instant(name: &str, value: &str, whole_day: bool) -> Result<DateTime<Utc>, BadRequest> {
     let parsed = DateTime::parse_from_rfc3339(value)
         .map(|d| d.with_timezone(&Utc))
         .ok()
         .or_else(|| {
             let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
-            Some(date.and_hms_opt(0, 0, 0)?.and_utc())
+            let start = date.and_hms_opt(0, 0, 0)?.and_utc();
+            Some(match whole_day {
+                true => start + chrono::Duration::days(1) - chrono::Duration::nanoseconds(1),
+                false => start,
+            })
         });
     parsed.ok_or_else(|| {
         format!("`{name}` must be a date (2024-05-01) or an RFC 3339 time (2024-05-01T08:00:00Z), not `{value}`")
@@ -309,6 +314,14 @@ mod tests {
         assert_eq!(q.section.as_deref(), Some("world"));
         assert_eq!(q.since.unwrap().to_rfc3339(), "2024-05-01T00:00:00+00:00");
         assert_eq!(q.until.unwrap().to_rfc3339(), "2024-05-31T16:00:00+00:00");
+        let day = feed("/rss.xml", "since=2024-05-01&until=2024-05-01")
+            .query
+            .unwrap();
+        assert_eq!(day.since.unwrap().to_rfc3339(), "2024-05-01T00:00:00+00:00");
+        assert_eq!(
+            day.until.unwrap().to_rfc3339(),
+            "2024-05-01T23:59:59.999999999+00:00"
+        );
         assert_eq!(q.words, ["trade", "war"]);
         let long = "x".repeat(2000);
         let bad = [

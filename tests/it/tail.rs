@@ -261,7 +261,7 @@ fn query_parameters_filter_and_bad_ones_are_refused() {
     let day = DateTime::from_timestamp_millis(days(29)).unwrap();
     let date = format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
     assert_eq!(
-        titles(&format!("/atom.xml?since={date}&until={date}T23:59:59Z")).len(),
+        titles(&format!("/atom.xml?since={date}&until={date}")).len(),
         1
     );
     assert_eq!(titles("/atom.xml?limit=500").len(), 30);
