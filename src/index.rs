@@ -231,6 +231,10 @@ impl Indexer {
                     outcome => self.record(&path, outcome),
                 }
             }
+            // The cache's copy of these keys is in the store now (or stale): let it go.
+            for path in slice {
+                self.cached.remove(path);
+            }
         }
     }
 
