@@ -103,37 +103,47 @@ pub fn save<'a>(
         out.clear();
         Ok(())
     };
+    write_records(&mut out, &mut flush, fingerprint, records)?;
+    file.write_all(&hasher.finalize())?;
+    let file = file.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+/// The cache's bytes before its checksum, handed to `flush` a record at a time.
+fn write_records<'a>(
+    out: &mut Vec<u8>,
+    flush: &mut impl FnMut(&mut Vec<u8>) -> std::io::Result<()>,
+    fingerprint: &str,
+    records: impl ExactSizeIterator<Item = (&'a Path, &'a Stamp, &'a Key)>,
+) -> std::io::Result<()> {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
-    put_bytes(&mut out, fingerprint.as_bytes());
+    put_bytes(out, fingerprint.as_bytes());
     out.extend_from_slice(&(records.len() as u64).to_le_bytes());
-    flush(&mut out)?;
+    flush(out)?;
     for (record, stamp, key) in records {
-        put_bytes(&mut out, record.as_os_str().as_bytes());
+        put_bytes(out, record.as_os_str().as_bytes());
         out.extend_from_slice(&stamp.size.to_le_bytes());
-        put_time(&mut out, stamp.modified);
+        put_time(out, stamp.modified);
         out.extend_from_slice(&stamp.inode.to_le_bytes());
-        put_bytes(&mut out, key.id.as_bytes());
-        put_time(&mut out, key.published);
-        put_time(&mut out, key.updated);
-        put_optional_time(&mut out, key.fetched);
-        put_bytes(&mut out, key.title.as_bytes());
-        put_optional(&mut out, key.section.as_ref(), |out, s| {
+        put_bytes(out, key.id.as_bytes());
+        put_time(out, key.published);
+        put_time(out, key.updated);
+        put_optional_time(out, key.fetched);
+        put_bytes(out, key.title.as_bytes());
+        put_optional(out, key.section.as_ref(), |out, s| {
             put_bytes(out, s.as_bytes())
         });
-        put_optional(&mut out, key.authors.as_ref(), |out, authors| {
+        put_optional(out, key.authors.as_ref(), |out, authors| {
             out.extend_from_slice(&(authors.len() as u32).to_le_bytes());
             for author in authors {
                 put_bytes(out, author.as_bytes());
             }
         });
-        flush(&mut out)?;
+        flush(out)?;
     }
-    drop(flush);
-    file.write_all(&hasher.finalize())?;
-    let file = file.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    Ok(())
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
