@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -67,12 +68,13 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
             published: reader.time()?,
             updated: reader.time()?,
             fetched: reader.optional_time()?,
-            title: reader.text()?,
-            section: reader.optional(Reader::text)?,
+            title: reader.text()?.into(),
+            section: reader.optional(|r| r.text().map(Arc::from))?,
             authors: reader.optional(|r| {
                 let count = r.u32()? as usize;
-                (0..count).map(|_| r.text()).collect()
-            })?,
+                (0..count).map(|_| r.text()).collect::<Result<Vec<_>, _>>()
+            })?
+            .map(Arc::from),
         };
         records.insert(path, (stamp, key));
     }
@@ -137,7 +139,7 @@ fn write_records<'a>(
         });
         put_optional(out, key.authors.as_ref(), |out, authors| {
             out.extend_from_slice(&(authors.len() as u32).to_le_bytes());
-            for author in authors {
+            for author in authors.iter() {
                 put_bytes(out, author.as_bytes());
             }
         });
@@ -245,7 +247,7 @@ mod tests {
                 fetched: Some(at),
                 title: "标题 <t>".into(),
                 section: Some("world".into()),
-                authors: Some(vec!["储百亮".into(), "Amy Qin".into()]),
+                authors: Some(Arc::from(vec!["储百亮".to_string(), "Amy Qin".to_string()])),
             },
         )
     }

@@ -141,7 +141,7 @@ fn facets_of(key: &Key) -> (Vec<Named<'_>>, Option<Named<'_>>) {
     let mut authors: Vec<Named> = key
         .authors
         .iter()
-        .flatten()
+        .flat_map(|a| a.iter())
         .filter_map(|a| named(a))
         .collect();
     authors.sort();
@@ -285,16 +285,24 @@ impl Store {
         }
     }
 
-    /// Takes the entry `key` read from `path` out of the feed orders.
+    /// Takes the entry `key` read from `path` out of the feed orders, if it is listed there.
+    /// What is listed under its order key may be another file's version of the link (the
+    /// winner): that one's key and folder say where it is listed, as they did when it went in.
     fn unorder(&mut self, key: &Key, path: &Path) {
         let order = order_key(key);
-        if self.order.remove(&order).is_some() {
-            self.by_hash.remove(&entry_hash(&key.id));
-            if let Some(journal) = &mut self.journal {
-                note(journal, key, self.root.as_deref(), path);
-            }
+        // Not listed (a new seed, a losing duplicate): nothing else to look up.
+        let Some(listed_path) = self.order.remove(&order) else {
+            return;
+        };
+        let listed = match self.files.get(key_of(&listed_path)) {
+            Some(stored) if listed_path != path => stored.key.clone(),
+            _ => key.clone(),
+        };
+        self.by_hash.remove(&entry_hash(&listed.id));
+        if let Some(journal) = &mut self.journal {
+            note(journal, &listed, self.root.as_deref(), &listed_path);
         }
-        if let Some(folder) = self.folder_of(path)
+        if let Some(folder) = self.folder_of(&listed_path)
             && let Some(folder_order) = self.folders.get_mut(&folder)
         {
             folder_order.remove(&order);
@@ -302,7 +310,7 @@ impl Store {
                 self.folders.remove(&folder);
             }
         }
-        let (authors, section) = facets_of(key);
+        let (authors, section) = facets_of(&listed);
         for (slug, _) in authors {
             remove_from(&mut self.authors, &slug, &order);
         }
@@ -337,7 +345,7 @@ impl Store {
         let key = stored.key.clone();
         self.unorder(&key, path);
         if let Some(stored) = self.files.get_mut(key_of(path)) {
-            stored.key.authors = Some(authors);
+            stored.key.authors = Some(authors.into());
         }
         self.unread_authors.remove(key_of(path));
         self.reorder(&key.id);
@@ -622,9 +630,9 @@ mod tests {
             published: at(published_hour),
             updated: at(published_hour),
             fetched: None,
-            title: format!("title of {link}"),
+            title: format!("title of {link}").into(),
             section: None,
-            authors: Some(Vec::new()),
+            authors: Some(Arc::from(Vec::new())),
         }
     }
 
@@ -815,7 +823,7 @@ mod tests {
     fn by(link: &str, hour: i64, authors: Option<&[&str]>, section: Option<&str>) -> Key {
         Key {
             authors: authors.map(|a| a.iter().map(|s| s.to_string()).collect()),
-            section: section.map(str::to_string),
+            section: section.map(Arc::from),
             ..entry(link, hour)
         }
     }

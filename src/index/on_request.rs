@@ -139,7 +139,7 @@ impl Indexer {
                     .filter(|(_, key, _)| {
                         query.is_none_or(|q| {
                             let authors: Vec<String> =
-                                key.authors.iter().flatten().map(|a| slug(a)).collect();
+                                key.authors.iter().flat_map(|a| a.iter()).map(|a| slug(a)).collect();
                             let section = key.section.as_deref().map(slug);
                             q.admits(&key.title, key.published, section.as_deref(), &authors)
                         })

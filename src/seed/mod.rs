@@ -93,14 +93,14 @@ pub struct Key {
     /// When the archive fetched the article (the `<!--epoch-->`), if the seed says: among
     /// seeds sharing a link, the newest fetch is served.
     pub fetched: Option<DateTime<Utc>>,
-    /// The entry's title (for `q=` searches and lists).
-    pub title: String,
+    /// The entry's title (for `q=` searches and lists). Shared: keys are cloned often.
+    pub title: Arc<str>,
     /// The section it is filed under: its first category, unless that is only the outlet.
-    pub section: Option<String>,
+    pub section: Option<Arc<str>>,
     /// Its authors, when the body's first few KB settle them; `None` when only a whole-body
     /// parse can tell ([`read_authors`]): that costs about as much again as the key, so the
     /// index reads them after the feeds are served.
-    pub authors: Option<Vec<String>>,
+    pub authors: Option<Arc<[String]>>,
 }
 
 impl Key {
@@ -114,9 +114,9 @@ impl Key {
         *self.id == *entry.id
             && self.published == entry.published
             && self.updated == entry.updated
-            && self.title == entry.title
-            && self.section.as_ref() == section
-            && self.authors.as_ref().is_none_or(|a| *a == entry.authors)
+            && *self.title == *entry.title
+            && self.section.as_deref() == section.map(String::as_str)
+            && self.authors.as_ref().is_none_or(|a| **a == *entry.authors)
     }
 }
 
@@ -178,9 +178,9 @@ pub fn parse_key_with_doubts(
         published: dates.published,
         updated: dates.updated,
         fetched: dates.fetched,
-        section: section(&heading.link, outlet, heading.title_section),
-        title: heading.title,
-        authors,
+        section: section(&heading.link, outlet, heading.title_section).map(Arc::from),
+        title: heading.title.into(),
+        authors: authors.map(Arc::from),
     };
     Ok((key, dates.doubts))
 }
