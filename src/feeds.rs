@@ -351,4 +351,88 @@ mod tests {
         }
         assert_eq!(canonical_path("/%FF/rss.xml"), None);
     }
+
+    #[test]
+    fn author_and_section_prefixes_name_their_facet_and_nothing_else() {
+        for scope in [
+            Scope::Author("amy-qin".into()),
+            Scope::Section("中国".into()),
+        ] {
+            assert_eq!(Scope::facet_of(&scope.prefix()), Some(scope));
+        }
+        for nothing in [
+            "/authors//",
+            "/authors/a%2Fb/",
+            "/authors/a/b/",
+            "/authors/",
+            "/authors/amy",
+            "authors/amy/",
+            "/nyt/amy/",
+            "/",
+            "/sections/%FF/",
+        ] {
+            assert_eq!(Scope::facet_of(nothing), None, "{nothing}");
+        }
+    }
+
+    #[test]
+    fn slugs_hashes_and_months_are_written_one_way() {
+        assert_eq!(slug("  Amy  QIN!! "), "amy-qin");
+        assert_eq!(slug("中国 / 新闻"), "中国-新闻");
+        assert_eq!(slug("ÉLAN"), "élan");
+        assert_eq!(slug("--"), "");
+        // The first 8 bytes of SHA-256("amy"): 1906bc7c801f03c4…
+        assert_eq!(entry_hash("amy"), 0x1906_bc7c_801f_03c4);
+        assert_eq!(entry_path("amy"), "entries/1906bc7c801f03c4/");
+        let may = Month {
+            year: 2024,
+            month: 5,
+        };
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(Month::of(at("2024-05-31T23:59:59Z")), may);
+        assert_eq!(Month::parse("2024-05"), Some(may));
+        for bad in [
+            "2024-5", "02024-05", "2024-00", "2024-13", "2024_05", "x-05",
+        ] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
+        assert_eq!(may.start(), Some(at("2024-05-01T00:00:00Z")));
+        assert_eq!(may.end(), Some(at("2024-06-01T00:00:00Z")));
+        let december = Month::parse("2023-12").unwrap();
+        assert_eq!(december.end(), Some(at("2024-01-01T00:00:00Z")));
+        assert_eq!(Month { year: 5, month: 1 }.to_string(), "0005-01");
+        assert_eq!(Period::first(may).to_string(), "2024-05");
+        assert_eq!(
+            Period {
+                month: may,
+                page: 3
+            }
+            .to_string(),
+            "2024-05, page 3"
+        );
+    }
+
+    #[test]
+    fn author_and_section_feeds_are_the_root_s_titled_with_their_name() {
+        let text = "[server]\nbind = \"127.0.0.1:8080\"\n[seeds]\ndir = \"s\"\n\
+                    timezone = \"UTC\"\n[feed]\ntitle = \"Root\"\ndescription = \"D\"\n\
+                    base_url = \"http://h/feeds/\"\nsite_url = \"https://site/\"\n\
+                    language = \"en\"\nlimit = 50\n";
+        let config = Config::parse(text, std::path::Path::new("/")).unwrap();
+        let feeds = Feeds::new(&config);
+        let amy = feeds.meta(&Scope::Author("amy-qin".into()));
+        assert_eq!(amy.title, "amy-qin · Root");
+        let amy = feeds.facet_meta(&Scope::Author("amy-qin".into()), "Amy Qin");
+        assert_eq!(amy.title, "Amy Qin · Root");
+        assert_eq!(amy.description, "Everything by Amy Qin in Root");
+        assert_eq!(amy.base_url.as_str(), "http://h/feeds/authors/amy-qin/");
+        assert_eq!((amy.site_url.as_str(), amy.limit), ("https://site/", 50));
+        let world = feeds.facet_meta(&Scope::Section("中国".into()), "中国");
+        assert_eq!(world.title, "中国 · Root");
+        assert_eq!(world.description, "The 中国 section of Root");
+        assert_eq!(
+            world.base_url.as_str(),
+            "http://h/feeds/sections/%E4%B8%AD%E5%9B%BD/"
+        );
+    }
 }

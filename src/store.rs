@@ -854,7 +854,14 @@ mod tests {
         store.upsert(Path::new("/s/a/3"), by("x3", 3, None, None), stamp(at(3)));
         assert_eq!(scope_links(&store, &amy), ["x2", "x1"]);
         assert_eq!(store.facet(&amy).unwrap().name, "Amy Qin");
+        assert!(!store.facet(&amy).unwrap().is_empty());
+        assert!(Facet::default().is_empty());
         assert_eq!(scope_links(&store, &world), ["x1"]);
+        // Each author of an entry written by two has it.
+        assert_eq!(
+            scope_links(&store, &Scope::Author("li-yuan".into())),
+            ["x1"]
+        );
         assert_eq!(store.authors_unread(), 1);
         assert_eq!(
             store.unread_authors(10),

@@ -322,4 +322,124 @@ mod tests {
         tail.replace("/a", &second, second.compressed());
         assert!(tail.get("/a").unwrap().is_compressed());
     }
+
+    #[test]
+    fn every_insert_and_every_look_up_counts_as_a_use() {
+        // Ties in `used` would be broken by the map's random order: many fresh caches
+        // make a mistake show.
+        for _ in 0..32 {
+            let tail = Tail::new(250);
+            let all = || Depends::on_scope(Scope::All);
+            tail.insert("/a".into(), document(100), all());
+            tail.insert("/b".into(), document(100), all());
+            tail.insert("/c".into(), document(100), all());
+            assert!(tail.get("/a").is_none(), "a was inserted first");
+            assert!(tail.get("/c").is_some());
+            assert!(tail.get("/b").is_some());
+            tail.insert("/d".into(), document(100), all());
+            assert!(tail.get("/c").is_none(), "c was used before b");
+            assert!(tail.get("/b").is_some() && tail.get("/d").is_some());
+        }
+    }
+
+    #[test]
+    fn the_forgotten_dates_start_afresh_only_beyond_their_bound() {
+        let tail = Tail::new(usize::MAX);
+        let nyt = || Depends::on_scope(Scope::Folder("nyt".into()));
+        let touch = || tail.forget(&[(Scope::Folder("nyt".into()), month(1))]);
+        let at = |s| DateTime::from_timestamp(s, 0).unwrap();
+        let filler = document(1);
+        tail.insert_page("/first".into(), page("a", 1000), nyt());
+        for i in 2..FORGOTTEN_MAX {
+            tail.insert(format!("/{i}"), filler.clone(), nyt());
+        }
+        touch(); // FORGOTTEN_MAX - 1 dates
+        tail.insert("/x".into(), filler.clone(), nyt());
+        touch(); // exactly FORGOTTEN_MAX: all kept
+        let again = tail.insert_page("/first".into(), page("b", 900), nyt());
+        assert_eq!(again.last_modified, at(1001));
+        touch(); // FORGOTTEN_MAX again
+        tail.insert("/y".into(), filler.clone(), nyt());
+        touch(); // one more: afresh
+        let afresh = tail.insert_page("/first".into(), page("c", 900), nyt());
+        assert_eq!(afresh.last_modified, at(900));
+    }
+
+    #[test]
+    fn a_touch_at_either_end_of_a_range_drops_it_and_an_open_end_reaches_every_month() {
+        let tail = Tail::new(1 << 20);
+        let nyt = || Scope::Folder("nyt".into());
+        let range = || Depends {
+            scope: nyt(),
+            from: Some(month(4)),
+            to: Some(month(6)),
+        };
+        let up_to_june = Depends {
+            scope: nyt(),
+            from: None,
+            to: Some(month(6)),
+        };
+        tail.insert("/range".into(), document(1), range());
+        tail.insert("/open".into(), document(1), up_to_june);
+        tail.forget(&[(nyt(), month(3))]);
+        assert!(tail.get("/range").is_some(), "March is before the range");
+        assert!(tail.get("/open").is_none(), "an open start reaches March");
+        tail.forget(&[(nyt(), month(4))]);
+        assert!(
+            tail.get("/range").is_none(),
+            "April is the range's first month"
+        );
+        tail.insert("/range".into(), document(1), range());
+        tail.forget(&[]);
+        assert!(tail.get("/range").is_some());
+    }
+
+    #[test]
+    fn the_bytes_held_follow_inserts_compression_and_clear() {
+        let tail = Tail::new(1 << 20);
+        let plain = document(1000);
+        tail.insert("/a".into(), plain.clone(), Depends::on_scope(Scope::All));
+        assert_eq!(tail.usage(), (1, 1000));
+        let compressed = plain.compressed();
+        let gzip = compressed.gzip.as_ref().unwrap().body.len();
+        let brotli = compressed.brotli.as_ref().unwrap().body.len();
+        assert!(gzip > 0 && brotli > 0 && gzip != brotli);
+        tail.replace("/a", &plain, compressed);
+        assert_eq!(tail.usage(), (1, 1000 + gzip + brotli));
+        // A new version under the same key replaces the old one's bytes.
+        tail.insert("/a".into(), document(30), Depends::on_scope(Scope::All));
+        assert_eq!(tail.usage(), (1, 30));
+        tail.clear();
+        assert_eq!(tail.usage(), (0, 0));
+        assert!(tail.get("/a").is_none());
+    }
+
+    #[test]
+    fn documents_that_fit_the_bound_exactly_all_stay() {
+        let tail = Tail::new(200);
+        tail.insert("/a".into(), document(100), Depends::on_scope(Scope::All));
+        tail.insert("/b".into(), document(100), Depends::on_scope(Scope::All));
+        assert_eq!(tail.usage(), (2, 200));
+        // Compression that no longer fits evicts the least recently used.
+        let b = tail.get("/b").unwrap();
+        tail.replace("/b", &b, b.compressed());
+        assert!(tail.get("/a").is_none());
+        assert!(tail.get("/b").unwrap().is_compressed());
+    }
+
+    #[test]
+    fn the_dates_of_documents_forgotten_by_earlier_changes_are_kept() {
+        let tail = Tail::new(1 << 20);
+        let nyt = || Scope::Folder("nyt".into());
+        let bbc = || Scope::Folder("bbc".into());
+        tail.insert_page("/nyt".into(), page("a", 1000), Depends::on_scope(nyt()));
+        tail.insert_page("/bbc".into(), page("b", 2000), Depends::on_scope(bbc()));
+        tail.forget(&[(nyt(), month(1))]);
+        tail.forget(&[(bbc(), month(1))]);
+        let nyt_again = tail.insert_page("/nyt".into(), page("c", 900), Depends::on_scope(nyt()));
+        assert_eq!(
+            nyt_again.last_modified,
+            DateTime::from_timestamp(1001, 0).unwrap()
+        );
+    }
 }

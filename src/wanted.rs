@@ -323,6 +323,11 @@ mod tests {
             "2024-05-01T23:59:59.999999999+00:00"
         );
         assert_eq!(q.words, ["trade", "war"]);
+        // The view's `rel="self"` repeats the query as it was asked.
+        assert_eq!(
+            feed("/rss.xml", "limit=5&q=a+b").query.unwrap().raw,
+            "limit=5&q=a+b"
+        );
         let long = "x".repeat(2000);
         let bad = [
             "limit=0",
@@ -368,5 +373,50 @@ mod tests {
         assert!(!q.admits("US-China talks", at("2024-05-02T00:00:00Z"), None, &authors));
         assert!(!q.admits("trade", at("2024-04-30T23:59:59Z"), None, &authors));
         assert!(!q.admits("trade", at("2024-05-02T00:00:00Z"), None, &[]));
+    }
+
+    #[test]
+    fn limits_are_inclusive_and_only_the_right_names_are_paths() {
+        let at_most = |name: &str, fill: usize| format!("{name}={}", "a".repeat(fill));
+        // The whole query string: 1024 bytes pass, 1025 do not.
+        assert!(parse_query(&at_most("author", 1024 - 7)).is_ok());
+        assert!(parse_query(&at_most("author", 1025 - 7)).is_err());
+        // `q`: 200 characters and 10 words pass.
+        assert!(parse_query(&at_most("q", 200)).is_ok());
+        assert!(parse_query(&at_most("q", 201)).is_err());
+        assert_eq!(
+            parse_query("q=a+b+c+d+e+f+g+h+i+j").unwrap().words.len(),
+            10
+        );
+        // `since` may equal `until`.
+        assert!(parse_query("since=2024-05-01&until=2024-05-01").is_ok());
+        assert_eq!(
+            feed("/nyt/archive/2024-05/2/", "").period.map(|p| p.page),
+            Some(2)
+        );
+        for nothing in [
+            "/entries/0123456789abcdeg/",
+            "/entries/0123456789abcdef0/",
+            "/nytarchive/2024-05/",
+            "/nyt/archive/2024-05/2x/",
+        ] {
+            assert_eq!(wanted(nothing, ""), Ok(None), "{nothing}");
+        }
+    }
+
+    #[test]
+    fn dates_bound_the_filter_inclusively_and_a_section_is_matched_by_slug() {
+        let q = parse_query("since=2024-05-01&until=2024-05-31&section=World").unwrap();
+        let at = |d: &str| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
+        let admits = |when: &str, section: Option<&str>| q.admits("t", at(when), section, &[]);
+        assert!(admits("2024-05-01T00:00:00Z", Some("world")));
+        assert!(admits("2024-05-31T00:00:00Z", Some("world")));
+        assert!(!admits("2024-05-31T00:00:01Z", Some("world")));
+        assert!(!admits("2024-05-15T00:00:00Z", Some("asia")));
+        assert!(!admits("2024-05-15T00:00:00Z", None));
+        let by = parse_query("author=amy-qin").unwrap();
+        let amy = ["li-yuan".to_string(), "amy-qin".to_string()];
+        assert!(by.admits("t", at("2024-05-15T00:00:00Z"), None, &amy));
+        assert!(!by.admits("t", at("2024-05-15T00:00:00Z"), None, &amy[..1]));
     }
 }

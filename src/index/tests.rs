@@ -9,6 +9,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::config::Config;
+use crate::tail::Reply;
 
 /// A seed fetched `minute` minutes after a fixed start (so its published date is that time):
 /// higher minutes are newer.
@@ -485,4 +486,206 @@ fn a_new_folder_is_linked_from_the_root_page_and_the_opml_even_if_the_root_shows
     );
     assert!(!text(&rendered, "/").contains("/nyt/"));
     assert!(!text(&rendered, "/opml.xml").contains("/nyt/"));
+}
+
+/// The long-tail documents a request for `path?query` renders, by tail key; or the reply.
+fn answer(
+    indexer: &mut Indexer,
+    path: &str,
+    query: &str,
+) -> Result<BTreeMap<String, Vec<u8>>, Reply> {
+    let wanted = crate::wanted::wanted(path, query).unwrap().unwrap();
+    indexer.answer(&wanted).map(|answer| {
+        answer
+            .pages
+            .into_iter()
+            .map(|(key, page)| (key, page.body))
+            .collect()
+    })
+}
+
+/// The JSON Feed of an answer: its title and its items' titles.
+fn json_titles(pages: &BTreeMap<String, Vec<u8>>) -> (String, Vec<String>) {
+    let (_, body) = pages
+        .iter()
+        .find(|(key, _)| key.contains("feed.json"))
+        .unwrap();
+    let feed: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let items = feed["items"].as_array().unwrap();
+    (
+        feed["title"].as_str().unwrap().to_string(),
+        items
+            .iter()
+            .map(|item| item["title"].as_str().unwrap().to_string())
+            .collect(),
+    )
+}
+
+/// The `href` of the Atom document's `<link rel="{rel}">`.
+fn atom_link(pages: &BTreeMap<String, Vec<u8>>, rel: &str) -> Option<String> {
+    let (_, body) = pages
+        .iter()
+        .find(|(key, _)| key.contains("atom.xml"))
+        .unwrap();
+    let text = std::str::from_utf8(body).unwrap();
+    let rel = format!("rel=\"{rel}\"");
+    let link = text.split("<link").find(|link| link.contains(&rel))?;
+    let href = link.split("href=\"").nth(1)?;
+    Some(href[..href.find('"')?].to_string())
+}
+
+fn not_found(reply: Result<BTreeMap<String, Vec<u8>>, Reply>) -> bool {
+    matches!(reply, Err(Reply::NotFound))
+}
+
+fn unavailable(reply: Result<BTreeMap<String, Vec<u8>>, Reply>) -> bool {
+    matches!(reply, Err(Reply::Unavailable(_)))
+}
+
+fn byline(title: &str, link: &str, minute: i64, author: &str) -> String {
+    let epoch_ms = 1_600_000_000_000 + minute * 60_000;
+    format!(
+        "<!--{epoch_ms}-->\n[{title}]({link})\n------\n\n<address>{author}</address><p>{title} body</p>\n"
+    )
+}
+
+#[test]
+fn author_feeds_wait_for_the_authors_read_and_are_titled_with_the_author_s_name() {
+    let folder = Folder::with(&[
+        ("nyt/a.txt", byline("A", &x("a"), 1, "Amy Qin")),
+        ("nyt/b.txt", byline("B", &x("b"), 2, "Li Yuan")),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    assert_eq!(indexer.store().authors_unread(), 2);
+    assert!(unavailable(answer(
+        &mut indexer,
+        "/authors/amy-qin/feed.json",
+        ""
+    )));
+    assert!(unavailable(answer(
+        &mut indexer,
+        "/nyt/feed.json",
+        "author=amy-qin"
+    )));
+    // A feed that does not ask for authors is answered at once.
+    let (_, all) = json_titles(&answer(&mut indexer, "/nyt/feed.json", "limit=5").unwrap());
+    assert_eq!(all, ["B", "A"]);
+    // One seed is rewritten (by someone else) before its authors are read: it gets none for
+    // now (its event will index it again), not the new version's.
+    folder.write("nyt/b.txt", &byline("B", &x("b"), 2, "Bob"));
+    assert_eq!(indexer.read_authors(100), 2);
+    assert!(
+        indexer
+            .store()
+            .facet(&Scope::Author("bob".into()))
+            .is_none()
+    );
+    let amy = answer(&mut indexer, "/authors/amy-qin/feed.json", "").unwrap();
+    assert_eq!(
+        json_titles(&amy),
+        ("Amy Qin · Test feed".into(), vec!["A".into()])
+    );
+    assert!(not_found(answer(
+        &mut indexer,
+        "/authors/li-yuan/feed.json",
+        ""
+    )));
+    assert!(not_found(answer(&mut indexer, "/other/feed.json", "")));
+    assert!(answer(&mut indexer, "/nyt/feed.json", "").is_ok());
+}
+
+#[test]
+fn a_view_until_an_instant_includes_an_entry_published_at_it() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    let until = at_minute(2).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let view = answer(&mut indexer, "/feed.json", &format!("until={until}")).unwrap();
+    assert_eq!(json_titles(&view).1, ["B", "A"]);
+}
+
+#[test]
+fn a_month_is_paged_by_the_limit_and_each_page_links_the_next_newer_one() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c.txt", seed("C", &x("c"), 3)),
+        // Fifteen days earlier: the month before.
+        ("z.txt", seed("Z", &x("z"), -15 * 24 * 60)),
+    ]);
+    let mut indexer = folder.indexer(1);
+    indexer.scan();
+    let month = crate::feeds::Month::of(at_minute(1));
+    let page = |indexer: &mut Indexer, n: &str| {
+        answer(indexer, &format!("/archive/{month}/{n}atom.xml"), "")
+    };
+    let base = "http://127.0.0.1:8080/archive";
+    let second = page(&mut indexer, "2/").unwrap();
+    assert_eq!(
+        atom_link(&second, "next-archive").as_deref(),
+        Some(format!("{base}/{month}/atom.xml").as_str())
+    );
+    assert_eq!(
+        atom_link(&second, "prev-archive").as_deref(),
+        Some(format!("{base}/{month}/3/atom.xml").as_str())
+    );
+    let third = page(&mut indexer, "3/").unwrap();
+    let before = crate::feeds::Month::of(at_minute(-15 * 24 * 60));
+    assert_ne!(before, month);
+    assert_eq!(
+        atom_link(&third, "prev-archive").as_deref(),
+        Some(format!("{base}/{before}/atom.xml").as_str())
+    );
+    // The month before links its newer neighbour's last page.
+    let last = answer(&mut indexer, &format!("/archive/{before}/atom.xml"), "").unwrap();
+    assert_eq!(
+        atom_link(&last, "next-archive").as_deref(),
+        Some(format!("{base}/{month}/3/atom.xml").as_str())
+    );
+    assert_eq!(
+        atom_link(&third, "next-archive").as_deref(),
+        Some(format!("{base}/{month}/2/atom.xml").as_str())
+    );
+    // Three entries fill three pages exactly: there is no fourth.
+    assert!(not_found(page(&mut indexer, "4/")));
+}
+
+#[test]
+fn a_view_rendered_after_a_change_is_applied_shows_the_new_version_before_the_feed_is_rendered_again()
+ {
+    let folder = Folder::with(&[("a.txt", seed("A", &x("a"), 1))]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    assert_eq!(titles(&indexer.render().unwrap()), ["A"]);
+    let a = folder.write("a.txt", &seed("A, second version", &x("a"), 1));
+    indexer.apply(&Batch::Paths(vec![a]));
+    let view = answer(&mut indexer, "/feed.json", "limit=5").unwrap();
+    assert_eq!(json_titles(&view).1, ["A, second version"]);
+}
+
+#[test]
+fn a_month_page_holds_the_limit_s_worth_of_entries_after_the_pages_before_it() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c.txt", seed("C", &x("c"), 3)),
+        ("d.txt", seed("D", &x("d"), 4)),
+        ("e.txt", seed("E", &x("e"), 5)),
+    ]);
+    let mut indexer = folder.indexer(2);
+    indexer.scan();
+    let month = crate::feeds::Month::of(at_minute(1));
+    let mut page = |n: &str| {
+        answer(&mut indexer, &format!("/archive/{month}/{n}feed.json"), "")
+            .map(|p| json_titles(&p).1)
+    };
+    assert_eq!(page("").unwrap(), ["E", "D"]);
+    assert_eq!(page("2/").unwrap(), ["C", "B"]);
+    assert_eq!(page("3/").unwrap(), ["A"]);
+    assert!(matches!(page("4/"), Err(Reply::NotFound)));
 }
