@@ -70,11 +70,12 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
             fetched: reader.optional_time()?,
             title: reader.text()?.into(),
             section: reader.optional(|r| r.text().map(Arc::from))?,
-            authors: reader.optional(|r| {
-                let count = r.u32()? as usize;
-                (0..count).map(|_| r.text()).collect::<Result<Vec<_>, _>>()
-            })?
-            .map(Arc::from),
+            authors: reader
+                .optional(|r| {
+                    let count = r.u32()? as usize;
+                    (0..count).map(|_| r.text()).collect::<Result<Vec<_>, _>>()
+                })?
+                .map(Arc::from),
         };
         records.insert(path, (stamp, key));
     }

@@ -177,20 +177,20 @@ impl Tail {
             inner.forgotten.clear();
         }
         for key in stale {
-            if let Some(cached) = inner.documents.remove(&key) {
-                inner.bytes -= size_of(&cached.document);
-                let document = &cached.document;
-                let date = (document.last_modified, document.identity.etag.clone());
-                inner.forgotten.insert(key, date);
-            }
+            remove(&mut inner, &key);
         }
     }
 
     /// Drops everything (after a rescan: anything may have changed).
     pub fn clear(&self) {
         let mut inner = self.lock();
-        inner.documents.clear();
-        inner.bytes = 0;
+        let keys: Vec<String> = inner.documents.keys().cloned().collect();
+        if inner.forgotten.len() + keys.len() > FORGOTTEN_MAX {
+            inner.forgotten.clear();
+        }
+        for key in keys {
+            remove(&mut inner, &key);
+        }
     }
 
     /// Documents and bytes held.
@@ -211,10 +211,22 @@ impl Tail {
             else {
                 break;
             };
-            if let Some(cached) = inner.documents.remove(&oldest) {
-                inner.bytes -= size_of(&cached.document);
+            if inner.forgotten.len() >= FORGOTTEN_MAX {
+                inner.forgotten.clear();
             }
+            remove(inner, &oldest);
         }
+    }
+}
+
+/// Takes `key`'s document out, remembering its date and ETag for its next version (whatever
+/// the reason it goes: a change, a rescan, the bound).
+fn remove(inner: &mut Inner, key: &str) {
+    if let Some(cached) = inner.documents.remove(key) {
+        inner.bytes -= size_of(&cached.document);
+        let document = &cached.document;
+        let date = (document.last_modified, document.identity.etag.clone());
+        inner.forgotten.insert(key.to_string(), date);
     }
 }
 
@@ -285,6 +297,30 @@ mod tests {
             body: body.as_bytes().to_vec(),
             content_time: DateTime::from_timestamp(seconds, 0).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_document_dropped_by_a_rescan_or_the_bound_is_still_dated_after_its_last_version() {
+        let at = |s| DateTime::from_timestamp(s, 0).unwrap();
+        let depends = || Depends::on_scope(Scope::All);
+        let tail = Tail::new(1 << 20);
+        tail.insert_page("/q".into(), page("a", 1000), depends());
+        tail.clear();
+        assert_eq!(
+            tail.insert_page("/q".into(), page("b", 900), depends())
+                .last_modified,
+            at(1001)
+        );
+        let small = Tail::new(3);
+        small.insert_page("/a".into(), page("aa", 1000), depends());
+        small.insert_page("/b".into(), page("bb", 10), depends());
+        assert!(small.get("/a").is_none(), "evicted");
+        assert_eq!(
+            small
+                .insert_page("/a".into(), page("ab", 5), depends())
+                .last_modified,
+            at(1001)
+        );
     }
 
     #[test]

@@ -138,8 +138,12 @@ impl Indexer {
                     .newest_of(scope, until)
                     .filter(|(_, key, _)| {
                         query.is_none_or(|q| {
-                            let authors: Vec<String> =
-                                key.authors.iter().flat_map(|a| a.iter()).map(|a| slug(a)).collect();
+                            let authors: Vec<String> = key
+                                .authors
+                                .iter()
+                                .flat_map(|a| a.iter())
+                                .map(|a| slug(a))
+                                .collect();
                             let section = key.section.as_deref().map(slug);
                             q.admits(&key.title, key.published, section.as_deref(), &authors)
                         })

@@ -181,7 +181,7 @@ fn an_author_feed_follows_its_seeds_live_and_is_gone_with_the_last() {
     let started = Instant::now();
     while server.feed(path).entries.len() != 2 {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "the new seed never showed"
         );
         std::thread::sleep(Duration::from_millis(10));
@@ -190,7 +190,7 @@ fn an_author_feed_follows_its_seeds_live_and_is_gone_with_the_last() {
     std::fs::remove_file(server.path("nyt/b.txt")).unwrap();
     while server.get(path).status != 404 {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "the author feed stayed"
         );
         std::thread::sleep(Duration::from_millis(10));
@@ -308,7 +308,7 @@ fn response_with_coding(server: &Server, path: &str, coding: &str) -> Response {
             return response;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "{path} never came {coding}"
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -399,7 +399,7 @@ fn month_archives_hold_every_entry_once_and_change_only_with_their_month() {
         .titles("/nyt/rss.xml")
         .contains(&"Newest".to_string())
     {
-        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(started.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(10));
     }
     let after = server.get(&path);
@@ -424,7 +424,7 @@ fn month_archives_hold_every_entry_once_and_change_only_with_their_month() {
     );
     while server.get(&path).header("etag") == before.header("etag") {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "the month never changed"
         );
         std::thread::sleep(Duration::from_millis(10));
