@@ -532,12 +532,20 @@ impl UpdateLoop {
             _ => None,
         };
         self.last_change = Some(Utc::now());
+        let applied = Instant::now();
         let rendered = self.indexer.render();
         let status = self.status_bytes();
-        Some(match rendered {
+        let render_us = applied.elapsed().as_micros() as u64;
+        let next = match rendered {
             Some(rendered) => rendered.snapshot_after(current, status),
             None => current.with_status(status, self.indexer.counts()),
-        })
+        };
+        debug!(
+            render_us,
+            snapshot_us = applied.elapsed().as_micros() as u64 - render_us,
+            "change rendered"
+        );
+        Some(next)
     }
 
     /// Writes the index cache when it is behind and (unless `now`) it was last written a while

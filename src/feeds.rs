@@ -217,6 +217,19 @@ impl Feeds {
         &self.root
     }
 
+    /// How many entries `scope`'s feed shows: [`Feeds::meta`]'s `limit`, without building the
+    /// rest (every change asks it of every folder).
+    pub fn limit(&self, scope: &Scope) -> usize {
+        match scope {
+            Scope::Folder(folder) => self
+                .folders
+                .get(folder)
+                .and_then(|said| said.limit)
+                .unwrap_or(self.root.limit),
+            _ => self.root.limit,
+        }
+    }
+
     /// The metadata of `scope`'s feed. A folder's: the config's `[feeds.<folder>]` fields; for
     /// the rest, a folder named like an outlet (`nyt`, `bbc`: the keys of `src/outlets.toml`)
     /// takes its display name and site, and everything else is the root feed's.
@@ -313,6 +326,13 @@ mod tests {
         assert_eq!(nyt.base_url.as_str(), "http://h/feeds/nyt/");
         assert_eq!((nyt.limit, nyt.language.as_str()), (50, "zh-CN"));
         assert_eq!(feeds.meta(&Scope::Folder("bbc".into())).limit, 7);
+        for scope in [
+            Scope::All,
+            Scope::Folder("bbc".into()),
+            Scope::Folder("nyt".into()),
+        ] {
+            assert_eq!(feeds.limit(&scope), feeds.meta(&scope).limit, "{scope:?}");
+        }
         let mine = feeds.meta(&Scope::Folder("mine".into()));
         assert_eq!(
             (mine.title.as_str(), mine.site_url.as_str()),

@@ -329,10 +329,20 @@ impl Indexer {
         // A seed that changed after it was indexed is re-indexed and the windows taken again;
         // a file rewritten faster than this can be read is left out until its next event.
         for _ in 0..3 {
+            let started = Instant::now();
             let windows = self.windows();
+            let windows_us = started.elapsed().as_micros() as u64;
             let stale = self.ensure_shown(&windows);
+            let parsed_us = started.elapsed().as_micros() as u64 - windows_us;
             if stale.is_empty() {
-                return self.render_changed(windows);
+                let rendered = self.render_changed(windows);
+                tracing::debug!(
+                    windows_us,
+                    parsed_us,
+                    documents_us = started.elapsed().as_micros() as u64 - windows_us - parsed_us,
+                    "render"
+                );
+                return rendered;
             }
             for path in stale {
                 self.recheck(&path);
@@ -400,7 +410,7 @@ impl Indexer {
         );
         for folder in self.store.folders() {
             let scope = Scope::Folder(folder.to_string());
-            let limit = self.feeds.meta(&scope).limit;
+            let limit = self.feeds.limit(&scope);
             windows.insert(scope, take(&mut self.store.newest_in(folder), limit));
         }
         windows
