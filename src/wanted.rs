@@ -406,7 +406,7 @@ mod tests {
 
     #[test]
     fn dates_bound_the_filter_inclusively_and_a_section_is_matched_by_slug() {
-        let q = parse_query("since=2024-05-01&until=2024-05-31&section=World").unwrap();
+        let q = parse_query("since=2024-05-01&until=2024-05-31T00:00:00Z&section=World").unwrap();
         let at = |d: &str| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
         let admits = |when: &str, section: Option<&str>| q.admits("t", at(when), section, &[]);
         assert!(admits("2024-05-01T00:00:00Z", Some("world")));
@@ -414,6 +414,10 @@ mod tests {
         assert!(!admits("2024-05-31T00:00:01Z", Some("world")));
         assert!(!admits("2024-05-15T00:00:00Z", Some("asia")));
         assert!(!admits("2024-05-15T00:00:00Z", None));
+        // A bare date for `until` takes in its whole day, and nothing after.
+        let day = parse_query("until=2024-05-31").unwrap();
+        assert!(day.admits("t", at("2024-05-31T23:59:59Z"), None, &[]));
+        assert!(!day.admits("t", at("2024-06-01T00:00:00Z"), None, &[]));
         let by = parse_query("author=amy-qin").unwrap();
         let amy = ["li-yuan".to_string(), "amy-qin".to_string()];
         assert!(by.admits("t", at("2024-05-15T00:00:00Z"), None, &amy));
