@@ -121,7 +121,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let tail = Arc::new(Tail::new(TAIL_BYTES));
     let mut update_loop = UpdateLoop {
         tail: tail.clone(),
-        directory_due: false,
+        render_due: true,
+        unannounced: false,
         waiting: VecDeque::new(),
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
@@ -138,7 +139,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         cache_saved: Instant::now(),
         started_from_cache: report.from_cache,
     };
-    let first = update_loop.indexer.render_now();
+    // The folders' feeds follow on the update thread's first round (`render_due`).
+    let first = update_loop.indexer.render_first();
     let published: Published = Arc::new(ArcSwap::from_pointee(
         first.first_snapshot(update_loop.status_bytes()),
     ));
@@ -296,8 +298,11 @@ struct UpdateLoop {
     /// Documents rendered on request; a change drops the ones it touches before it is
     /// published.
     tail: Arc<Tail>,
-    /// The authors' background read just finished: the root's page is to be rendered again.
-    directory_due: bool,
+    /// A render is due without a change: the folders' feeds after the start rendered only the
+    /// root's, or the root's page after the authors' background read finished.
+    render_due: bool,
+    /// The state being published came from `render_due`, not from a change: no WebSub pings.
+    unannounced: bool,
     /// Render requests not answered yet, oldest first.
     waiting: VecDeque<RenderRequest>,
     seeds: SeedsConfig,
@@ -332,8 +337,9 @@ impl UpdateLoop {
         loop {
             let mut batches = Vec::new();
             let mut stop = false;
-            // With requests or authors still to take, look for changes without waiting.
-            let wait = match self.authors_to_read() || !self.waiting.is_empty() {
+            // With a render, requests or authors still to do, look for changes without waiting.
+            let busy = self.render_due || self.authors_to_read() || !self.waiting.is_empty();
+            let wait = match busy {
                 true => Duration::ZERO,
                 false => FOLDER_CHECK,
             };
@@ -362,7 +368,9 @@ impl UpdateLoop {
             if let Some(next) = next {
                 let next = Arc::new(next);
                 published.store(next.clone());
-                self.announce(&current, &next);
+                if !std::mem::take(&mut self.unannounced) {
+                    self.announce(&current, &next);
+                }
                 debug!(us = started.elapsed().as_micros() as u64, "change applied");
                 if !next.is_compressed() {
                     let _ = to_compress.send(Compress::Snapshot(next));
@@ -394,7 +402,7 @@ impl UpdateLoop {
                 info!("every seed's authors read: author feeds complete");
             }
             // The root's page lists the busiest authors (they may have changed).
-            self.directory_due = true;
+            self.render_due = true;
         }
     }
 
@@ -500,9 +508,12 @@ impl UpdateLoop {
             );
         }
         if batches.is_empty() {
-            if !std::mem::take(&mut self.directory_due) {
+            if !std::mem::take(&mut self.render_due) {
                 return None;
             }
+            // Nothing changed in the folder: documents that only now appear (the folders'
+            // after the start) are no news for the hubs.
+            self.unannounced = true;
             let status = self.status_bytes();
             return Some(match self.indexer.render() {
                 Some(rendered) => rendered.snapshot_after(current, status),

@@ -689,3 +689,38 @@ fn a_month_page_holds_the_limit_s_worth_of_entries_after_the_pages_before_it() {
     assert_eq!(page("3/").unwrap(), ["A"]);
     assert!(matches!(page("4/"), Err(Reply::NotFound)));
 }
+
+#[test]
+fn the_start_renders_the_root_only_and_a_folder_asked_for_meanwhile_gets_the_same_bytes() {
+    let folder = Folder::with(&[
+        ("nyt/a.txt", seed("A", "https://cn.nytimes.com/world/a/", 1)),
+        (
+            "bbc/b.txt",
+            seed("B", "https://www.bbc.com/zhongwen/simp/b", 2),
+        ),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    let first = bodies(&indexer.render_first());
+    let paths: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        paths,
+        ["/", "/atom.xml", "/feed.json", "/opml.xml", "/rss.xml"]
+    );
+    // The root's page and the OPML already name every folder.
+    assert!(
+        std::str::from_utf8(&first["/opml.xml"])
+            .unwrap()
+            .contains("/nyt/")
+    );
+    assert!(std::str::from_utf8(&first["/"]).unwrap().contains("/bbc/"));
+    // Before the next render, a folder's feed is rendered on request…
+    let asked = answer(&mut indexer, "/nyt/atom.xml", "").unwrap();
+    // …and is the very document the next render publishes.
+    let next = bodies(&indexer.render().expect("the folders' feeds are due"));
+    assert!(!next.contains_key("/atom.xml"), "the root is unchanged");
+    for name in ["/nyt/rss.xml", "/nyt/atom.xml", "/nyt/feed.json", "/nyt/"] {
+        assert_eq!(asked[name], next[name], "{name}");
+    }
+    assert!(next.contains_key("/bbc/atom.xml"));
+}
