@@ -42,6 +42,15 @@ impl Folder {
         folder
     }
 
+    /// `a.txt`, `b.txt`, `c.txt`: seeds A, B, C a minute apart, C the newest.
+    fn abc() -> Folder {
+        Folder::with(&[
+            ("a.txt", seed("A", &x("a"), 1)),
+            ("b.txt", seed("B", &x("b"), 2)),
+            ("c.txt", seed("C", &x("c"), 3)),
+        ])
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.seeds.join(name)
     }
@@ -192,11 +201,7 @@ fn a_scan_indexes_every_seed_below_the_folder_and_rejects_what_is_not_one() {
 
 #[test]
 fn the_feed_shows_the_newest_entries_up_to_the_limit_and_renders_only_when_they_change() {
-    let folder = Folder::with(&[
-        ("a.txt", seed("A", &x("a"), 1)),
-        ("b.txt", seed("B", &x("b"), 2)),
-        ("c.txt", seed("C", &x("c"), 3)),
-    ]);
+    let folder = Folder::abc();
     let mut indexer = folder.indexer(2);
     indexer.scan();
     let first = indexer.render().expect("the first render renders");
@@ -597,11 +602,7 @@ fn author_feeds_wait_for_the_authors_read_and_are_titled_with_the_author_s_name(
 
 #[test]
 fn a_view_until_an_instant_includes_an_entry_published_at_it() {
-    let folder = Folder::with(&[
-        ("a.txt", seed("A", &x("a"), 1)),
-        ("b.txt", seed("B", &x("b"), 2)),
-        ("c.txt", seed("C", &x("c"), 3)),
-    ]);
+    let folder = Folder::abc();
     let mut indexer = folder.indexer(50);
     indexer.scan();
     let until = at_minute(2).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -277,7 +277,7 @@ fn query_parameters_filter_and_bad_ones_are_refused() {
     );
     assert_eq!(again.status, 304);
     assert!(response.etag_matches_body());
-    let compressed = response_with_coding(&server, "/atom.xml?limit=2&q=weather", "gzip");
+    let compressed = server.wait_for_coding("/atom.xml?limit=2&q=weather", "gzip");
     assert!(compressed.etag_matches_body());
 
     for bad in [
@@ -298,21 +298,6 @@ fn query_parameters_filter_and_bad_ones_are_refused() {
     }
     // A query elsewhere changes nothing there.
     assert_eq!(server.get("/status?x=1").status, 200);
-}
-
-fn response_with_coding(server: &Server, path: &str, coding: &str) -> Response {
-    let started = Instant::now();
-    loop {
-        let response = server.request("GET", path, &[("Accept-Encoding", coding)]);
-        if response.header("content-encoding") == Some(coding) {
-            return response;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{path} never came {coding}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Every month's archive of the folder, and what they hold together.
