@@ -110,6 +110,23 @@ pub struct Store {
     /// Each (feed, month) whose served entries changed, once [`Store::keep_journal`] is on:
     /// what the long tail of rendered documents must forget.
     journal: Option<BTreeSet<(Scope, Month)>>,
+    /// The feeds whose listed entries (or their keys or stamps) changed since
+    /// [`Store::take_touched_feeds`]: whose windows must be taken again.
+    touched: TouchedFeeds,
+}
+
+/// Feeds whose order changed: the root's, and which top-level folders'.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TouchedFeeds {
+    pub root: bool,
+    pub folders: BTreeSet<String>,
+}
+
+impl TouchedFeeds {
+    fn touch(&mut self, folder: Option<String>) {
+        self.root = true;
+        self.folders.extend(folder);
+    }
 }
 
 /// An author or a section: the name its first entry writes, and its entries' feed order.
@@ -263,12 +280,19 @@ impl Store {
             && let Some(stored) = self.files.get(key_of(&winner))
         {
             let order = order_key(&stored.key);
-            if let Some(folder) = self.folder_of(&winner) {
-                self.folders
-                    .entry(folder)
-                    .or_default()
-                    .insert(order.clone());
+            let folder = self.folder_of(&winner);
+            if let Some(folder) = &folder {
+                match self.folders.get_mut(folder) {
+                    Some(folder_order) => {
+                        folder_order.insert(order.clone());
+                    }
+                    None => {
+                        let folder_order = BTreeSet::from([order.clone()]);
+                        self.folders.insert(folder.clone(), folder_order);
+                    }
+                }
             }
+            self.touched.touch(folder);
             let (authors, section) = facets_of(&stored.key);
             if let Some(journal) = &mut self.journal {
                 note(journal, &stored.key, self.root.as_deref(), &winner);
@@ -302,14 +326,16 @@ impl Store {
         if let Some(journal) = &mut self.journal {
             note(journal, &listed, self.root.as_deref(), &listed_path);
         }
-        if let Some(folder) = self.folder_of(&listed_path)
-            && let Some(folder_order) = self.folders.get_mut(&folder)
+        let folder = self.folder_of(&listed_path);
+        if let Some(folder) = &folder
+            && let Some(folder_order) = self.folders.get_mut(folder)
         {
             folder_order.remove(&order);
             if folder_order.is_empty() {
-                self.folders.remove(&folder);
+                self.folders.remove(folder);
             }
         }
+        self.touched.touch(folder);
         let (authors, section) = facets_of(&listed);
         for (slug, _) in authors {
             remove_from(&mut self.authors, &slug, &order);
@@ -331,6 +357,12 @@ impl Store {
             .as_mut()
             .map(|journal| std::mem::take(journal).into_iter().collect())
             .unwrap_or_default()
+    }
+
+    /// The feeds whose windows may have changed since the last call (every feed, the first
+    /// time: the store starts empty, and each entry listed touches its feeds).
+    pub fn take_touched_feeds(&mut self) -> TouchedFeeds {
+        std::mem::take(&mut self.touched)
     }
 
     /// Gives the file's key the authors a whole-body read found, if the file is still the
@@ -980,5 +1012,44 @@ mod tests {
             ]
         );
         assert!(store.take_journal().is_empty());
+    }
+
+    #[test]
+    fn every_change_to_what_a_feed_lists_touches_that_feed_and_the_root() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        let touched = |store: &mut Store, root: bool, folders: &[&str]| {
+            let expected = TouchedFeeds {
+                root,
+                folders: folders.iter().map(|f| f.to_string()).collect(),
+            };
+            assert_eq!(store.take_touched_feeds(), expected);
+        };
+        store.upsert(Path::new("/s/f/a"), entry("https://x/a", 5), stamp(at(5)));
+        let unread = by("https://x/b", 6, None, None);
+        store.upsert(Path::new("/s/g/b"), unread, stamp(at(6)));
+        touched(&mut store, true, &["f", "g"]);
+        touched(&mut store, false, &[]);
+        // A seed straight in the seeds folder is the root's only.
+        store.upsert(Path::new("/s/top"), entry("https://x/t", 7), stamp(at(7)));
+        touched(&mut store, true, &[]);
+        // A new version of a listed seed, even with the same key.
+        store.upsert(Path::new("/s/f/a"), entry("https://x/a", 5), stamp(at(8)));
+        touched(&mut store, true, &["f"]);
+        // A duplicate that loses, then wins by a later fetch: the winner's folder both times.
+        store.upsert(Path::new("/s/g/a"), entry("https://x/a", 5), stamp(at(1)));
+        touched(&mut store, true, &["f"]);
+        let mut newer = entry("https://x/a", 5);
+        newer.fetched = Some(at(9));
+        store.upsert(Path::new("/s/g/a"), newer, stamp(at(9)));
+        touched(&mut store, true, &["f", "g"]);
+        // Authors read later change the listed key.
+        store.set_authors(Path::new("/s/g/b"), stamp(at(6)), vec!["Amy".into()]);
+        touched(&mut store, true, &["g"]);
+        store.remove(Path::new("/s/g/b"));
+        touched(&mut store, true, &["g"]);
+        // Something that lists nothing touches nothing.
+        store.reject(Path::new("/s/f/bad"), "bad".into());
+        store.remove(Path::new("/s/nothing"));
+        touched(&mut store, false, &[]);
     }
 }

@@ -5,21 +5,78 @@ use std::collections::BTreeMap;
 use atom_syndication::{Category, Content, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{ATOM_PATH, HISTORY_NS, Place, body, bylines, clean, media, title, whole_seconds};
+use super::{
+    ATOM_PATH, HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media,
+    splice, title, whole_seconds,
+};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
+/// The feed with `entries`' `<entry>` elements copied in (written whole if one is missing).
 pub fn render(
     meta: &FeedMeta,
-    entries: &[&Entry],
+    entries: &[&Prepared],
     updated: Option<DateTime<Utc>>,
     place: &Place,
 ) -> Vec<u8> {
+    const DECLARATION: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+    let mut feed = feed(meta, updated, place);
+    let write = |feed: &Feed| match place.archive.is_archive {
+        true => with_archive_marker(write(feed)),
+        false => write(feed),
+    };
+    let items: Option<Vec<&[u8]>> = entries.iter().map(|e| e.atom.as_deref()).collect();
+    let spliced = items.and_then(|items| {
+        let marker = marker_entry();
+        let written = written(marker.clone())?;
+        feed.entries = vec![marker];
+        splice(DECLARATION, &write(&feed), &written, &items)
+    });
+    spliced.unwrap_or_else(|| {
+        feed.entries = entries.iter().map(|e| entry(&e.entry)).collect();
+        [DECLARATION, &write(&feed), b"\n"].concat()
+    })
+}
+
+/// An entry's `<entry>…</entry>` as the crate writes it in a feed.
+pub fn entry_bytes(entry: &Entry) -> Option<Vec<u8>> {
+    written(self::entry(entry))
+}
+
+/// `entry` as written inside an otherwise empty feed.
+fn written(entry: atom_syndication::Entry) -> Option<Vec<u8>> {
+    let feed = Feed {
+        entries: vec![entry],
+        ..Default::default()
+    };
+    enclosed(&write(&feed), b"<entry>", b"</entry>").map(<[u8]>::to_vec)
+}
+
+/// The stand-in for the entries in a render of the feed's head and foot.
+fn marker_entry() -> atom_syndication::Entry {
+    atom_syndication::Entry {
+        title: Text::plain(ITEMS_GO_HERE),
+        ..Default::default()
+    }
+}
+
+/// The feed without the XML declaration (written by `render`, with its encoding).
+fn write(feed: &Feed) -> Vec<u8> {
+    let config = atom_syndication::WriteConfig {
+        write_document_declaration: false,
+        indent_size: None,
+    };
+    feed.write_with_config(Vec::new(), config)
+        .unwrap_or_default()
+}
+
+/// The feed's own elements, without entries.
+fn feed(meta: &FeedMeta, updated: Option<DateTime<Utc>>, place: &Place) -> Feed {
     let mut namespaces = BTreeMap::from([("media".to_string(), media::MEDIA_NS.to_string())]);
     if place.archive.is_archive {
         namespaces.insert("fh".to_string(), HISTORY_NS.to_string());
     }
-    let feed = Feed {
+    Feed {
         title: Text::plain(clean(&meta.title)),
         id: meta.base_url.to_string(),
         // An empty feed still needs an `updated`; the epoch keeps output independent of the clock.
@@ -52,21 +109,8 @@ pub fn render(
         subtitle: Some(Text::plain(clean(&meta.description))),
         lang: Some(meta.language.clone()),
         namespaces,
-        entries: entries.iter().map(|e| entry(e)).collect(),
         ..Default::default()
-    };
-    let mut out = br#"<?xml version="1.0" encoding="utf-8"?>"#.to_vec();
-    out.push(b'\n');
-    let config = atom_syndication::WriteConfig {
-        write_document_declaration: false,
-        indent_size: None,
-    };
-    let mut out = feed.write_with_config(out, config).unwrap_or_default();
-    if place.archive.is_archive {
-        out = with_archive_marker(out);
     }
-    out.push(b'\n');
-    out
 }
 
 /// Puts RFC 5005's `<fh:archive/>` among the feed's metadata, right after its `<id>`.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{JSON_PATH, Place, body, bylines, clean, join, title, whole_seconds};
+use super::{JSON_PATH, Place, Prepared, body, bylines, clean, join, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -75,8 +75,38 @@ struct Attachment<'a> {
     size_in_bytes: Option<u64>,
 }
 
-pub fn render(meta: &FeedMeta, entries: &[&Entry], place: &Place) -> Vec<u8> {
-    let feed = Feed {
+/// The feed with `entries`' items copied in.
+pub fn render(meta: &FeedMeta, entries: &[&Prepared], place: &Place) -> Vec<u8> {
+    // Serialising plain structs of strings and numbers cannot fail. `items` is the last
+    // member: the document ends `"items":[]}`, and the items go between the brackets.
+    let head = serde_json::to_vec(&feed(meta, place)).unwrap_or_default();
+    let head = head.strip_suffix(b"]}").unwrap_or(&head);
+    let size = entries.iter().map(|e| e.json.len() + 1).sum::<usize>();
+    let mut out = Vec::with_capacity(head.len() + size + 3);
+    out.extend_from_slice(head);
+    for (at, entry) in entries.iter().enumerate() {
+        if at > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&entry.json);
+    }
+    out.extend_from_slice(b"]}\n");
+    out
+}
+
+/// The document serialised in one go: what `render` must equal.
+#[cfg(test)]
+pub(super) fn render_whole(meta: &FeedMeta, entries: &[&Entry], place: &Place) -> Vec<u8> {
+    let mut feed = feed(meta, place);
+    feed.items = entries.iter().map(|e| item(e)).collect();
+    let mut out = serde_json::to_vec(&feed).unwrap();
+    out.push(b'\n');
+    out
+}
+
+/// The feed's own members, with no items.
+fn feed<'a>(meta: &'a FeedMeta, place: &Place) -> Feed<'a> {
+    Feed {
         version: VERSION,
         title: clean(&meta.title),
         home_page_url: meta.site_url.as_str(),
@@ -110,12 +140,13 @@ pub fn render(meta: &FeedMeta, entries: &[&Entry], place: &Place) -> Vec<u8> {
                 url: hub.as_str(),
             })
             .collect(),
-        items: entries.iter().map(|e| item(e)).collect(),
-    };
-    // Serialising plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_vec(&feed).unwrap_or_default();
-    out.push(b'\n');
-    out
+        items: Vec::new(),
+    }
+}
+
+/// An entry's item as the feed's `items` array holds it.
+pub fn item_bytes(entry: &Entry) -> Vec<u8> {
+    serde_json::to_vec(&item(entry)).unwrap_or_default()
 }
 
 fn item(entry: &Entry) -> Item<'_> {

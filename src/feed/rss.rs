@@ -7,7 +7,10 @@ use rss::extension::atom::AtomExtension;
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
-use super::{HISTORY_NS, Place, RSS_PATH, body, bylines, clean, media, title, whole_seconds};
+use super::{
+    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, RSS_PATH, body, bylines, clean, enclosed, media,
+    splice, title, whole_seconds,
+};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
 
@@ -15,12 +18,59 @@ const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
+/// The channel with `entries`' items copied in (written whole if one is missing).
 pub fn render(
     meta: &FeedMeta,
-    entries: &[&Entry],
+    entries: &[&Prepared],
     updated: Option<DateTime<Utc>>,
     place: &Place,
 ) -> Vec<u8> {
+    let mut channel = channel(meta, updated, place);
+    let write = |channel: &Channel| match place.archive.is_archive {
+        true => self_closing_marker(write(channel)),
+        false => write(channel),
+    };
+    let items: Option<Vec<&[u8]>> = entries.iter().map(|e| e.rss.as_deref()).collect();
+    let spliced = items.and_then(|items| {
+        let marker = marker_item();
+        let written = written(marker.clone())?;
+        channel.items = vec![marker];
+        splice(b"", &write(&channel), &written, &items)
+    });
+    spliced.unwrap_or_else(|| {
+        channel.items = entries.iter().map(|e| item(&e.entry)).collect();
+        [write(&channel).as_slice(), b"\n"].concat()
+    })
+}
+
+/// An entry's `<item>…</item>` as the crate writes it in a channel.
+pub fn item_bytes(entry: &Entry) -> Option<Vec<u8>> {
+    written(item(entry))
+}
+
+/// `item` as written inside an otherwise empty channel.
+fn written(item: Item) -> Option<Vec<u8>> {
+    let channel = Channel {
+        items: vec![item],
+        ..Default::default()
+    };
+    enclosed(&write(&channel), b"<item>", b"</item>").map(<[u8]>::to_vec)
+}
+
+/// The stand-in for the items in a render of the channel's head and foot.
+fn marker_item() -> Item {
+    Item {
+        title: Some(ITEMS_GO_HERE.into()),
+        ..Default::default()
+    }
+}
+
+fn write(channel: &Channel) -> Vec<u8> {
+    channel.write_to(Vec::new()).unwrap_or_default()
+}
+
+/// The channel's own elements, without items.
+fn channel(meta: &FeedMeta, updated: Option<DateTime<Utc>>, place: &Place) -> Channel {
     let is_archive = place.archive.is_archive;
     let editor = meta.authors.iter().find_map(|p| {
         p.email
@@ -33,7 +83,7 @@ pub fn render(
         link: meta.site_url.to_string(),
         ..Default::default()
     });
-    let channel = Channel {
+    Channel {
         title: clean(&meta.title),
         link: meta.site_url.to_string(),
         description: clean(&meta.description),
@@ -76,15 +126,8 @@ pub fn render(
         } else {
             BTreeMap::new()
         },
-        items: entries.iter().map(|e| item(e)).collect(),
         ..Default::default()
-    };
-    let mut out = channel.write_to(Vec::new()).unwrap_or_default();
-    if is_archive {
-        out = self_closing_marker(out);
     }
-    out.push(b'\n');
-    out
 }
 
 /// RFC 5005's `<fh:archive/>` as a channel extension (the crate writes those before the items).

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Indexer, Window, on_threads};
-use crate::entry::Entry;
-use crate::feed::{self, FeedLink};
+use crate::feed::{self, FeedLink, Prepared};
 use crate::feeds::{Month, Period, Scope, slug};
 use crate::seed::{self, Key};
 use crate::seedfs::{self, Found, Stamp};
@@ -179,13 +178,16 @@ impl Indexer {
         };
         let month = Month::of(seed.1.published);
         let folder = self.store.folder_of(&seed.0).map(Scope::Folder);
-        let entries = self.whole_entries(std::slice::from_ref(&seed));
-        let Some((entry, stamp)) = entries.into_iter().next() else {
+        let (path_of_seed, key, stamp) = &seed;
+        // Parsed again, not taken from the shown entries: those keep only what lists need.
+        let Some(entry) = self.whole_entry(path_of_seed, key, *stamp) else {
             // Changed since it was indexed: its event is on the way.
             return Err(Reply::Unavailable(
                 "the entry is changing; try again\n".into(),
             ));
         };
+        let stamp = *stamp;
+        let entry = &entry;
         let meta = self.feeds.meta(folder.as_ref().unwrap_or(&Scope::All));
         let mut feeds = vec![FeedLink {
             title: meta.title.clone(),
@@ -194,7 +196,7 @@ impl Indexer {
         if folder.is_some() {
             feeds.push(self.root_link());
         }
-        let body = feed::entry_page::render(&meta, &entry, &self.feeds.root().base_url, &feeds);
+        let body = feed::entry_page::render(&meta, entry, &self.feeds.root().base_url, &feeds);
         let page = Page {
             media_type: "text/html; charset=utf-8",
             body,
@@ -212,14 +214,15 @@ impl Indexer {
 
     /// The whole entries of `window`, from those at hand or parsed on every core; a seed
     /// changed since it was indexed is left out (its event is on the way).
-    fn whole_entries(&self, window: &[(PathBuf, Key, Stamp)]) -> Vec<(Arc<Entry>, Stamp)> {
+    fn whole_entries(&self, window: &[(PathBuf, Key, Stamp)]) -> Vec<(Arc<Prepared>, Stamp)> {
         let parsed = on_threads(window, self.threads, |(path, key, stamp)| {
             if let Some((shown, entry)) = self.shown.get(path)
                 && shown == stamp
             {
                 return Some(entry.clone());
             }
-            self.whole_entry(path, key, *stamp).map(Arc::new)
+            self.whole_entry(path, key, *stamp)
+                .map(|entry| Arc::new(Prepared::new(entry)))
         });
         window
             .iter()

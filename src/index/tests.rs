@@ -725,3 +725,49 @@ fn the_start_renders_the_root_only_and_a_folder_asked_for_meanwhile_gets_the_sam
     }
     assert!(next.contains_key("/bbc/atom.xml"));
 }
+
+/// The names in the root page's "Authors" list.
+fn listed_authors(root_page: &[u8]) -> Vec<String> {
+    let html = scraper::Html::parse_document(std::str::from_utf8(root_page).unwrap());
+    let groups = scraper::Selector::parse("nav").unwrap();
+    let names = scraper::Selector::parse("li > a:first-child").unwrap();
+    html.select(&groups)
+        .filter(|nav| nav.text().any(|t| t == "Authors"))
+        .flat_map(|nav| nav.select(&names).map(|a| a.text().collect::<String>()))
+        .collect()
+}
+
+#[test]
+fn a_new_seed_neither_empties_nor_delays_the_root_page_s_authors() {
+    let folder = Folder::with(&[
+        ("nyt/a.txt", byline("A", &x("a"), 1, "Amy Qin")),
+        ("nyt/b.txt", byline("B", &x("b"), 2, "Li Yuan")),
+    ]);
+    let mut indexer = folder.indexer(1);
+    indexer.scan();
+    indexer.read_authors(100);
+    let first = indexer.render_now();
+    assert_eq!(
+        listed_authors(first.body("/").unwrap()),
+        ["Amy Qin", "Li Yuan"]
+    );
+    // An old seed, outside every window: its byline is read later (a round of the update
+    // loop); meanwhile the list stays as it was, so the root page does not change.
+    let old = folder.write("nyt/old.txt", &byline("Old", &x("old"), 0, "Zed Old"));
+    indexer.apply(&Batch::Paths(vec![old]));
+    assert_eq!(indexer.store().authors_unread(), 1);
+    assert!(indexer.render().is_none(), "the root page did not change");
+    indexer.read_authors(100);
+    let later = indexer.render().unwrap();
+    assert_eq!(
+        listed_authors(later.body("/").unwrap()),
+        ["Amy Qin", "Li Yuan", "Zed Old"]
+    );
+    // A new seed the feeds show: its byline comes with the parse that shows it, in the
+    // same render.
+    let new = folder.write("nyt/new.txt", &byline("New", &x("new"), 9, "Yan New"));
+    indexer.apply(&Batch::Paths(vec![new]));
+    let rendered = indexer.render().unwrap();
+    assert_eq!(indexer.store().authors_unread(), 0);
+    assert!(listed_authors(rendered.body("/").unwrap()).contains(&"Yan New".to_string()));
+}

@@ -571,6 +571,21 @@ fn each_entry_has_a_page_of_its_own() {
             text.contains(&format!("href=\"{}\"", original.replace('&', "&#38;"))),
             "{link}: no original link"
         );
+        // The whole article, as the feeds carry it.
+        let article = entry.content.as_ref().and_then(|c| c.body.clone()).unwrap();
+        let words = |html: &str| -> String {
+            let text: String = scraper::Html::parse_fragment(html)
+                .root_element()
+                .text()
+                .collect();
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let (article, page) = (words(&article), words(&text));
+        assert!(article.chars().count() > 40, "{link}: a short article");
+        assert!(
+            page.contains(&article),
+            "{link}: the article is not all there"
+        );
         assert!(
             text.contains("rel=\"alternate\""),
             "{link}: no autodiscovery"
