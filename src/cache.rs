@@ -36,6 +36,10 @@ impl Records {
     pub fn get(&self, path: &Path) -> Option<&(Stamp, Key)> {
         self.0.get(path.as_os_str().as_bytes())
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Everything besides the file that decides its key: another value means another parse.

@@ -133,6 +133,12 @@ impl Indexer {
         &self.root
     }
 
+    /// Whether the next scan can take keys from the on-disk index cache (a restart), rather
+    /// than read every file (a cold start).
+    pub fn has_cached_keys(&self) -> bool {
+        !self.cached.is_empty()
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
