@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn outlet_rules_strip_by_selector_and_by_marker_text() {
         let rules = outlet(
-            &[".trustBadge", "#zoomattribute"],
+            &[".trustBadge", "#zoomattribute", "ul:has(span.result-title)"],
             &["点击此处订阅", "get_post_time"],
         );
         let cases = [
@@ -263,6 +263,11 @@ mod tests {
             (
                 r#"<div><p>正文。</p><p><small>© A for B, get_post_time('Y'). |<a href="/p">Permalink</a></small></p></div>"#,
                 "<div><p>正文。</p><p></p></div>",
+            ),
+            // RFA's related articles inside the text: a list of `span.result-title` links
+            (
+                r#"<p>甲。</p><ul><li><strong><span class="result-title"><a href="/a.html">另一篇</a></span></strong></li><li><span class="result-title"><a href="/b.html"><strong>又一篇</strong></a></span></li></ul><p>乙。</p><ul><li>文中的列表</li></ul>"#,
+                "<p>甲。</p><p>乙。</p><ul><li>文中的列表</li></ul>",
             ),
             // a long paragraph that mentions a marker is article text
             (
