@@ -82,12 +82,21 @@ pub struct Document {
 impl Document {
     /// A document served uncompressed until [`Document::compressed`] fills in the codings.
     pub fn new(media_type: &'static str, body: Vec<u8>, last_modified: DateTime<Utc>) -> Document {
+        Document::of_variant(media_type, Variant::of(body), last_modified)
+    }
+
+    /// [`Document::new`] for bytes already hashed.
+    pub fn of_variant(
+        media_type: &'static str,
+        identity: Variant,
+        last_modified: DateTime<Utc>,
+    ) -> Document {
         let last_modified = whole_seconds(last_modified);
         Document {
             media_type,
             last_modified,
             last_modified_http: http_date(last_modified),
-            identity: Variant::of(body),
+            identity,
             gzip: None,
             brotli: None,
         }

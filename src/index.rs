@@ -518,18 +518,18 @@ impl Indexer {
             );
             changes.pages.insert(
                 OPML_PATH.into(),
-                Page {
-                    media_type: OPML_MEDIA_TYPE,
-                    body: feed::opml::render(self.feeds.root(), &feeds),
+                Page::new(
+                    OPML_MEDIA_TYPE,
+                    feed::opml::render(self.feeds.root(), &feeds),
                     // The list changes with the folders; the root's page, re-rendered with
                     // it, dates the change.
-                    content_time: changes
+                    changes
                         .pages
                         .values()
                         .map(|page| page.content_time)
                         .max()
                         .unwrap_or(DateTime::UNIX_EPOCH),
-                },
+                ),
             );
             self.rendered_folders = Some(folders);
         }
@@ -742,11 +742,7 @@ fn feed_pages(
         .iter()
         .zip(bodies)
         .map(|((name, media_type), body)| {
-            let page = Page {
-                media_type,
-                body,
-                content_time,
-            };
+            let page = Page::new(media_type, body, content_time);
             (format!("{dir}{name}{query}"), page)
         })
         .collect()
@@ -797,10 +793,7 @@ pub struct Rendered {
 impl Rendered {
     /// The new bytes of the document at `path`, if this render changed it.
     pub fn body(&self, path: &str) -> Option<&[u8]> {
-        self.changes
-            .pages
-            .get(path)
-            .map(|page| page.body.as_slice())
+        self.changes.pages.get(path).map(Page::body)
     }
 
     pub fn first_snapshot(self, status: Vec<u8>) -> Snapshot {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::document::{Document, whole_seconds};
+use crate::document::{Document, Variant, whole_seconds};
 
 /// The state being served: the update side stores a new one, handlers load the current one.
 pub type Published = Arc<ArcSwap<Snapshot>>;
@@ -22,8 +22,24 @@ pub const STATUS_MEDIA_TYPE: &str = "application/json; charset=utf-8";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub media_type: &'static str,
-    pub body: Vec<u8>,
+    /// The bytes with their ETag: hashed where the page is rendered (a feed's on its render
+    /// thread, beside the other feeds'), not one after another when the state is published.
+    pub identity: Variant,
     pub content_time: DateTime<Utc>,
+}
+
+impl Page {
+    pub fn new(media_type: &'static str, body: Vec<u8>, content_time: DateTime<Utc>) -> Page {
+        Page {
+            media_type,
+            identity: Variant::of(body),
+            content_time,
+        }
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.identity.body
+    }
 }
 
 /// What a render produced: new bytes for some paths, and paths that no longer exist (a folder
@@ -83,11 +99,7 @@ impl Snapshot {
             .chain(self.documents.get(STATUS_PATH).map(|d| d.last_modified))
             .max()
             .unwrap_or(DateTime::UNIX_EPOCH);
-        let status = Page {
-            media_type: STATUS_MEDIA_TYPE,
-            body: status,
-            content_time: status_time,
-        };
+        let status = Page::new(STATUS_MEDIA_TYPE, status, status_time);
         let status = follow(self.documents.get(STATUS_PATH), status);
         documents.insert(STATUS_PATH.into(), status);
         Snapshot {
@@ -137,7 +149,7 @@ impl Snapshot {
             .map(|(path, document)| {
                 let page = Page {
                     media_type: document.media_type,
-                    body: document.identity.body.to_vec(),
+                    identity: document.identity.clone(),
                     content_time: document.last_modified,
                 };
                 (path.clone(), page)
@@ -186,14 +198,15 @@ impl Snapshot {
 /// new, with a `Last-Modified` strictly later than before.
 fn follow(previous: Option<&Document>, page: Page) -> Document {
     let Some(previous) = previous else {
-        return Document::new(page.media_type, page.body, whole_seconds(page.content_time));
+        let modified = whole_seconds(page.content_time);
+        return Document::of_variant(page.media_type, page.identity, modified);
     };
-    if previous.identity.body == page.body && previous.media_type == page.media_type {
+    if previous.identity.body == page.identity.body && previous.media_type == page.media_type {
         return previous.clone();
     }
     let at_least = previous.last_modified + Duration::seconds(1);
     let modified = whole_seconds(page.content_time).max(at_least);
-    Document::new(page.media_type, page.body, modified)
+    Document::of_variant(page.media_type, page.identity, modified)
 }
 
 #[cfg(test)]
@@ -201,11 +214,11 @@ mod tests {
     use super::*;
 
     fn page(body: &str, seconds: i64) -> Page {
-        Page {
-            media_type: "application/rss+xml; charset=utf-8",
-            body: body.as_bytes().to_vec(),
-            content_time: at(seconds),
-        }
+        Page::new(
+            "application/rss+xml; charset=utf-8",
+            body.as_bytes().to_vec(),
+            at(seconds),
+        )
     }
 
     fn changes(pages: &[(&str, &str, i64)]) -> Changes {

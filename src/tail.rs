@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::document::{Document, etag_of, whole_seconds};
+use crate::document::{Document, whole_seconds};
 use crate::feeds::{Month, Scope};
 use crate::snapshot::Page;
 
@@ -110,7 +110,7 @@ impl Tail {
     /// Caches the freshly rendered `page` under `key`: dated by its content, but never at or
     /// before the version a change made the tail forget unless the bytes are the same.
     pub fn insert_page(&self, key: String, page: Page, depends: Depends) -> Arc<Document> {
-        let etag = etag_of(&page.body);
+        let etag = page.identity.etag.clone();
         let mut modified = whole_seconds(page.content_time);
         if let Some((before, before_etag)) = self.lock().forgotten.remove(&key) {
             modified = match before_etag == etag {
@@ -118,7 +118,7 @@ impl Tail {
                 false => modified.max(before + Duration::seconds(1)),
             };
         }
-        let document = Document::new(page.media_type, page.body, modified);
+        let document = Document::of_variant(page.media_type, page.identity, modified);
         let document = Arc::new(document);
         self.insert(key, document.clone(), depends);
         document
@@ -292,11 +292,8 @@ mod tests {
     }
 
     fn page(body: &str, seconds: i64) -> Page {
-        Page {
-            media_type: "text/plain",
-            body: body.as_bytes().to_vec(),
-            content_time: DateTime::from_timestamp(seconds, 0).unwrap(),
-        }
+        let content_time = DateTime::from_timestamp(seconds, 0).unwrap();
+        Page::new("text/plain", body.as_bytes().to_vec(), content_time)
     }
 
     #[test]

@@ -197,11 +197,8 @@ impl Indexer {
             feeds.push(self.root_link());
         }
         let body = feed::entry_page::render(&meta, entry, &self.feeds.root().base_url, &feeds);
-        let page = Page {
-            media_type: "text/html; charset=utf-8",
-            body,
-            content_time: entry.updated.max(stamp.modified),
-        };
+        let content_time = entry.updated.max(stamp.modified);
+        let page = Page::new("text/html; charset=utf-8", body, content_time);
         Ok(Answer {
             pages: vec![(format!("/{path}"), page)],
             depends: Depends {

@@ -121,7 +121,7 @@ fn bodies(rendered: &Rendered) -> BTreeMap<String, Vec<u8>> {
         .changes
         .pages
         .iter()
-        .map(|(path, page)| (path.clone(), page.body.clone()))
+        .map(|(path, page)| (path.clone(), page.body().to_vec()))
         .collect()
 }
 
@@ -504,7 +504,7 @@ fn answer(
         answer
             .pages
             .into_iter()
-            .map(|(key, page)| (key, page.body))
+            .map(|(key, page)| (key, page.body().to_vec()))
             .collect()
     })
 }
