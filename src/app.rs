@@ -436,6 +436,11 @@ impl UpdateLoop {
                 if !next.is_compressed() {
                     let _ = to_compress.send(Compress::Snapshot(next));
                 }
+                // After the publish: the next deletion's replacement, ready before it comes.
+                let started = Instant::now();
+                if self.indexer.prepare_spares() {
+                    debug!(us = started.elapsed().as_micros() as u64, "spares prepared");
+                }
             }
             // The few seeds a change brought are read before anyone is answered (an author
             // feed then has them at once); the backlog of a cold start waits for quiet.

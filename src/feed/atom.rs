@@ -21,7 +21,8 @@ pub fn render(
 ) -> Vec<u8> {
     const DECLARATION: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
     let mut feed = feed(meta, updated, place);
-    let write = |feed: &Feed| match place.archive.is_archive {
+    // An archive's `<fh:archive/>` is in the head, right after the feed's `<id>`.
+    let write_head = |feed: &Feed| match place.archive.is_archive {
         true => with_archive_marker(write(feed)),
         false => write(feed),
     };
@@ -30,11 +31,11 @@ pub fn render(
         let marker = marker_entry();
         let written = written(marker.clone())?;
         feed.entries = vec![marker];
-        splice(DECLARATION, &write(&feed), &written, &items)
+        splice(DECLARATION, &write_head(&feed), &written, &items)
     });
     spliced.unwrap_or_else(|| {
         feed.entries = entries.iter().map(|e| entry(&e.entry)).collect();
-        [DECLARATION, &write(&feed), b"\n"].concat()
+        [DECLARATION, &write_head(&feed), b"\n"].concat()
     })
 }
 

@@ -26,7 +26,8 @@ pub fn render(
     place: &Place,
 ) -> Vec<u8> {
     let mut channel = channel(meta, updated, place);
-    let write = |channel: &Channel| match place.archive.is_archive {
+    // An archive's `<fh:archive/>` is in the head, before every item.
+    let write_head = |channel: &Channel| match place.archive.is_archive {
         true => self_closing_marker(write(channel)),
         false => write(channel),
     };
@@ -35,11 +36,11 @@ pub fn render(
         let marker = marker_item();
         let written = written(marker.clone())?;
         channel.items = vec![marker];
-        splice(b"", &write(&channel), &written, &items)
+        splice(b"", &write_head(&channel), &written, &items)
     });
     spliced.unwrap_or_else(|| {
         channel.items = entries.iter().map(|e| item(&e.entry)).collect();
-        [write(&channel).as_slice(), b"\n"].concat()
+        [write_head(&channel).as_slice(), b"\n"].concat()
     })
 }
 

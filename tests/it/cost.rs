@@ -157,3 +157,34 @@ fn a_change_outside_the_shown_entries_leaves_the_documents_as_they_were() {
         assert_ne!(old.0, new.0, "{path}: a new ETag");
     }
 }
+
+#[test]
+fn a_deletion_shows_the_next_seed_from_the_spares_prepared_after_the_last_change() {
+    let (_dir, seeds) = folder(20);
+    let config = Config::parse(&config_text(&seeds, LIMIT), Path::new("/")).unwrap();
+    let mut indexer = Indexer::open(&config).unwrap();
+    indexer.scan();
+    indexer.render_now();
+    assert!(indexer.prepare_spares(), "the two seeds after the window");
+    assert!(!indexer.prepare_spares(), "already at hand");
+    // The first spare is spoiled on disk with its size, inode and mtime kept: the index
+    // cannot tell, so only a read would see it.
+    let spare = seed_path(&seeds, 14);
+    let modified = fs::metadata(&spare).unwrap().modified().unwrap();
+    let size = fs::metadata(&spare).unwrap().len() as usize;
+    fs::write(&spare, vec![b'x'; size]).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&spare)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    fs::remove_file(seed_path(&seeds, 19)).unwrap();
+    indexer.apply(&Batch::Paths(vec![seed_path(&seeds, 19)]));
+    let rendered = indexer.render().expect("the window moved");
+    assert_eq!(
+        titles(rendered.body("/rss.xml").unwrap()),
+        ["Seed 18", "Seed 17", "Seed 16", "Seed 15", "Seed 14"],
+        "the spare was shown as prepared, not read again"
+    );
+}
