@@ -74,8 +74,11 @@ pub struct Indexer {
     rescanned: bool,
 }
 
-/// The seeds a feed shows, newest first, with the key and stamp the index has for each.
-type Window = Vec<(PathBuf, Key, Stamp)>;
+/// A seed as a window lists it: its file, and the key and stamp the index has for it.
+type Seed = (PathBuf, Key, Stamp);
+
+/// The seeds a feed shows, newest first.
+type Window = Vec<Seed>;
 
 /// Seeds after each feed's window kept parsed and prepared: a deletion then brings in an entry
 /// already at hand instead of parsing one before it can be shown (~1–2 ms of its latency).
@@ -446,10 +449,17 @@ impl Indexer {
             .iter()
             .filter(|(scope, _)| !root_only || **scope == Scope::All)
             .map(|(scope, window)| {
-                let shown = window.len().min(self.feeds.limit(scope));
-                (scope.clone(), window[..shown].to_vec())
+                (
+                    scope.clone(),
+                    self.shown_and_spares(scope, window).0.to_vec(),
+                )
             })
             .collect()
+    }
+
+    /// A window as taken (see [`SPARES`]): the seeds the feed shows, and the spares after them.
+    fn shown_and_spares<'w>(&self, scope: &Scope, window: &'w Window) -> (&'w [Seed], &'w [Seed]) {
+        window.split_at(window.len().min(self.feeds.limit(scope)))
     }
 
     /// Parses the spare seeds after each window (see [`SPARES`]) that are not at hand yet:
@@ -460,8 +470,10 @@ impl Indexer {
             .windows
             .iter()
             .map(|(scope, window)| {
-                let shown = window.len().min(self.feeds.limit(scope));
-                (scope.clone(), window[shown..].to_vec())
+                (
+                    scope.clone(),
+                    self.shown_and_spares(scope, window).1.to_vec(),
+                )
             })
             .collect();
         let missing = spares
@@ -840,10 +852,7 @@ fn on_threads<T: Sync, R: Send>(
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        workers.into_iter().flat_map(join).collect()
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()

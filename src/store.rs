@@ -122,13 +122,6 @@ pub struct TouchedFeeds {
     pub folders: BTreeSet<String>,
 }
 
-impl TouchedFeeds {
-    fn touch(&mut self, folder: Option<String>) {
-        self.root = true;
-        self.folders.extend(folder);
-    }
-}
-
 /// An author or a section: the name its first entry writes, and its entries' feed order.
 #[derive(Debug, Default)]
 pub struct Facet {
@@ -292,11 +285,10 @@ impl Store {
                     }
                 }
             }
-            self.touched.touch(folder);
-            let (authors, section) = facets_of(&stored.key);
-            if let Some(journal) = &mut self.journal {
-                note(journal, &stored.key, self.root.as_deref(), &winner);
-            }
+            let facets = facets_of(&stored.key);
+            let changed = (&mut self.journal, &mut self.touched);
+            note(changed, &stored.key, folder.as_deref(), &facets);
+            let (authors, section) = facets;
             for (slug, name) in authors {
                 add_to(&mut self.authors, slug, name, &order);
             }
@@ -323,10 +315,14 @@ impl Store {
             _ => key.clone(),
         };
         self.by_hash.remove(&entry_hash(&listed.id));
-        if let Some(journal) = &mut self.journal {
-            note(journal, &listed, self.root.as_deref(), &listed_path);
-        }
         let folder = self.folder_of(&listed_path);
+        let facets = facets_of(&listed);
+        note(
+            (&mut self.journal, &mut self.touched),
+            &listed,
+            folder.as_deref(),
+            &facets,
+        );
         if let Some(folder) = &folder
             && let Some(folder_order) = self.folders.get_mut(folder)
         {
@@ -335,8 +331,7 @@ impl Store {
                 self.folders.remove(folder);
             }
         }
-        self.touched.touch(folder);
-        let (authors, section) = facets_of(&listed);
+        let (authors, section) = facets;
         for (slug, _) in authors {
             remove_from(&mut self.authors, &slug, &order);
         }
@@ -589,19 +584,40 @@ fn folder_in(root: Option<&Path>, path: &Path) -> Option<String> {
     first.as_os_str().to_str().map(str::to_string)
 }
 
-/// Notes the month of every feed the entry `key` (served from `path`) is in.
-fn note(journal: &mut BTreeSet<(Scope, Month)>, key: &Key, root: Option<&Path>, path: &Path) {
+/// The record of what changed in the feeds: the journal (when kept) and the touched feeds.
+type Changed<'s> = (
+    &'s mut Option<BTreeSet<(Scope, Month)>>,
+    &'s mut TouchedFeeds,
+);
+
+/// Notes that the entry `key` went into or out of the feeds it is listed in: the root's,
+/// `folder`'s, and those of its `facets` (authors, section). Their windows are taken again,
+/// and the journal names each (feed, month).
+fn note(
+    (journal, touched): Changed<'_>,
+    key: &Key,
+    folder: Option<&str>,
+    (authors, section): &(Vec<Named<'_>>, Option<Named<'_>>),
+) {
+    touched.root = true;
+    if let Some(folder) = folder
+        && !touched.folders.contains(folder)
+    {
+        touched.folders.insert(folder.to_string());
+    }
+    let Some(journal) = journal else {
+        return;
+    };
     let month = Month::of(key.published);
     journal.insert((Scope::All, month));
-    if let Some(folder) = folder_in(root, path) {
-        journal.insert((Scope::Folder(folder), month));
+    if let Some(folder) = folder {
+        journal.insert((Scope::Folder(folder.to_string()), month));
     }
-    let (authors, section) = facets_of(key);
     for (slug, _) in authors {
-        journal.insert((Scope::Author(slug), month));
+        journal.insert((Scope::Author(slug.clone()), month));
     }
     if let Some((slug, _)) = section {
-        journal.insert((Scope::Section(slug), month));
+        journal.insert((Scope::Section(slug.clone()), month));
     }
 }
 

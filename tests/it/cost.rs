@@ -30,6 +30,15 @@ fn folder(count: usize) -> (tempfile::TempDir, PathBuf) {
     (dir, seeds)
 }
 
+/// `folder(count)` with an indexer (`LIMIT` entries per feed) that has scanned it.
+fn scanned(count: usize) -> (tempfile::TempDir, PathBuf, Indexer) {
+    let (dir, seeds) = folder(count);
+    let config = Config::parse(&config_text(&seeds, LIMIT), Path::new("/")).unwrap();
+    let mut indexer = Indexer::open(&config).unwrap();
+    indexer.scan();
+    (dir, seeds, indexer)
+}
+
 fn titles(rss: &[u8]) -> Vec<String> {
     feed_rs::parser::parse(rss)
         .unwrap()
@@ -41,10 +50,7 @@ fn titles(rss: &[u8]) -> Vec<String> {
 
 #[test]
 fn a_change_reads_one_file_and_renders_only_the_shown_seeds() {
-    let (_dir, seeds) = folder(40);
-    let config = Config::parse(&config_text(&seeds, LIMIT), Path::new("/")).unwrap();
-    let mut indexer = Indexer::open(&config).unwrap();
-    indexer.scan();
+    let (_dir, seeds, mut indexer) = scanned(40);
     let first = indexer.render_now();
     assert_eq!(
         titles(first.body("/rss.xml").unwrap()),
@@ -160,10 +166,7 @@ fn a_change_outside_the_shown_entries_leaves_the_documents_as_they_were() {
 
 #[test]
 fn a_deletion_shows_the_next_seed_from_the_spares_prepared_after_the_last_change() {
-    let (_dir, seeds) = folder(20);
-    let config = Config::parse(&config_text(&seeds, LIMIT), Path::new("/")).unwrap();
-    let mut indexer = Indexer::open(&config).unwrap();
-    indexer.scan();
+    let (_dir, seeds, mut indexer) = scanned(20);
     indexer.render_now();
     assert!(indexer.prepare_spares(), "the two seeds after the window");
     assert!(!indexer.prepare_spares(), "already at hand");
