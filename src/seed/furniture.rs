@@ -10,10 +10,18 @@ use super::dom::{self, static_selector};
 use super::outlets::Outlet;
 use super::text::one_line;
 
+// What only screen readers were meant to hear, by the usual class names and by the generated
+// ones of CSS-in-JS sites (BBC since 2021: `css-ow3j0s-VisuallyHiddenText`, "图像加注文字，"
+// before every caption).
 static_selector!(
     SCREEN_READER_ONLY,
-    ".off-screen, .visually-hidden, .sr-only"
+    r#".off-screen, .visually-hidden, .sr-only, [class*="VisuallyHidden"]"#
 );
+
+/// Whether `e` holds text only screen readers were meant to hear.
+pub fn is_screen_reader_only(e: scraper::ElementRef<'_>) -> bool {
+    SCREEN_READER_ONLY.matches(&e)
+}
 static_selector!(LINK, "a");
 // Not svg: the sanitiser drops it, and a link holding only an icon is then empty.
 static_selector!(HAS_MEDIA, "img, video, audio, picture");
@@ -199,6 +207,11 @@ mod tests {
             (
                 r#"<p>text<a href="https://x/share"></a> <a href="/y"> </a><a href="/z"><img src="i.png"></a></p>"#,
                 r#"<p>text <a href="/z"><img src="i.png"></a></p>"#,
+            ),
+            // BBC since 2021: generated class names
+            (
+                r#"<figcaption><span class="css-ow3j0s-VisuallyHiddenText e1yt7oin0">图像加注文字，</span><p>耿潇男（左）和许章润</p></figcaption>"#,
+                r#"<figcaption><p>耿潇男（左）和许章润</p></figcaption>"#,
             ),
             ("<p>nothing here</p>", "<p>nothing here</p>"),
         ];

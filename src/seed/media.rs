@@ -4,6 +4,7 @@ use scraper::ElementRef;
 use url::Url;
 
 use super::dom::{self, static_selector};
+use super::furniture::is_screen_reader_only;
 use super::text::one_line;
 use crate::entry::{Media, Medium};
 
@@ -157,12 +158,6 @@ fn copyright_note(holder: ElementRef<'_>) -> Option<String> {
 /// An element `extract` may take: a video or audio, or an image with an address.
 fn is_medium(e: ElementRef<'_>) -> bool {
     e.value().name() != "img" || e.value().attr("src").is_some_and(|s| !s.trim().is_empty())
-}
-
-fn is_screen_reader_only(e: ElementRef<'_>) -> bool {
-    e.value()
-        .classes()
-        .any(|c| c == "off-screen" || c == "visually-hidden" || c == "sr-only")
 }
 
 fn non_empty(text: &str) -> Option<String> {

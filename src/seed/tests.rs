@@ -684,3 +684,37 @@ fn the_index_key_reads_only_the_top_when_that_settles_the_date() {
         assert!(key.agrees_with(&whole), "{:.120}", body);
     }
 }
+
+#[test]
+fn bbc_text_for_screen_readers_only_is_not_article_text() {
+    let figure = |hidden_class: &str| {
+        format!(
+            r#"<figure><img src="https://ichef.bbci.co.uk/news/800/a.jpg"><figcaption><span class="{hidden_class}">图像加注文字，</span><p>耿潇男（左）和许章润</p></figcaption></figure>"#
+        )
+    };
+    for class in [
+        "css-ow3j0s-VisuallyHiddenText e1yt7oin0",
+        "bbc-1gnhmg2 e1yt7oin0",
+    ] {
+        let seed = format!(
+            "<!--1612870312000-->\n[t](https://www.bbc.com/zhongwen/simp/chinese-news-55997019)\n------\n\n<p>正文。</p>{}\n",
+            figure(class)
+        );
+        let entry = entry(&seed);
+        assert!(
+            !entry.content.contains("图像加注文字"),
+            "{class}: {}",
+            entry.content
+        );
+        assert!(
+            entry.content.contains("耿潇男（左）和许章润"),
+            "{class}: {}",
+            entry.content
+        );
+        assert_eq!(
+            entry.media[0].caption.as_deref(),
+            Some("耿潇男（左）和许章润"),
+            "{class}"
+        );
+    }
+}
