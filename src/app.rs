@@ -1,8 +1,9 @@
 //! Wiring: initial scan → store → render → publish; then the watcher feeds change batches to
 //! one update thread, which publishes a new immutable snapshot after each. A compressor thread
 //! then swaps in the same snapshot with every coding filled in, unless a newer one got there
-//! first. The socket is bound only after the initial scan, so the first request sees the whole
-//! feed.
+//! first. Long-tail requests are planned by the update thread and rendered on a thread of
+//! their own. The socket is bound only after the initial scan, so the first request sees the
+//! whole feed.
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener};
@@ -16,14 +17,15 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use tracing::{debug, info, warn};
 
+use crate::compressor::Compressor;
 use crate::config::{Config, SeedsConfig};
-use crate::document::Document;
+use crate::inbox::{RenderRequest, Update};
 use crate::index::{Indexer, ScanReport};
 use crate::progress::ScanProgress;
+use crate::renderer::Renderer;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
-use crate::tail::{Reply, Tail};
-use crate::wanted::Wanted;
+use crate::tail::{Load, Reply, Tail};
 use crate::watch::{self, Batch};
 use crate::{http, websub};
 
@@ -57,42 +59,16 @@ pub struct Running {
     server: actix_web::dev::ServerHandle,
     server_thread: JoinHandle<std::io::Result<()>>,
     updates_sender: Sender<Update>,
-    updates: Option<JoinHandle<()>>,
-    compressor: Option<JoinHandle<()>>,
+    /// The update, compressor and render threads.
+    threads: Vec<JoinHandle<()>>,
 }
-
-/// What the update thread is told.
-pub enum Update {
-    /// The watcher saw a burst of changes.
-    Changed(Batch),
-    /// A handler wants a long-tail document that is not cached: render it (under its tail
-    /// key) and answer.
-    Render(Box<RenderRequest>),
-    Stop,
-}
-
-pub struct RenderRequest {
-    pub wanted: Wanted,
-    pub key: String,
-    pub reply: tokio::sync::oneshot::Sender<Reply>,
-}
-
-/// What the compressor thread is given: a state to fill in, or a long-tail document.
-enum Compress {
-    Snapshot(Arc<Snapshot>),
-    Tail(String, Arc<Document>),
-}
-
-/// The long tail's bound: documents rendered on request beyond this are dropped, least
-/// recently used first.
-const TAIL_BYTES: usize = 64 << 20;
 /// Seeds whose authors one round of the background read takes: ~10 ms on two cores, so a
 /// change arriving meanwhile waits little.
 const AUTHORS_PER_ROUND: usize = 128;
 /// Up to this many unread bylines at start are read before the bind: ~0.15 s on two cores.
 const AUTHORS_BEFORE_BIND: usize = 2_000;
-/// Render requests answered between two looks for changes.
-const RENDERS_PER_ROUND: usize = 4;
+/// Render requests planned between two looks for changes.
+const RENDERS_PER_ROUND: usize = 8;
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
 pub fn start(config: Config) -> Result<Running, StartError> {
@@ -160,9 +136,18 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             source,
         })?;
     let now = Utc::now();
-    let tail = Arc::new(Tail::new(TAIL_BYTES));
+    let tail = Arc::new(Tail::new(config.server.memory_budget));
+    // The first state is published below; the compressor and the renderer are told later.
+    let published: Published = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
+    let (compressor, compressor_thread) =
+        Compressor::start(published.clone(), tail.clone()).map_err(StartError::Http)?;
+    let (renderer, render_thread) =
+        Renderer::start(indexer.reader(), tail.clone()).map_err(StartError::Http)?;
     let mut update_loop = UpdateLoop {
         tail: tail.clone(),
+        compressor: compressor.clone(),
+        renderer,
+        memory: Memory::default(),
         render_due: true,
         unannounced: false,
         waiting: VecDeque::new(),
@@ -184,9 +169,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     };
     // The folders' feeds follow on the update thread's first round (`render_due`).
     let first = update_loop.indexer.render_first();
-    let published: Published = Arc::new(ArcSwap::from_pointee(
-        first.first_snapshot(update_loop.status_bytes()),
-    ));
+    published.store(Arc::new(first.first_snapshot(update_loop.status_bytes())));
+    compressor.snapshot(published.load_full());
 
     let listener = TcpListener::bind(config.server.bind).map_err(|source| StartError::Bind {
         addr: config.server.bind,
@@ -194,21 +178,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let addr = listener.local_addr().map_err(StartError::Http)?;
 
-    let (to_compress, uncompressed) = mpsc::channel();
-    let _ = to_compress.send(Compress::Snapshot(published.load_full()));
-    let compressor = {
-        let published = published.clone();
-        let tail = tail.clone();
-        thread::Builder::new()
-            .name("seedfeed-compress".into())
-            .spawn(move || compress_loop(uncompressed, published, tail))
-            .map_err(StartError::Http)?
-    };
     let updates_thread = {
         let published = published.clone();
         thread::Builder::new()
             .name("seedfeed-update".into())
-            .spawn(move || update_loop.run(updates, published, to_compress))
+            .spawn(move || update_loop.run(updates, published))
             .map_err(StartError::Http)?
     };
 
@@ -219,7 +193,6 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         published: published.clone(),
         tail,
         updates: updates_sender.clone(),
-        rendering: Arc::default(),
     };
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
@@ -248,8 +221,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         server,
         server_thread,
         updates_sender,
-        updates: Some(updates_thread),
-        compressor: Some(compressor),
+        threads: vec![updates_thread, compressor_thread, render_thread],
     })
 }
 
@@ -284,19 +256,16 @@ impl Running {
     }
 
     /// Tells the update loop to stop (it saves the index cache, drops the watcher and, ending,
-    /// closes the compressor's channel) and waits for both threads until `STOP_GRACE` has
-    /// passed. A thread still busy then, such as the compressor halfway through a large
-    /// document, is abandoned: the process exits without it, and the next start compresses
-    /// again. The cache is written to a temporary file and renamed, so an abandoned save
-    /// leaves the previous cache whole.
+    /// stops the compressor and the render thread) and waits for the three threads until
+    /// `STOP_GRACE` has passed. A thread still busy then, such as the compressor halfway
+    /// through a large document, is abandoned: the process exits without it, and the next
+    /// start compresses again. The cache is written to a temporary file and renamed, so an
+    /// abandoned save leaves the previous cache whole.
     fn stop_updates(&mut self) -> std::io::Result<()> {
         let _ = self.updates_sender.send(Update::Stop);
         let deadline = Instant::now() + STOP_GRACE;
         let mut result = Ok(());
-        for thread in [self.updates.take(), self.compressor.take()]
-            .into_iter()
-            .flatten()
-        {
+        for thread in std::mem::take(&mut self.threads) {
             if let Err(error) = join_before(thread, deadline) {
                 result = result.and(Err(error));
             }
@@ -347,6 +316,10 @@ struct UpdateLoop {
     /// Documents rendered on request; a change drops the ones it touches before it is
     /// published.
     tail: Arc<Tail>,
+    compressor: Compressor,
+    /// Runs the long-tail jobs this loop plans.
+    renderer: Renderer,
+    memory: Memory,
     /// A render is due without a change: the folders' feeds after the start rendered only the
     /// root's, or the root's page after the authors' background read finished.
     render_due: bool,
@@ -377,12 +350,7 @@ struct UpdateLoop {
 }
 
 impl UpdateLoop {
-    fn run(
-        mut self,
-        updates: Receiver<Update>,
-        published: Published,
-        to_compress: Sender<Compress>,
-    ) {
+    fn run(mut self, updates: Receiver<Update>, published: Published) {
         // The first scan's results, for the next start.
         self.save_cache_if_due(true);
         loop {
@@ -412,6 +380,7 @@ impl UpdateLoop {
             }
             if stop {
                 self.save_cache_if_due(true);
+                self.compressor.stop();
                 return;
             }
             if !batches.is_empty() {
@@ -434,7 +403,7 @@ impl UpdateLoop {
                 }
                 debug!(us = started.elapsed().as_micros() as u64, "change applied");
                 if !next.is_compressed() {
-                    let _ = to_compress.send(Compress::Snapshot(next));
+                    self.compressor.snapshot(next);
                 }
                 // After the publish: the next deletion's replacement, ready before it comes.
                 let started = Instant::now();
@@ -453,8 +422,9 @@ impl UpdateLoop {
                 let Some(request) = self.waiting.pop_front() else {
                     break;
                 };
-                self.answer(request, &to_compress);
+                self.answer(request);
             }
+            self.memory.tend(&self.tail, idle);
         }
     }
 
@@ -486,31 +456,35 @@ impl UpdateLoop {
         }
     }
 
-    /// Renders the long-tail documents a handler asked for (unless an earlier request of the
-    /// same round already did), caches them, and answers.
-    fn answer(&mut self, request: RenderRequest, to_compress: &Sender<Compress>) {
-        if let Some(document) = self.tail.get(&request.key) {
-            let _ = request.reply.send(Reply::Found(document));
+    /// Plans the long-tail documents a handler asked for and hands the job to the render
+    /// thread — unless they were cached meanwhile, a render of them is under way already (the
+    /// handler joins it), or the handler gave up.
+    fn answer(&mut self, request: RenderRequest) {
+        let RenderRequest {
+            wanted,
+            key,
+            waiter,
+        } = request;
+        if waiter.is_gone() {
             return;
         }
-        let started = Instant::now();
-        let reply = match self.indexer.answer(&request.wanted) {
-            Ok(answer) => {
-                let mut found = Reply::NotFound;
-                for (key, page) in answer.pages {
-                    let depends = answer.depends.clone();
-                    let document = self.tail.insert_page(key.clone(), page, depends);
-                    if key == request.key {
-                        found = Reply::Found(document.clone());
-                    }
-                    let _ = to_compress.send(Compress::Tail(key, document));
-                }
-                found
-            }
-            Err(reply) => reply,
+        if let Some(document) = self.tail.get(&key) {
+            waiter.answer(Reply::Found(document));
+            return;
+        }
+        let Some(waiter) = self.tail.join_render(&key, waiter) else {
+            return;
         };
-        debug!(key = %request.key, us = started.elapsed().as_micros() as u64, "rendered on request");
-        let _ = request.reply.send(reply);
+        let started = Instant::now();
+        match self.indexer.plan(&wanted) {
+            Ok(job) => {
+                self.tail.begin_render(&key, job.depends.clone());
+                debug!(%key, us = started.elapsed().as_micros() as u64, "planned");
+                self.renderer.render(job, key, waiter);
+                self.memory.rendered();
+            }
+            Err(reply) => waiter.answer(reply),
+        }
     }
 
     /// Hands the URLs of the feed documents whose bytes changed to the WebSub thread.
@@ -575,7 +549,12 @@ impl UpdateLoop {
         }
         if batches.is_empty() {
             if !std::mem::take(&mut self.render_due) {
-                return None;
+                // The long tail's figures in `/status`, at most once a second.
+                if !self.memory.status_due(&self.tail) {
+                    return None;
+                }
+                self.unannounced = true;
+                return Some(current.with_status(self.status_bytes(), self.indexer.counts()));
             }
             // Nothing changed in the folder: documents that only now appear (the folders'
             // after the start) are no news for the hubs.
@@ -653,6 +632,7 @@ impl UpdateLoop {
             started_from_cache: self.started_from_cache,
             entries: store.len(),
             authors_unread: store.authors_unread(),
+            long_tail: self.memory.shown,
             rejected: store
                 .rejected()
                 .map(|(path, reason)| (path.to_path_buf(), reason.to_string()))
@@ -690,56 +670,96 @@ fn folder_identity(path: &Path) -> Option<(u64, u64)> {
         .map(|m| (m.dev(), m.ino()))
 }
 
-/// Fills in the codings of the newest state and swaps it in, only if that state is still the
-/// one published: a newer state is never replaced by an older one. Runs on one core at low
-/// priority: identity bytes are already served, and the next change must not wait for this.
-fn compress_loop(uncompressed: Receiver<Compress>, published: Published, tail: Arc<Tail>) {
-    lower_priority_of_this_thread();
-    while let Ok(first) = uncompressed.recv() {
-        let mut newest = None;
-        let mut documents = Vec::new();
-        for job in std::iter::once(first).chain(uncompressed.try_iter()) {
-            match job {
-                Compress::Snapshot(snapshot) => newest = Some(snapshot),
-                Compress::Tail(key, document) => documents.push((key, document)),
+/// How often the tail is looked at for documents left unused.
+const EXPIRE_EVERY: Duration = Duration::from_secs(1);
+/// How long after the last render the freed memory is handed back: a storm's renders come
+/// one after another, and trimming between them would only cost time.
+const TRIM_AFTER: Duration = Duration::from_secs(1);
+/// How often `/status` may be published again for the long tail's figures alone.
+const STATUS_EVERY: Duration = Duration::from_secs(1);
+
+/// The update loop's care of the long tail's memory: idle documents out, freed memory back
+/// to the OS once the renders stop, and the figures `/status` shows.
+struct Memory {
+    last_expire: Instant,
+    last_render: Instant,
+    /// Memory was freed (documents expired, renders done) and not handed back yet.
+    trim_due: bool,
+    /// The figures the published `/status` shows, and when it was published for them.
+    shown: Load,
+    shown_at: Instant,
+}
+
+impl Default for Memory {
+    fn default() -> Memory {
+        Memory {
+            last_expire: Instant::now(),
+            last_render: Instant::now(),
+            trim_due: false,
+            shown: Load::default(),
+            shown_at: Instant::now(),
+        }
+    }
+}
+
+impl Memory {
+    fn rendered(&mut self) {
+        self.last_render = Instant::now();
+        self.trim_due = true;
+    }
+
+    /// Once a round: expires idle documents every [`EXPIRE_EVERY`], and hands freed memory
+    /// back once no render has been asked for in [`TRIM_AFTER`] and the loop is idle.
+    fn tend(&mut self, tail: &Tail, idle: bool) {
+        if self.last_expire.elapsed() >= EXPIRE_EVERY {
+            self.last_expire = Instant::now();
+            if tail.expire(Instant::now()) > 0 {
+                self.trim_due = true;
             }
         }
-        if let Some(newest) = newest {
+        if self.trim_due && idle && self.last_render.elapsed() >= TRIM_AFTER {
             let started = Instant::now();
-            let compressed = Arc::new(newest.compressed());
-            let previous = published.compare_and_swap(&newest, compressed);
+            release_freed_memory();
             debug!(
                 us = started.elapsed().as_micros() as u64,
-                swapped = Arc::ptr_eq(&previous, &newest),
-                "compressed"
+                "freed memory released"
             );
+            self.trim_due = false;
         }
-        for (key, document) in documents {
-            tail.replace(&key, &document, document.compressed());
+    }
+
+    /// Whether `/status` should be published again for the tail's figures (they changed,
+    /// and it was not published for them in the last [`STATUS_EVERY`]); if so, notes them.
+    fn status_due(&mut self, tail: &Tail) -> bool {
+        if self.shown_at.elapsed() < STATUS_EVERY {
+            return false;
         }
+        let load = tail.load();
+        if load == self.shown {
+            return false;
+        }
+        self.shown = load;
+        self.shown_at = Instant::now();
+        true
     }
 }
 
-/// `nice 19` for the calling thread only (Linux applies priorities per thread): at 10 the
-/// compressor still took a fair share of a 2-core machine from the next change's render.
-fn lower_priority_of_this_thread() {
-    // SAFETY: plain syscalls on the calling thread's id; failure only leaves the priority as is.
-    unsafe {
-        let thread_id = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        let _ = libc::setpriority(libc::PRIO_PROCESS, thread_id, 19);
-    }
-}
-
-/// Allocations of 256 KiB and more (document bodies, the compressors' windows and tables) get
-/// their own mappings, returned to the OS when freed. glibc's default raises that threshold
-/// after the first such free, and from then on keeps up to twice the largest freed block
-/// resident in each thread's arena: 13 MB of a 29 MB process serving 1,000 seeds. Call once,
-/// before other threads start.
+/// Two settings of glibc's allocator, made once before other threads start:
+/// - allocations of 1 MiB and more (large documents, the compressors' windows) get their own
+///   mappings, returned to the OS when freed: glibc's default raises that threshold after the
+///   first such free, and from then on keeps up to twice the largest freed block resident in
+///   each thread's arena (13 MB of a 29 MB process serving 1,000 seeds); smaller documents come
+///   from the reused heap (faster to write → visible than a fresh mapping each);
+/// - one arena per core, not glibc's eight: each arena keeps its own freed memory, and a storm
+///   of long-tail renders (render, parse, compress and HTTP threads all allocating) peaked
+///   181 MB with the default, 153 MB with two (the archive sample, `bench/storm.sh`).
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        libc::mallopt(libc::M_ARENA_MAX, cores.max(2) as libc::c_int);
     }
 }
 

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::seed::outlets::{BylinePattern, CssSelector, Outlet, Outlets, TitlePrefix};
+use crate::tail::DEFAULT_BUDGET;
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -43,6 +44,9 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Open connections at most, across all workers; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Bytes the long tail may hold beyond the steady state: documents rendered on request,
+    /// those still being sent, and renders under way (see `tail::budget`).
+    pub memory_budget: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +134,10 @@ pub const DEFAULT_CACHE_MAX_AGE: u32 = 300;
 const MAX_CACHE_MAX_AGE: u32 = 86_400;
 /// The index cache's default place, relative to the config file's folder.
 pub const DEFAULT_CACHE: &str = ".seedfeed/index";
+/// `[server] memory_budget_mb` bounds: less would shed most long-tail requests of a large
+/// folder; more than 64 GiB is a typo.
+const MIN_BUDGET_MB: usize = 32;
+const MAX_BUDGET_MB: usize = 65_536;
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 const DEFAULT_DEBOUNCE_MS: u64 = 30;
 
@@ -174,6 +182,7 @@ struct RawServer {
     cache_max_age: Option<u32>,
     request_timeout_ms: Option<u64>,
     max_connections: Option<usize>,
+    memory_budget_mb: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -293,6 +302,18 @@ impl Config {
                 "must be 1 to 1000000".into(),
             ));
         }
+
+        let memory_budget = match raw.server.memory_budget_mb {
+            None => DEFAULT_BUDGET,
+            Some(mb @ MIN_BUDGET_MB..=MAX_BUDGET_MB) => mb << 20,
+            Some(_) => {
+                return Err(refuse(
+                    "server",
+                    "memory_budget_mb",
+                    format!("must be {MIN_BUDGET_MB} to {MAX_BUDGET_MB} (MiB)"),
+                ));
+            }
+        };
 
         if raw.seeds.dir.trim().is_empty() {
             return Err(refuse("seeds", "dir", "must name a folder".into()));
@@ -476,6 +497,7 @@ impl Config {
                 cache_max_age,
                 request_timeout: Duration::from_millis(request_timeout_ms),
                 max_connections,
+                memory_budget,
             },
             seeds: SeedsConfig {
                 dir,
@@ -859,6 +881,12 @@ limit = 50
                 4,
             ),
             (
+                "bind = \"127.0.0.1:8080\"",
+                "bind = \"127.0.0.1:8080\"\nmemory_budget_mb = 0",
+                "[server] memory_budget_mb",
+                4,
+            ),
+            (
                 "dir = \"seeds\"",
                 "dir = \"seeds\"\nwatch = \"sometimes\"",
                 "[seeds] watch",
@@ -894,6 +922,22 @@ limit = 50
             (bind, format!("{bind}\nworkers = 257"), "[server] workers"),
             (bind, format!("{bind}\nworkers = 300"), "[server] workers"),
             (bind, format!("{bind}\ncache_max_age = 86400"), "accepted"),
+            (bind, format!("{bind}\nmemory_budget_mb = 32"), "accepted"),
+            (
+                bind,
+                format!("{bind}\nmemory_budget_mb = 65536"),
+                "accepted",
+            ),
+            (
+                bind,
+                format!("{bind}\nmemory_budget_mb = 31"),
+                "[server] memory_budget_mb",
+            ),
+            (
+                bind,
+                format!("{bind}\nmemory_budget_mb = 65537"),
+                "[server] memory_budget_mb",
+            ),
             (
                 bind,
                 format!("{bind}\ncache_max_age = 86401"),

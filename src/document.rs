@@ -45,7 +45,10 @@ pub struct Variant {
 }
 
 impl Variant {
-    pub fn of(body: Vec<u8>) -> Variant {
+    pub fn of(mut body: Vec<u8>) -> Variant {
+        // Bodies are written into growing buffers: up to half of one would be spare room,
+        // held for as long as the document is (glibc shrinks a block in place).
+        body.shrink_to_fit();
         let etag = etag_of(&body);
         Variant {
             body: Bytes::from(body),

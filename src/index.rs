@@ -13,16 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use chrono_tz::Tz;
 use tracing::{info, warn};
 
 use crate::cache;
 use crate::config::Config;
-use crate::entry::Entry;
 use crate::feed::{self, FeedGroup, FeedLink, Prepared};
 use crate::feeds::{Feeds, Month, Period, Scope};
-use crate::seed::outlets::Outlets;
-use crate::seed::{self, Key, SeedContext};
+use crate::seed::{self, Key};
 use crate::seedfs::{self, Found, Stamp};
 use crate::snapshot::{Changes, Counts, Page, Snapshot};
 use crate::store::{FacetKind, Store};
@@ -42,10 +39,8 @@ pub struct ScanReport {
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
 pub struct Indexer {
-    root: PathBuf,
-    timezone: Tz,
-    outlets: Outlets,
-    max_file_bytes: u64,
+    /// Reads and parses seeds; shared with the long tail's render thread.
+    reader: Arc<SeedReader>,
     feeds: Feeds,
     store: Store,
     /// Files read since the current batch began.
@@ -62,8 +57,6 @@ pub struct Indexer {
     rendered_folders: Option<Vec<String>>,
     /// The busiest authors and sections the root's page was last rendered with.
     rendered_directory: Option<Directory>,
-    /// Threads for reading and parsing many files at once.
-    threads: usize,
     /// Keys from the on-disk cache, used (and emptied) by the first scan.
     cached: cache::Records,
     /// How many keys the cache gave during the current scan.
@@ -119,25 +112,21 @@ impl Indexer {
             cache_hits: AtomicUsize::new(0),
             cache_file: config.seeds.cache.clone(),
             fingerprint,
-            timezone: config.seeds.timezone,
-            outlets: config.outlets.clone(),
-            max_file_bytes: config.seeds.max_file_bytes,
             feeds: Feeds::new(config),
             store: Store::with_folders(&root),
-            root,
+            reader: Arc::new(SeedReader::new(root, config)),
             files_read: 0,
             shown: HashMap::new(),
             windows: BTreeMap::new(),
             rendered_from: BTreeMap::new(),
             rendered_folders: None,
             rendered_directory: None,
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             rescanned: false,
         })
     }
 
     pub fn root(&self) -> &Path {
-        &self.root
+        self.reader.root()
     }
 
     /// Whether the next scan can take keys from the on-disk index cache (a restart), rather
@@ -168,7 +157,7 @@ impl Indexer {
     /// [`Indexer::scan`], reporting progress; files are read and parsed on every core.
     pub fn scan_with_progress(&mut self, progress: Progress<'_>) -> ScanReport {
         let started = Instant::now();
-        let root = self.root.clone();
+        let root = self.root().to_path_buf();
         self.cache_hits.store(0, Ordering::Relaxed);
         self.recheck_dir(&root, progress);
         // The cache serves the first scan only; from here on events say what changed.
@@ -210,7 +199,7 @@ impl Indexer {
     /// with the disk. Existence is checked now, so renames, atomic saves and deletes need no
     /// decoding of event kinds.
     fn recheck(&mut self, path: &Path) {
-        if seedfs::is_ignored_path(&self.root, path) {
+        if seedfs::is_ignored_path(self.root(), path) {
             return;
         }
         match self.read_key(path) {
@@ -225,7 +214,7 @@ impl Indexer {
     }
 
     fn recheck_dir(&mut self, dir: &Path, progress: Progress<'_>) {
-        let (files, errors) = seedfs::walk(&self.root, dir);
+        let (files, errors) = seedfs::walk(self.root(), dir);
         for (path, reason) in errors {
             warn!(path = %path.display(), reason = %reason, "folder unreadable");
         }
@@ -266,7 +255,7 @@ impl Indexer {
     fn read_keys(&self, files: &[PathBuf], progress: Progress<'_>) -> Vec<(PathBuf, Outcome)> {
         let done = AtomicUsize::new(0);
         // A small folder is not worth a thread per core.
-        let threads = self.threads.min(files.len() / 64 + 1);
+        let threads = self.reader.threads.min(files.len() / 64 + 1);
         let outcomes = on_threads(files, threads, |path| {
             let outcome = self.read_key(path);
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -287,9 +276,9 @@ impl Indexer {
             self.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Outcome::Seed(key.clone(), *stamp);
         }
-        match seedfs::read(&self.root, path, self.max_file_bytes) {
+        match self.reader.read(path) {
             Ok(Found::Seed { bytes, stamp }) => {
-                match seed::parse_key_with_doubts(&bytes, &self.context(stamp)) {
+                match seed::parse_key_with_doubts(&bytes, &self.reader.context(stamp)) {
                     Ok((key, doubts)) => {
                         for doubt in doubts {
                             warn!(path = %path.display(), %doubt, "seed date passed over");
@@ -302,14 +291,6 @@ impl Indexer {
             Ok(Found::Dir) => Outcome::Dir,
             Ok(Found::Nothing) => Outcome::Nothing,
             Err(e) => Outcome::Rejected(e.to_string()),
-        }
-    }
-
-    fn context(&self, stamp: Stamp) -> SeedContext<'_> {
-        SeedContext {
-            timezone: self.timezone,
-            modified: stamp.modified,
-            outlets: &self.outlets,
         }
     }
 
@@ -384,8 +365,10 @@ impl Indexer {
             .collect();
         missing.sort_by(|a, b| a.0.cmp(&b.0));
         missing.dedup_by(|a, b| a.0 == b.0);
-        let parsed = on_threads(&missing, self.threads, |(path, key, stamp)| {
-            self.whole_entry(path, key, *stamp).map(Prepared::new)
+        let parsed = on_threads(&missing, self.reader.threads, |(path, key, stamp)| {
+            self.reader
+                .whole_entry(path, key, *stamp)
+                .map(Prepared::new)
         });
         let mut stale = Vec::new();
         for ((path, _, stamp), entry) in missing.into_iter().zip(parsed) {
@@ -400,21 +383,6 @@ impl Indexer {
             }
         }
         stale
-    }
-
-    /// The whole entry of `path`, if the file is still at `stamp` and parses to `key`.
-    fn whole_entry(&self, path: &Path, key: &Key, stamp: Stamp) -> Option<Entry> {
-        let Ok(Found::Seed { bytes, stamp: now }) =
-            seedfs::read(&self.root, path, self.max_file_bytes)
-        else {
-            return None;
-        };
-        if now != stamp {
-            return None;
-        }
-        seed::parse(&bytes, &self.context(stamp))
-            .ok()
-            .filter(|entry| key.agrees_with(entry))
     }
 
     /// Every feed's window now: the root's and each folder's newest seeds, up to its limit
@@ -519,7 +487,7 @@ impl Indexer {
             return None;
         }
         let mut changes = Changes::default();
-        let rendered = on_threads(&changed, self.threads, |scope| {
+        let rendered = on_threads(&changed, self.reader.threads, |scope| {
             self.render_feed(scope, &froms[scope], &folders, &directory)
         });
         self.rendered_directory = Some(directory);
@@ -881,7 +849,9 @@ impl Rendered {
 }
 
 mod on_request;
-pub use on_request::{Answer, archive_dir};
+mod reader;
+pub use on_request::{Answer, Job, archive_dir};
+pub use reader::SeedReader;
 
 #[cfg(test)]
 mod tests;

@@ -5,14 +5,17 @@
 
 pub mod app;
 pub mod cache;
+pub mod compressor;
 pub mod config;
 pub mod document;
 pub mod entry;
 pub mod feed;
 pub mod feeds;
 pub mod http;
+pub mod inbox;
 pub mod index;
 pub mod progress;
+pub mod renderer;
 pub mod seed;
 pub mod seedfs;
 pub mod snapshot;

@@ -50,7 +50,7 @@ pub struct Changes {
     pub gone: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     /// By canonical URL path (`/rss.xml`, `/nyt/atom.xml`, `/status`).
     documents: BTreeMap<String, Document>,

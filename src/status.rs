@@ -1,11 +1,15 @@
 //! `GET /status`: the operator's view as JSON — entries, every rejected seed with its reason,
-//! when the last change was applied and the last full rescan ran, and how the folder is
-//! watched. Rendered by the update loop with each published state, like the feeds.
+//! when the last change was applied and the last full rescan ran, how the folder is watched,
+//! and what the long tail holds within its memory budget. Rendered by the update loop with
+//! each published state, like the feeds (and once a second at most when only the long tail's
+//! figures moved).
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+
+use crate::tail::Load;
 
 /// Rejections listed in full up to this many; the count is always exact.
 const REJECTED_SHOWN: usize = 1000;
@@ -28,6 +32,8 @@ pub struct Status {
     pub authors_unread: usize,
     /// Path and reason, in path order.
     pub rejected: Vec<(PathBuf, String)>,
+    /// What the long tail held and let in when this was rendered.
+    pub long_tail: Load,
 }
 
 #[derive(Serialize)]
@@ -43,6 +49,28 @@ struct Json<'a> {
     authors_unread: usize,
     rejected_count: usize,
     rejected: Vec<Rejected>,
+    long_tail: LongTail,
+}
+
+/// The long tail's figures, bytes and counts as they are.
+#[derive(Serialize)]
+struct LongTail {
+    memory_budget_bytes: usize,
+    /// Documents cached and their bytes (every coding).
+    documents: usize,
+    bytes: usize,
+    /// Documents let go of while still being sent or compressed.
+    pinned_bytes: usize,
+    /// Reserved for the output of renders admitted and not done.
+    reserved_bytes: usize,
+    compress_queue: usize,
+    compress_queue_bytes: usize,
+    renders_waiting: usize,
+    /// Requests answered 503 for lack of room, since start.
+    shed: u64,
+    /// Documents dropped to fit the budget, and for sitting unused, since start.
+    evicted: u64,
+    expired: u64,
 }
 
 #[derive(Serialize)]
@@ -74,11 +102,28 @@ pub fn render(status: &Status) -> Vec<u8> {
                 reason: reason.clone(),
             })
             .collect(),
+        long_tail: long_tail(&status.long_tail),
     };
     // Plain strings and numbers: serialising cannot fail.
     let mut out = serde_json::to_vec_pretty(&json).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+fn long_tail(load: &Load) -> LongTail {
+    LongTail {
+        memory_budget_bytes: load.budget,
+        documents: load.documents,
+        bytes: load.bytes,
+        pinned_bytes: load.pinned,
+        reserved_bytes: load.reserved,
+        compress_queue: load.compress_queue,
+        compress_queue_bytes: load.compress_queue_bytes,
+        renders_waiting: load.renders_waiting,
+        shed: load.shed,
+        evicted: load.evicted,
+        expired: load.expired,
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +150,10 @@ mod tests {
                     )
                 })
                 .collect(),
+            long_tail: Load {
+                shed: 7,
+                ..Load::default()
+            },
         };
         let json: serde_json::Value = serde_json::from_slice(&render(&status)).unwrap();
         assert_eq!(json["entries"], 3);
@@ -113,5 +162,6 @@ mod tests {
         assert_eq!(json["rejected"][0]["reason"], "empty file");
         assert_eq!(json["last_change"], serde_json::Value::Null);
         assert_eq!(json["last_rescan"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(json["long_tail"]["shed"], 7);
     }
 }

@@ -159,6 +159,13 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Bytes of the items: about what the entry adds to each set of documents showing it.
+    pub fn bytes(&self) -> usize {
+        self.rss.as_ref().map_or(0, |item| item.len())
+            + self.atom.as_ref().map_or(0, |item| item.len())
+            + self.json.len()
+    }
+
     pub fn new(mut entry: Entry) -> Prepared {
         let rss = rss::item_bytes(&entry).map(Vec::into_boxed_slice);
         let atom = atom::entry_bytes(&entry).map(Vec::into_boxed_slice);

@@ -2,6 +2,7 @@
 //! the current snapshot and answer conditional requests; they never parse, render, compress,
 //! or hold a lock across `.await`.
 
+mod body;
 mod conditional;
 mod negotiate;
 
@@ -14,20 +15,20 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use url::Url;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 
 use chrono::Utc;
 
-use crate::app::{RenderRequest, Update};
 use crate::config::ServerConfig;
 use crate::document::{Coding, Document};
 use crate::feed::home::FORMATS;
 use crate::feeds::Month;
 use crate::feeds::canonical_path;
+use crate::inbox::{RenderRequest, Update};
 use crate::snapshot::{Published, STATUS_PATH};
-use crate::tail::{Reply, Tail};
+use crate::tail::{Reply, Tail, Waiter};
 use crate::wanted::{self, Wanted};
+use body::Slices;
 
 /// How long shutdown waits for in-flight responses. With the app's `STOP_GRACE` for the
 /// update and compressor threads, SIGTERM → exit stays under 5 s.
@@ -105,26 +106,11 @@ pub fn is_feed_document(path: &str) -> bool {
 }
 
 /// Where handlers find documents: the published state, the long tail, and the update thread
-/// that renders what the tail lacks.
+/// that has what the tail lacks rendered.
 pub struct Sources {
     pub published: Published,
     pub tail: Arc<Tail>,
     pub updates: Sender<Update>,
-    /// Requests waiting for the update thread to render: beyond [`MAX_RENDERING`], a 503.
-    pub rendering: Arc<AtomicUsize>,
-}
-
-/// How many long-tail renders may wait at once: a crawler asking for thousands of distinct
-/// queries gets 503s, not a queue that delays every change.
-const MAX_RENDERING: usize = 64;
-
-/// Counts one waiting render for as long as it lives.
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 struct State {
@@ -200,7 +186,7 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
     let query = request.query_string();
     let snapshot = state.sources.published.load();
     if let Some(document) = snapshot.document(&path).filter(|_| query.is_empty()) {
-        return with_links(serve(&request, &state, document), &state, &path);
+        return with_links(serve(&request, &state, document, None), &state, &path);
     }
     let wanted = match wanted::wanted(&path, query) {
         Err(message) => return bad_request(&message),
@@ -208,7 +194,7 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
         Ok(None) => {
             if let Some(document) = snapshot.document(&path) {
                 // `/status?x`, `/opml.xml?x`: no filters there; the query means nothing.
-                return with_links(serve(&request, &state, document), &state, &path);
+                return with_links(serve(&request, &state, document, None), &state, &path);
             }
             // `/nyt` is the folder's page at `/nyt/`: relative links on it need the slash.
             let page = format!("{path}/");
@@ -240,7 +226,7 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
             Reply::Unavailable(message) => return unavailable(&message),
         },
     };
-    let mut response = serve(&request, &state, &document);
+    let mut response = serve(&request, &state, &document, Some(&document));
     if let Wanted::Feed(feed) = &wanted
         && let Some(period) = feed.period
         && period.month < Month::of(Utc::now())
@@ -260,16 +246,21 @@ const ARCHIVE_CACHE: &str = "public, max-age=604800";
 /// How long a handler waits for the update thread to render a long-tail document.
 const RENDER_DEADLINE: Duration = Duration::from_secs(10);
 
-/// Asks the update thread for a document the tail lacks, and waits (without blocking the
-/// worker) up to [`RENDER_DEADLINE`].
+/// Asks the update thread for a document the tail lacks, if the tail lets one more render
+/// in (else a 503 at once), and waits (without blocking the worker) up to
+/// [`RENDER_DEADLINE`].
 async fn render_on_request(sources: &Sources, wanted: Wanted, key: String) -> Reply {
-    if sources.rendering.fetch_add(1, Ordering::Relaxed) >= MAX_RENDERING {
-        sources.rendering.fetch_sub(1, Ordering::Relaxed);
-        return Reply::Unavailable("busy: too many documents being rendered; try again\n".into());
-    }
-    let _waiting = Waiting(&sources.rendering);
+    let admission = match sources.tail.admit() {
+        Ok(admission) => admission,
+        Err(shed) => return Reply::Unavailable(shed.message().into()),
+    };
     let (reply, answer) = tokio::sync::oneshot::channel();
-    let request = RenderRequest { wanted, key, reply };
+    let waiter = Waiter::new(reply, admission);
+    let request = RenderRequest {
+        wanted,
+        key,
+        waiter,
+    };
     if sources
         .updates
         .send(Update::Render(Box::new(request)))
@@ -279,9 +270,12 @@ async fn render_on_request(sources: &Sources, wanted: Wanted, key: String) -> Re
     }
     match tokio::time::timeout(RENDER_DEADLINE, answer).await {
         Ok(Ok(reply)) => reply,
-        _ => Reply::Unavailable(
-            "busy: the document could not be rendered in time; try again\n".into(),
-        ),
+        _ => {
+            sources.tail.count_shed();
+            Reply::Unavailable(
+                "busy: the document could not be rendered in time; try again\n".into(),
+            )
+        }
     }
 }
 
@@ -305,8 +299,14 @@ fn with_links(mut response: HttpResponse, state: &State, path: &str) -> HttpResp
     response
 }
 
-/// GET and HEAD of one document: negotiation, then validators, then bytes.
-fn serve(request: &HttpRequest, state: &State, document: &Document) -> HttpResponse {
+/// GET and HEAD of one document: negotiation, then validators, then bytes — holding `held`
+/// (the long-tail document being sent) until they are out.
+fn serve(
+    request: &HttpRequest,
+    state: &State,
+    document: &Document,
+    held: Option<&Arc<Document>>,
+) -> HttpResponse {
     if !is_read(request) {
         return method_not_allowed();
     }
@@ -346,7 +346,7 @@ fn serve(request: &HttpRequest, state: &State, document: &Document) -> HttpRespo
     }
     response
         .insert_header((header::CONTENT_TYPE, document.media_type))
-        .body(variant.body.clone())
+        .body(Slices::new(variant.body.clone(), held.cloned()))
 }
 
 fn is_read(request: &HttpRequest) -> bool {

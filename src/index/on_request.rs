@@ -1,15 +1,20 @@
-//! The long tail, rendered by the update thread when asked: author and section feeds, month
-//! archives, filtered views (see `wanted.rs`), and the authors' background read that the
-//! author feeds need.
+//! The long tail when asked: author and section feeds, month archives, filtered views (see
+//! `wanted.rs`) and entry pages, and the authors' background read that the author feeds need.
+//!
+//! A request is planned on the update thread, which owns the store: which seeds the documents
+//! show, with those already parsed for the current feeds (a [`Job`], plain data). The job runs
+//! on the render thread — reading and parsing the seeds, rendering the documents — so a long
+//! render never holds up a change.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{Indexer, Window, on_threads};
-use crate::feed::{self, FeedLink, Prepared};
+use tracing::debug;
+
+use super::{Indexer, SeedReader, Window, on_threads};
+use crate::config::FeedMeta;
+use crate::feed::{self, FeedGroup, FeedLink, Place, Prepared};
 use crate::feeds::{Month, Period, Scope, slug};
-use crate::seed::{self, Key};
-use crate::seedfs::{self, Found, Stamp};
+use crate::seedfs::Stamp;
 use crate::snapshot::Page;
 use crate::tail::{Depends, Reply};
 use crate::wanted::{FeedRequest, Wanted};
@@ -20,13 +25,89 @@ pub struct Answer {
     pub depends: Depends,
 }
 
+/// What a request needs rendered, taken from the store: runs anywhere, touches no state.
+pub struct Job {
+    /// What the documents are rendered from: a change touching it outdates them.
+    pub depends: Depends,
+    /// The feed's metadata (for an entry page, its folder's).
+    meta: FeedMeta,
+    work: Work,
+}
+
+enum Work {
+    Feed {
+        window: Window,
+        /// The window's entries already parsed for the current feeds, by position.
+        at_hand: Vec<Option<Arc<Prepared>>>,
+        related: Vec<FeedGroup>,
+        place: Box<Place>,
+        dir: String,
+        /// A filtered view: its entries stop at the run's byte bound (a client chose how
+        /// many it asked for).
+        view: bool,
+    },
+    Entry {
+        seed: super::Seed,
+        feeds: Vec<FeedLink>,
+        root_url: url::Url,
+        path: String,
+    },
+}
+
+impl Job {
+    /// Reads and parses the seeds the job names and renders its documents; a seed changed
+    /// since it was planned is left out (its event is on the way), an entry page's seed
+    /// changing is a 503. A filtered view shows the entries whose items fit in `view_bytes`
+    /// (at least one).
+    pub fn run(self, reader: &SeedReader, view_bytes: usize) -> Result<Answer, Reply> {
+        let meta = self.meta;
+        let pages = match self.work {
+            Work::Feed {
+                window,
+                at_hand,
+                related,
+                place,
+                dir,
+                view,
+            } => {
+                let bound = view.then_some(view_bytes);
+                let entries = whole_entries(reader, &window, at_hand, bound);
+                super::feed_pages(&meta, &entries, &related, &place, &dir)
+            }
+            Work::Entry {
+                seed: (path, key, stamp),
+                feeds,
+                root_url,
+                path: page_path,
+            } => {
+                // Parsed again, not taken from the shown entries: those keep only what lists
+                // need.
+                let Some(entry) = reader.whole_entry(&path, &key, stamp) else {
+                    return Err(Reply::Unavailable(
+                        "the entry is changing; try again\n".into(),
+                    ));
+                };
+                let body = feed::entry_page::render(&meta, &entry, &root_url, &feeds);
+                let content_time = entry.updated.max(stamp.modified);
+                let page = Page::new("text/html; charset=utf-8", body, content_time);
+                vec![(page_path, page)]
+            }
+        };
+        Ok(Answer {
+            pages,
+            depends: self.depends,
+        })
+    }
+}
+
 impl Indexer {
     /// Reads the authors of up to `count` seeds whose key lacks them (on every core);
     /// returns how many it looked at. The update loop calls it while nothing else waits.
     pub fn read_authors(&mut self, count: usize) -> usize {
         let unread = self.store.unread_authors(count);
-        let found = on_threads(&unread, self.threads, |(path, stamp)| {
-            self.authors_of(path, *stamp)
+        let reader = &self.reader;
+        let found = on_threads(&unread, reader.threads, |(path, stamp)| {
+            reader.authors_of(path, *stamp)
         });
         for ((path, stamp), authors) in unread.iter().zip(found) {
             // A file changed or gone since it was indexed gets no authors for now: its event
@@ -38,25 +119,25 @@ impl Indexer {
         unread.len()
     }
 
-    fn authors_of(&self, path: &Path, stamp: Stamp) -> Option<Vec<String>> {
-        match seedfs::read(&self.root, path, self.max_file_bytes) {
-            Ok(Found::Seed { bytes, stamp: now }) if now == stamp => {
-                // The key parsed, so the header does: an error here would be the disk's.
-                seed::read_authors(&bytes, &self.context(stamp)).ok()
-            }
-            _ => None,
-        }
-    }
-
-    /// Renders the documents `wanted` names, or says why not.
+    /// Renders the documents `wanted` names here and now, or says why not.
     pub fn answer(&mut self, wanted: &Wanted) -> Result<Answer, Reply> {
+        self.plan(wanted)?.run(&self.reader, usize::MAX)
+    }
+
+    /// What rendering the documents `wanted` names takes, or why they cannot be.
+    pub fn plan(&mut self, wanted: &Wanted) -> Result<Job, Reply> {
         match wanted {
-            Wanted::Feed(request) => self.answer_feed(request),
-            Wanted::Entry(hash) => self.answer_entry(hash),
+            Wanted::Feed(request) => self.plan_feed(request),
+            Wanted::Entry(hash) => self.plan_entry(hash),
         }
     }
 
-    fn answer_feed(&mut self, request: &FeedRequest) -> Result<Answer, Reply> {
+    /// The reader the jobs run with.
+    pub fn reader(&self) -> Arc<SeedReader> {
+        self.reader.clone()
+    }
+
+    fn plan_feed(&mut self, request: &FeedRequest) -> Result<Job, Reply> {
         let scope = &request.scope;
         let unread = self.store.authors_unread();
         let needs_authors = matches!(scope, Scope::Author(_))
@@ -156,19 +237,34 @@ impl Indexer {
                 (window, Depends::on_scope(scope.clone()), place)
             }
         };
-        let entries = self.whole_entries(&window);
         let dir = match request.period {
             Some(period) => archive_dir(scope, period),
             None => scope.prefix(),
         };
-        let related = [super::group("Feeds", vec![self.root_link()])];
-        let pages = super::feed_pages(&meta, &entries, &related, &place, &dir);
-        Ok(Answer { pages, depends })
+        let at_hand = window
+            .iter()
+            .map(|(path, _, stamp)| match self.shown.get(path) {
+                Some((shown, entry)) if shown == stamp => Some(entry.clone()),
+                _ => None,
+            })
+            .collect();
+        let work = Work::Feed {
+            window,
+            at_hand,
+            related: vec![super::group("Feeds", vec![self.root_link()])],
+            place: Box::new(place),
+            dir,
+            view: request.query.is_some(),
+        };
+        Ok(Job {
+            depends,
+            meta,
+            work,
+        })
     }
 
     /// The page of the served entry whose id hashes to `hash` (see [`feed::entry_path`]).
-    fn answer_entry(&mut self, hash: &str) -> Result<Answer, Reply> {
-        let path = format!("{}/{hash}/", crate::wanted::ENTRIES);
+    fn plan_entry(&mut self, hash: &str) -> Result<Job, Reply> {
         let found = u64::from_str_radix(hash, 16)
             .ok()
             .and_then(|hash| self.store.entry_by_hash(hash))
@@ -178,16 +274,6 @@ impl Indexer {
         };
         let month = Month::of(seed.1.published);
         let folder = self.store.folder_of(&seed.0).map(Scope::Folder);
-        let (path_of_seed, key, stamp) = &seed;
-        // Parsed again, not taken from the shown entries: those keep only what lists need.
-        let Some(entry) = self.whole_entry(path_of_seed, key, *stamp) else {
-            // Changed since it was indexed: its event is on the way.
-            return Err(Reply::Unavailable(
-                "the entry is changing; try again\n".into(),
-            ));
-        };
-        let stamp = *stamp;
-        let entry = &entry;
         let meta = self.feeds.meta(folder.as_ref().unwrap_or(&Scope::All));
         let mut feeds = vec![FeedLink {
             title: meta.title.clone(),
@@ -196,38 +282,64 @@ impl Indexer {
         if folder.is_some() {
             feeds.push(self.root_link());
         }
-        let body = feed::entry_page::render(&meta, entry, &self.feeds.root().base_url, &feeds);
-        let content_time = entry.updated.max(stamp.modified);
-        let page = Page::new("text/html; charset=utf-8", body, content_time);
-        Ok(Answer {
-            pages: vec![(format!("/{path}"), page)],
-            depends: Depends {
-                scope: Scope::All,
-                from: Some(month),
-                to: Some(month),
-            },
+        let work = Work::Entry {
+            seed,
+            feeds,
+            root_url: self.feeds.root().base_url.clone(),
+            path: format!("/{}/{hash}/", crate::wanted::ENTRIES),
+        };
+        let depends = Depends {
+            scope: Scope::All,
+            from: Some(month),
+            to: Some(month),
+        };
+        Ok(Job {
+            depends,
+            meta,
+            work,
         })
     }
-
-    /// The whole entries of `window`, from those at hand or parsed on every core; a seed
-    /// changed since it was indexed is left out (its event is on the way).
-    fn whole_entries(&self, window: &[(PathBuf, Key, Stamp)]) -> Vec<(Arc<Prepared>, Stamp)> {
-        let parsed = on_threads(window, self.threads, |(path, key, stamp)| {
-            if let Some((shown, entry)) = self.shown.get(path)
-                && shown == stamp
-            {
-                return Some(entry.clone());
-            }
-            self.whole_entry(path, key, *stamp)
-                .map(|entry| Arc::new(Prepared::new(entry)))
-        });
-        window
-            .iter()
-            .zip(parsed)
-            .filter_map(|((_, _, stamp), entry)| Some((entry?, *stamp)))
-            .collect()
-    }
 }
+
+/// The whole entries of `window`: those at hand, the others parsed on every core; a seed
+/// changed since it was indexed is left out (its event is on the way). With a `bound`, the
+/// entries stop before their items pass it (the first always stays), parsed a few at a time.
+fn whole_entries(
+    reader: &SeedReader,
+    window: &Window,
+    at_hand: Vec<Option<Arc<Prepared>>>,
+    bound: Option<usize>,
+) -> Vec<(Arc<Prepared>, Stamp)> {
+    let seeds: Vec<_> = window.iter().zip(at_hand).collect();
+    let per_step = match bound {
+        Some(_) => reader.threads * BOUNDED_STEP,
+        None => seeds.len().max(1),
+    };
+    let mut entries = Vec::with_capacity(seeds.len());
+    let mut bytes = 0;
+    for step in seeds.chunks(per_step) {
+        let parsed = on_threads(step, reader.threads, |((path, key, stamp), at_hand)| {
+            at_hand.clone().or_else(|| {
+                reader
+                    .whole_entry(path, key, *stamp)
+                    .map(|entry| Arc::new(Prepared::new(entry)))
+            })
+        });
+        for (((_, _, stamp), _), entry) in step.iter().zip(parsed) {
+            let Some(entry) = entry else { continue };
+            bytes += entry.bytes();
+            if bound.is_some_and(|bound| bytes > bound) && !entries.is_empty() {
+                debug!(entries = entries.len(), bytes, "view cut at its byte bound");
+                return entries;
+            }
+            entries.push((entry, *stamp));
+        }
+    }
+    entries
+}
+
+/// Seeds a bounded render parses per thread before it looks at the bytes so far.
+const BOUNDED_STEP: usize = 8;
 
 /// Where a period of `scope`'s archive lives: `<feed>/archive/2024-05/`, and its later pages
 /// `<feed>/archive/2024-05/2/`.

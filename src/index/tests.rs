@@ -10,6 +10,7 @@ use chrono::Utc;
 use super::*;
 use crate::config::Config;
 use crate::tail::Reply;
+use crate::wanted::Wanted;
 
 /// A seed fetched `minute` minutes after a fixed start (so its published date is that time):
 /// higher minutes are newer.
@@ -773,4 +774,56 @@ fn a_new_seed_neither_empties_nor_delays_the_root_page_s_authors() {
     let rendered = indexer.render().unwrap();
     assert_eq!(indexer.store().authors_unread(), 0);
     assert!(listed_authors(rendered.body("/").unwrap()).contains(&"Yan New".to_string()));
+}
+
+/// The titles of the JSON Feed of `wanted` rendered with `view_bytes`.
+fn titles_within(indexer: &mut Indexer, wanted: &Wanted, view_bytes: usize) -> Vec<String> {
+    let job = indexer.plan(wanted).unwrap();
+    let answer = job.run(&indexer.reader(), view_bytes).unwrap();
+    let pages = answer
+        .pages
+        .into_iter()
+        .map(|(key, page)| (key, page.body().to_vec()))
+        .collect();
+    json_titles(&pages).1
+}
+
+#[test]
+fn a_filtered_view_stops_at_its_byte_bound_but_never_shows_nothing() {
+    let long = |title: &str, minute: i64| {
+        let epoch_ms = 1_600_000_000_000 + minute * 60_000;
+        let body = "<p>word </p>".repeat(1000);
+        format!(
+            "<!--{epoch_ms}-->\n[{title}]({})\n------\n\n{body}\n",
+            x(title)
+        )
+    };
+    let files: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("{i:02}.txt"), long(&format!("T{i:02}"), i)))
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let folder = Folder::with(&files);
+    let mut indexer = folder.indexer(5);
+    indexer.scan();
+    let view = crate::wanted::wanted("/feed.json", "limit=40")
+        .unwrap()
+        .unwrap();
+    let all = titles_within(&mut indexer, &view, usize::MAX);
+    assert_eq!(all.len(), 40);
+    let newest = indexer
+        .store()
+        .newest()
+        .next()
+        .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s));
+    let (path, key, stamp) = newest.unwrap();
+    let entry = indexer.reader().whole_entry(&path, &key, stamp).unwrap();
+    // The seeds differ only in their titles' last digits: each one's items are this size.
+    let one = Prepared::new(entry).bytes();
+    let cut = titles_within(&mut indexer, &view, one * 10 + one / 2);
+    assert_eq!(cut, all[..10], "the newest that fit");
+    let first = titles_within(&mut indexer, &view, 1);
+    assert_eq!(first, all[..1]);
+    // The feed's own documents and its archive are never cut.
+    let current = crate::wanted::wanted("/feed.json", "").unwrap().unwrap();
+    assert_eq!(titles_within(&mut indexer, &current, 1).len(), 5);
 }

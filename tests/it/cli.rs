@@ -41,7 +41,7 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         (
             good.replace("workers = 1", "workers = 1\ncolour = 3"),
             "line 4: [server] colour: unknown field `colour`, expected one of `bind`, `workers`, \
-             `cache_max_age`, `request_timeout_ms`, `max_connections`",
+             `cache_max_age`, `request_timeout_ms`, `max_connections`, `memory_budget_mb`",
         ),
         (
             good.replace("limit = 50", "limit = \"fifty\""),

@@ -23,6 +23,7 @@ mod outlets;
 mod restart;
 mod snapshots;
 mod soak;
+mod storm;
 mod support;
 mod tail;
 mod validity;

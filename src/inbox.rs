@@ -1,0 +1,22 @@
+//! What the update thread is told: by the watcher, by handlers wanting a long-tail document,
+//! and by the process stopping. Its own module so that neither side imports the other.
+
+use crate::tail::Waiter;
+use crate::wanted::Wanted;
+use crate::watch::Batch;
+
+pub enum Update {
+    /// The watcher saw a burst of changes.
+    Changed(Batch),
+    /// A handler wants a long-tail document that is not cached: plan it (under its tail key)
+    /// for the render thread.
+    Render(Box<RenderRequest>),
+    Stop,
+}
+
+pub struct RenderRequest {
+    pub wanted: Wanted,
+    /// The document's tail key: its canonical path, with `?query` for a filtered view.
+    pub key: String,
+    pub waiter: Waiter,
+}

@@ -1,0 +1,84 @@
+//! The long tail's render thread: runs the jobs the update thread planned (reading and parsing
+//! seeds, rendering the documents), caches the documents in the tail and answers the handlers
+//! waiting for them. On its own thread, below the update thread's priority, so a seed change
+//! is published within its usual latency however long a render takes.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use tracing::debug;
+
+use crate::compressor::lower_priority_of_this_thread;
+use crate::index::{Job, SeedReader};
+use crate::tail::{Reply, Tail, Waiter};
+
+/// `nice` of the render thread (and the parse threads it starts): the update thread, at 0,
+/// gets ~90% of a core they both want.
+const RENDER_NICENESS: i32 = 10;
+
+struct Work {
+    job: Job,
+    key: String,
+    waiter: Waiter,
+}
+
+/// Hands jobs to the render thread. The jobs waiting are bounded by the tail's admissions
+/// (each carries one); dropping the `Renderer` ends the thread once it is done with them.
+pub struct Renderer {
+    jobs: Sender<Work>,
+}
+
+impl Renderer {
+    pub fn start(
+        reader: Arc<SeedReader>,
+        tail: Arc<Tail>,
+    ) -> std::io::Result<(Renderer, JoinHandle<()>)> {
+        let (jobs, receiver) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("seedfeed-render".into())
+            .spawn(move || run(&receiver, &reader, &tail))?;
+        Ok((Renderer { jobs }, thread))
+    }
+
+    /// Renders `job` (the documents of the request for `key`), then answers `waiter` and
+    /// whoever joined it. The tail must know the render is under way (`begin_render`).
+    pub fn render(&self, job: Job, key: String, waiter: Waiter) {
+        let work = Work { job, key, waiter };
+        if let Err(mpsc::SendError(work)) = self.jobs.send(work) {
+            // The thread ended (shutting down): the handler's 503 says so.
+            work.waiter
+                .answer(Reply::Unavailable("the server is stopping\n".into()));
+        }
+    }
+}
+
+fn run(jobs: &Receiver<Work>, reader: &SeedReader, tail: &Tail) {
+    lower_priority_of_this_thread(RENDER_NICENESS);
+    while let Ok(Work {
+        job,
+        key,
+        mut waiter,
+    }) = jobs.recv()
+    {
+        if waiter.is_gone() && tail.abandon_if_unwanted(&key) {
+            continue;
+        }
+        let started = Instant::now();
+        let (reply, joined) = match job.run(reader, tail.view_bytes()) {
+            Ok(answer) => {
+                let (documents, joined) = tail.finish_render(&key, answer.pages, &mut waiter);
+                let found = documents.into_iter().find(|(k, _)| *k == key);
+                let reply = found.map_or(Reply::NotFound, |(_, d)| Reply::Found(d));
+                (reply, joined)
+            }
+            Err(reply) => (reply, tail.abandon_render(&key)),
+        };
+        debug!(%key, us = started.elapsed().as_micros() as u64, "rendered on request");
+        for other in joined {
+            other.answer(reply.clone());
+        }
+        waiter.answer(reply);
+    }
+}
