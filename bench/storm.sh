@@ -10,7 +10,9 @@
 # The seeds (SEEDS, default tests/archive-sample/articles) are copied once to bench/out/storm/
 # seeds (the probe writes there). Then RUNS times, alternating which binary goes first, each
 # binary with the default config (no memory settings) on those seeds:
-#   - start, wait for the first 200 and for "authors_unread": 0, rest 3 s: the steady RSS;
+#   - start, wait for the first 200 and for "authors_unread": 0, warm up with 3 probe changes
+#     (a server that has applied changes holds a few MB more than one just started), rest 3 s:
+#     the steady RSS;
 #   - bench/storm.py for STORM seconds: 8 clients asking distinct filtered views, month
 #     archives and author and section feeds, plus a crawler following every link from `/`
 #     (stopped early if the server passes RSS_CAP_MB); its peak RSS, requests and statuses;
@@ -73,6 +75,8 @@ run() { # NAME BINARY
         [ "$(authors_unread)" = 0 ] && break
         sleep 0.1
     done
+    python3 "$ROOT/bench/probe.py" --url "$BASE/rss.xml" --dir "$seeds" --format seed --tries 3 \
+        >/dev/null 2>>"$OUT/probe.log"
     sleep 3
     local steady
     steady=$(rss_mb "$pid")

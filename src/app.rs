@@ -481,7 +481,7 @@ impl UpdateLoop {
                 self.tail.begin_render(&key, job.depends.clone());
                 debug!(%key, us = started.elapsed().as_micros() as u64, "planned");
                 self.renderer.render(job, key, waiter);
-                self.memory.rendered();
+                self.memory.busy();
             }
             Err(reply) => waiter.answer(reply),
         }
@@ -588,6 +588,8 @@ impl UpdateLoop {
             _ => None,
         };
         self.last_change = Some(Utc::now());
+        // The documents a change replaced free memory too.
+        self.memory.busy();
         let applied = Instant::now();
         let rendered = self.indexer.render();
         let status = self.status_bytes();
@@ -672,8 +674,9 @@ fn folder_identity(path: &Path) -> Option<(u64, u64)> {
 
 /// How often the tail is looked at for documents left unused.
 const EXPIRE_EVERY: Duration = Duration::from_secs(1);
-/// How long after the last render the freed memory is handed back: a storm's renders come
-/// one after another, and trimming between them would only cost time.
+/// How long after the last render or change the freed memory is handed back: a storm's
+/// renders and a burst's changes come one after another, and trimming between them would
+/// only cost time.
 const TRIM_AFTER: Duration = Duration::from_secs(1);
 /// How often `/status` may be published again for the long tail's figures alone.
 const STATUS_EVERY: Duration = Duration::from_secs(1);
@@ -682,8 +685,9 @@ const STATUS_EVERY: Duration = Duration::from_secs(1);
 /// to the OS once the renders stop, and the figures `/status` shows.
 struct Memory {
     last_expire: Instant,
-    last_render: Instant,
-    /// Memory was freed (documents expired, renders done) and not handed back yet.
+    last_busy: Instant,
+    /// Memory was freed (documents expired, renders done, changes applied) and not handed
+    /// back yet.
     trim_due: bool,
     /// The figures the published `/status` shows, and when it was published for them.
     shown: Load,
@@ -694,7 +698,7 @@ impl Default for Memory {
     fn default() -> Memory {
         Memory {
             last_expire: Instant::now(),
-            last_render: Instant::now(),
+            last_busy: Instant::now(),
             trim_due: false,
             shown: Load::default(),
             shown_at: Instant::now(),
@@ -703,13 +707,15 @@ impl Default for Memory {
 }
 
 impl Memory {
-    fn rendered(&mut self) {
-        self.last_render = Instant::now();
+    /// A render was asked for or a change applied: memory will be freed, and handed back
+    /// once things are quiet.
+    fn busy(&mut self) {
+        self.last_busy = Instant::now();
         self.trim_due = true;
     }
 
     /// Once a round: expires idle documents every [`EXPIRE_EVERY`], and hands freed memory
-    /// back once no render has been asked for in [`TRIM_AFTER`] and the loop is idle.
+    /// back once no render or change has come in [`TRIM_AFTER`] and the loop is idle.
     fn tend(&mut self, tail: &Tail, idle: bool) {
         if self.last_expire.elapsed() >= EXPIRE_EVERY {
             self.last_expire = Instant::now();
@@ -717,7 +723,7 @@ impl Memory {
                 self.trim_due = true;
             }
         }
-        if self.trim_due && idle && self.last_render.elapsed() >= TRIM_AFTER {
+        if self.trim_due && idle && self.last_busy.elapsed() >= TRIM_AFTER {
             let started = Instant::now();
             release_freed_memory();
             debug!(

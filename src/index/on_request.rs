@@ -13,7 +13,7 @@ use tracing::debug;
 use super::{Indexer, SeedReader, Window, on_threads};
 use crate::config::FeedMeta;
 use crate::feed::{self, FeedGroup, FeedLink, Place, Prepared};
-use crate::feeds::{Month, Period, Scope, slug};
+use crate::feeds::{Month, Period, Scope};
 use crate::seedfs::Stamp;
 use crate::snapshot::Page;
 use crate::tail::{Depends, Reply};
@@ -213,19 +213,16 @@ impl Indexer {
                 let until = query
                     .and_then(|q| q.until)
                     .map(|until| until + chrono::Duration::nanoseconds(1));
+                let since = query.and_then(|q| q.since);
+                // Newest first: past `since`, no entry can pass.
                 let window: Window = self
                     .store
                     .newest_of(scope, until)
+                    .take_while(|(_, key, _)| since.is_none_or(|since| key.published >= since))
                     .filter(|(_, key, _)| {
                         query.is_none_or(|q| {
-                            let authors: Vec<String> = key
-                                .authors
-                                .iter()
-                                .flat_map(|a| a.iter())
-                                .map(|a| slug(a))
-                                .collect();
-                            let section = key.section.as_deref().map(slug);
-                            q.admits(&key.title, key.published, section.as_deref(), &authors)
+                            let authors = key.authors.as_deref().unwrap_or_default();
+                            q.admits(&key.title, key.published, key.section.as_deref(), authors)
                         })
                     })
                     .take(limit)
