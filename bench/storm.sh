@@ -8,7 +8,7 @@
 #
 # Builds both in release (REV in a worktree under bench/out/storm/, its own target folder).
 # The seeds (SEEDS, default tests/archive-sample/articles) are copied once to bench/out/storm/
-# seeds (the probe writes there). Then RUNS times, alternating which binary goes first, each
+# seeds-<name of SEEDS> (the probe writes there). Then RUNS times, alternating which binary goes first, each
 # binary with the default config (no memory settings) on those seeds:
 #   - start, wait for the first 200 and for "authors_unread": 0, warm up with 3 probe changes
 #     (a server that has applied changes holds a few MB more than one just started), rest 3 s:
@@ -53,7 +53,7 @@ CARGO_TARGET_DIR=$OUT/target-$REV cargo build --release --quiet --bin seedfeed \
     --manifest-path "$OLD_SRC/Cargo.toml"
 OLD=$OUT/target-$REV/release/seedfeed
 
-seeds=$OUT/seeds
+seeds=$OUT/seeds-$(basename "$SEEDS")
 if [ ! -d "$seeds" ]; then
     cp -r "$SEEDS" "$seeds.tmp"
     mv "$seeds.tmp" "$seeds"

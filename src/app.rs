@@ -20,12 +20,12 @@ use tracing::{debug, info, warn};
 use crate::compressor::Compressor;
 use crate::config::{Config, SeedsConfig};
 use crate::inbox::{RenderRequest, Update};
-use crate::index::{Indexer, ScanReport};
+use crate::index::{Indexer, Planned, ScanReport, Walk};
 use crate::progress::ScanProgress;
 use crate::renderer::Renderer;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
-use crate::tail::{Load, Reply, Tail};
+use crate::tail::{Load, Reply, Tail, Waiter};
 use crate::watch::{self, Batch};
 use crate::{http, websub};
 
@@ -69,6 +69,10 @@ const AUTHORS_PER_ROUND: usize = 128;
 const AUTHORS_BEFORE_BIND: usize = 2_000;
 /// Render requests planned between two looks for changes.
 const RENDERS_PER_ROUND: usize = 8;
+/// How long the views' walks may take per round of the update loop, and how many entries a
+/// walk looks at before the time is checked again (~1 ms at 100,000 seeds).
+const WALK_ROUND: Duration = Duration::from_millis(4);
+const WALK_SLICE: usize = 1024;
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
 pub fn start(config: Config) -> Result<Running, StartError> {
@@ -151,6 +155,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         render_due: true,
         unannounced: false,
         waiting: VecDeque::new(),
+        walking: VecDeque::new(),
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
         root_identity: folder_identity(&root),
@@ -327,6 +332,8 @@ struct UpdateLoop {
     unannounced: bool,
     /// Render requests not answered yet, oldest first.
     waiting: VecDeque<RenderRequest>,
+    /// Views walking their feed, with their tail key and handler.
+    walking: VecDeque<(Box<Walk>, String, Waiter)>,
     seeds: SeedsConfig,
     watcher: Option<watch::Watcher>,
     /// Device and inode of the folder being watched; `None` while it is missing.
@@ -356,8 +363,12 @@ impl UpdateLoop {
         loop {
             let mut batches = Vec::new();
             let mut stop = false;
-            // With a render, requests or authors still to do, look for changes without waiting.
-            let busy = self.render_due || self.authors_to_read() || !self.waiting.is_empty();
+            // With a render, requests, walks or authors still to do, look for changes without
+            // waiting.
+            let busy = self.render_due
+                || self.authors_to_read()
+                || !self.waiting.is_empty()
+                || !self.walking.is_empty();
             let wait = match busy {
                 true => Duration::ZERO,
                 false => FOLDER_CHECK,
@@ -424,6 +435,7 @@ impl UpdateLoop {
                 };
                 self.answer(request);
             }
+            self.walk_on();
             self.memory.tend(&self.tail, idle);
         }
     }
@@ -477,13 +489,46 @@ impl UpdateLoop {
         };
         let started = Instant::now();
         match self.indexer.plan(&wanted) {
-            Ok(job) => {
-                self.tail.begin_render(&key, job.depends.clone());
+            Ok(planned) => {
+                if let Some(depends) = planned.depends() {
+                    self.tail.begin_render(&key, depends);
+                }
                 debug!(%key, us = started.elapsed().as_micros() as u64, "planned");
-                self.renderer.render(job, key, waiter);
                 self.memory.busy();
+                self.follow(planned, key, waiter);
             }
             Err(reply) => waiter.answer(reply),
+        }
+    }
+
+    /// Takes a planned request its next step: to the render thread, on the walks waiting for
+    /// more of their feed, or (its feed gone) answered.
+    fn follow(&mut self, planned: Planned, key: String, waiter: Waiter) {
+        match planned {
+            Planned::Job(job) => self.renderer.render(*job, key, waiter),
+            Planned::Walk(walk) => self.walking.push_back((walk, key, waiter)),
+            Planned::Gone(reply) => {
+                for joined in self.tail.abandon_render(&key) {
+                    joined.answer(reply.clone());
+                }
+                waiter.answer(reply);
+            }
+        }
+    }
+
+    /// Takes the views' walks on for [`WALK_ROUND`] at most, a slice of entries at a time:
+    /// a walk through a large folder takes several rounds, with changes applied between.
+    fn walk_on(&mut self) {
+        let started = Instant::now();
+        while started.elapsed() < WALK_ROUND {
+            let Some((walk, key, waiter)) = self.walking.pop_front() else {
+                return;
+            };
+            if waiter.is_gone() && self.tail.abandon_if_unwanted(&key) {
+                continue;
+            }
+            let next = self.indexer.walk(walk, WALK_SLICE);
+            self.follow(next, key, waiter);
         }
     }
 

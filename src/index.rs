@@ -850,7 +850,7 @@ impl Rendered {
 
 mod on_request;
 mod reader;
-pub use on_request::{Answer, Job, archive_dir};
+pub use on_request::{Answer, Job, Planned, Walk, archive_dir};
 pub use reader::SeedReader;
 
 #[cfg(test)]

@@ -123,6 +123,17 @@ pub struct TouchedFeeds {
 }
 
 /// An author or a section: the name its first entry writes, and its entries' feed order.
+/// Where a walk of a feed order stopped: the entry it looked at last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(OrderKey);
+
+impl Cursor {
+    /// Just after the entry of `key`, in feed order.
+    pub fn after(key: &Key) -> Cursor {
+        Cursor(order_key(key))
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Facet {
     pub name: String,
@@ -442,21 +453,34 @@ impl Store {
             Some(start) => Bound::Included(start),
             None => Bound::Unbounded,
         };
+        let orders = self.orders_from(scope, lower);
+        Box::new(orders.skip_while(move |k| from.is_some_and(|at| k.0.0 >= at)))
+    }
+
+    /// `scope`'s feed order from `lower` on.
+    fn orders_from<'s>(
+        &'s self,
+        scope: &Scope,
+        lower: Bound<&OrderKey>,
+    ) -> Box<dyn Iterator<Item = &'s OrderKey> + 's> {
         let set = match scope {
             Scope::All => {
-                let range = self.order.range((lower, Bound::Unbounded)).map(|(k, _)| k);
-                return Box::new(range.skip_while(move |k| from.is_some_and(|at| k.0.0 >= at)));
+                return Box::new(self.order.range((lower, Bound::Unbounded)).map(|(k, _)| k));
             }
             Scope::Folder(folder) => self.folders.get(folder),
             Scope::Author(_) | Scope::Section(_) => self.facet(scope).map(|f| &f.order),
         };
-        let Some(set) = set else {
-            return Box::new(std::iter::empty());
-        };
-        Box::new(
-            set.range((lower, Bound::Unbounded))
-                .skip_while(move |k| from.is_some_and(|at| k.0.0 >= at)),
-        )
+        match set {
+            Some(set) => Box::new(set.range((lower, Bound::Unbounded))),
+            None => Box::new(std::iter::empty()),
+        }
+    }
+
+    /// The entry an order key names.
+    fn entry_at(&self, order: &OrderKey) -> Option<(&Path, &Key, Stamp)> {
+        let path = self.order.get(order)?;
+        let stored = self.files.get(key_of(path))?;
+        Some((path.as_path(), &stored.key, stored.stamp))
     }
 
     /// `scope`'s entries in feed order, newest first, published before `before` if given.
@@ -466,12 +490,18 @@ impl Store {
         before: Option<DateTime<Utc>>,
     ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
         self.order_of(scope, before)
-            .filter_map(|order| self.order.get(order))
-            .filter_map(|path| {
-                self.files
-                    .get(key_of(path))
-                    .map(|s| (path.as_path(), &s.key, s.stamp))
-            })
+            .filter_map(|order| self.entry_at(order))
+    }
+
+    /// `scope`'s entries in feed order after the one `cursor` names (whether or not it is
+    /// still there): a long walk taken up again after the store changed.
+    pub fn newest_after<'s>(
+        &'s self,
+        scope: &Scope,
+        cursor: &Cursor,
+    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+        self.orders_from(scope, Bound::Excluded(&cursor.0))
+            .filter_map(|order| self.entry_at(order))
     }
 
     /// `scope`'s entries published in `month`, newest first.

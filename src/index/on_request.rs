@@ -16,6 +16,7 @@ use crate::feed::{self, FeedGroup, FeedLink, Place, Prepared};
 use crate::feeds::{Month, Period, Scope};
 use crate::seedfs::Stamp;
 use crate::snapshot::Page;
+use crate::store::Cursor;
 use crate::tail::{Depends, Reply};
 use crate::wanted::{FeedRequest, Wanted};
 
@@ -53,6 +54,59 @@ enum Work {
         path: String,
     },
 }
+
+/// What a request needs next.
+pub enum Planned {
+    /// Rendering, on the render thread.
+    Job(Box<Job>),
+    /// More of a view's walk of its feed, on the update thread ([`Indexer::walk`]).
+    Walk(Box<Walk>),
+    /// Nothing: the feed went away while the walk was under way.
+    Gone(Reply),
+}
+
+impl Planned {
+    /// What the documents depend on: a change to it while they are planned or rendered
+    /// outdates them.
+    pub fn depends(&self) -> Option<Depends> {
+        match self {
+            Planned::Job(job) => Some(job.depends.clone()),
+            Planned::Walk(walk) => Some(walk.depends()),
+            Planned::Gone(_) => None,
+        }
+    }
+}
+
+/// A filtered view's walk of its feed, newest first, taken on a slice of entries at a time: a
+/// rare word in a large folder reads every key, and changes must not wait for that.
+pub struct Walk {
+    request: FeedRequest,
+    /// The entries the view asks for; `None`: the feed's limit.
+    limit: Option<usize>,
+    /// The last entry looked at; `None` before the first.
+    cursor: Option<Cursor>,
+    found: Window,
+}
+
+impl Walk {
+    pub(crate) fn new(request: &FeedRequest) -> Walk {
+        Walk {
+            request: request.clone(),
+            limit: request.query.as_ref().and_then(|q| q.limit),
+            cursor: None,
+            found: Vec::new(),
+        }
+    }
+
+    /// What the view's documents will depend on: a change to it during the walk outdates
+    /// the walk's result.
+    pub fn depends(&self) -> Depends {
+        Depends::on_scope(self.request.scope.clone())
+    }
+}
+
+/// Entries a view's walk looks at when it is planned: most views are done by then.
+const FIRST_WALK: usize = 2048;
 
 impl Job {
     /// Reads and parses the seeds the job names and renders its documents; a seed changed
@@ -121,14 +175,22 @@ impl Indexer {
 
     /// Renders the documents `wanted` names here and now, or says why not.
     pub fn answer(&mut self, wanted: &Wanted) -> Result<Answer, Reply> {
-        self.plan(wanted)?.run(&self.reader, usize::MAX)
+        let mut planned = self.plan(wanted)?;
+        loop {
+            match planned {
+                Planned::Job(job) => return job.run(&self.reader, usize::MAX),
+                Planned::Walk(walk) => planned = self.walk(walk, usize::MAX),
+                Planned::Gone(reply) => return Err(reply),
+            }
+        }
     }
 
-    /// What rendering the documents `wanted` names takes, or why they cannot be.
-    pub fn plan(&mut self, wanted: &Wanted) -> Result<Job, Reply> {
+    /// What rendering the documents `wanted` names takes, or why they cannot be: a job, or
+    /// a view's walk of its feed begun ([`Indexer::walk`] takes it up again).
+    pub fn plan(&mut self, wanted: &Wanted) -> Result<Planned, Reply> {
         match wanted {
             Wanted::Feed(request) => self.plan_feed(request),
-            Wanted::Entry(hash) => self.plan_entry(hash),
+            Wanted::Entry(hash) => self.plan_entry(hash).map(|job| Planned::Job(Box::new(job))),
         }
     }
 
@@ -137,7 +199,7 @@ impl Indexer {
         self.reader.clone()
     }
 
-    fn plan_feed(&mut self, request: &FeedRequest) -> Result<Job, Reply> {
+    fn plan_feed(&mut self, request: &FeedRequest) -> Result<Planned, Reply> {
         let scope = &request.scope;
         let unread = self.store.authors_unread();
         let needs_authors = matches!(scope, Scope::Author(_))
@@ -147,97 +209,156 @@ impl Indexer {
                 "the authors of {unread} seeds are still being read; try again in a few seconds\n"
             )));
         }
-        let name = match scope {
-            Scope::All => self.feeds.root().title.clone(),
-            Scope::Folder(folder) if self.store.folders().any(|f| f == folder) => folder.clone(),
+        self.feed_meta(scope)?;
+        match request.period {
+            Some(period) => self
+                .plan_archive(scope, period)
+                .map(|job| Planned::Job(Box::new(job))),
+            None => Ok(self.walk(Box::new(Walk::new(request)), FIRST_WALK)),
+        }
+    }
+
+    /// The metadata of `scope`'s feed, if it has one now.
+    fn feed_meta(&self, scope: &Scope) -> Result<FeedMeta, Reply> {
+        match scope {
+            Scope::All => Ok(self.feeds.meta(scope)),
+            Scope::Folder(folder) if self.store.folders().any(|f| f == folder) => {
+                Ok(self.feeds.meta(scope))
+            }
             Scope::Author(_) | Scope::Section(_) => match self.store.facet(scope) {
-                Some(facet) => facet.name.clone(),
-                None => return Err(Reply::NotFound),
+                Some(facet) => Ok(self.feeds.facet_meta(scope, &facet.name)),
+                None => Err(Reply::NotFound),
             },
-            Scope::Folder(_) => return Err(Reply::NotFound),
-        };
-        let meta = match scope {
-            Scope::Author(_) | Scope::Section(_) => self.feeds.facet_meta(scope, &name),
-            _ => self.feeds.meta(scope),
-        };
+            Scope::Folder(_) => Err(Reply::NotFound),
+        }
+    }
+
+    /// A page of `scope`'s archive of one month: the feed's limit of entries, newest first,
+    /// with links to the pages before and after it.
+    fn plan_archive(&self, scope: &Scope, period: Period) -> Result<Job, Reply> {
+        let meta = self.feed_meta(scope)?;
         let months = self.store.months(scope);
-        let (window, depends, place) = match request.period {
-            Some(period) => {
-                let Some(at) = months.iter().position(|m| *m == period.month) else {
-                    return Err(Reply::NotFound);
-                };
-                // Pages of the feed's limit, newest first.
-                let per_page = meta.limit.max(1);
-                let mut in_month = self.store.in_month(scope, period.month);
-                let skipped = in_month.by_ref().take((period.page - 1) * per_page).count();
-                let window: Window = in_month
-                    .by_ref()
-                    .take(per_page)
-                    .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s))
-                    .collect();
-                if window.is_empty() || skipped < (period.page - 1) * per_page {
-                    return Err(Reply::NotFound);
-                }
-                let older_month = months.get(at + 1).copied();
-                let newer_month = at.checked_sub(1).map(|newer| months[newer]);
-                let older = match in_month.next() {
-                    Some(_) => Some(Period {
-                        month: period.month,
-                        page: period.page + 1,
-                    }),
-                    None => older_month.map(Period::first),
-                };
-                let newer = match period.page {
-                    1 => newer_month.map(|month| Period {
-                        month,
-                        page: self.store.in_month(scope, month).count().div_ceil(per_page),
-                    }),
-                    page => Some(Period {
-                        month: period.month,
-                        page: page - 1,
-                    }),
-                };
-                // A month appearing or vanishing next to it, or the newer one's page count
-                // changing, changes its links.
-                let depends = Depends {
-                    scope: scope.clone(),
-                    from: older_month,
-                    to: newer_month,
-                };
-                let place = self.place(scope, Some(period), older, newer, None);
-                (window, depends, place)
-            }
+        let Some(at) = months.iter().position(|m| *m == period.month) else {
+            return Err(Reply::NotFound);
+        };
+        let per_page = meta.limit.max(1);
+        let mut in_month = self.store.in_month(scope, period.month);
+        let skipped = in_month.by_ref().take((period.page - 1) * per_page).count();
+        let window: Window = in_month
+            .by_ref()
+            .take(per_page)
+            .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s))
+            .collect();
+        if window.is_empty() || skipped < (period.page - 1) * per_page {
+            return Err(Reply::NotFound);
+        }
+        let older_month = months.get(at + 1).copied();
+        let newer_month = at.checked_sub(1).map(|newer| months[newer]);
+        let older = match in_month.next() {
+            Some(_) => Some(Period {
+                month: period.month,
+                page: period.page + 1,
+            }),
+            None => older_month.map(Period::first),
+        };
+        let newer = match period.page {
+            1 => newer_month.map(|month| Period {
+                month,
+                page: self.store.in_month(scope, month).count().div_ceil(per_page),
+            }),
+            page => Some(Period {
+                month: period.month,
+                page: page - 1,
+            }),
+        };
+        // A month appearing or vanishing next to it, or the newer one's page count changing,
+        // changes its links.
+        let depends = Depends {
+            scope: scope.clone(),
+            from: older_month,
+            to: newer_month,
+        };
+        let place = self.place(scope, Some(period), older, newer, None);
+        let dir = archive_dir(scope, period);
+        Ok(self.feed_job(meta, window, place, dir, depends, false))
+    }
+
+    /// Takes a view's walk of its feed on for up to `keys` more entries: the job once the
+    /// view has its entries (or the feed has no more), else the walk so far. Between two
+    /// calls the store may change; the walk goes on after the last entry it looked at, and a
+    /// change to the feed meanwhile keeps the result out of the cache (see `Tail::forget`).
+    pub fn walk(&mut self, mut walk: Box<Walk>, keys: usize) -> Planned {
+        let query = walk.request.query.as_ref();
+        let scope = &walk.request.scope;
+        let since = query.and_then(|q| q.since);
+        let mut entries: Box<dyn Iterator<Item = _>> = match &walk.cursor {
+            Some(cursor) => Box::new(self.store.newest_after(scope, cursor)),
             None => {
-                let query = request.query.as_ref();
-                let limit = query.and_then(|q| q.limit).unwrap_or(meta.limit);
-                let until = query
-                    .and_then(|q| q.until)
-                    .map(|until| until + chrono::Duration::nanoseconds(1));
-                let since = query.and_then(|q| q.since);
-                // Newest first: past `since`, no entry can pass.
-                let window: Window = self
-                    .store
-                    .newest_of(scope, until)
-                    .take_while(|(_, key, _)| since.is_none_or(|since| key.published >= since))
-                    .filter(|(_, key, _)| {
-                        query.is_none_or(|q| {
-                            let authors = key.authors.as_deref().unwrap_or_default();
-                            q.admits(&key.title, key.published, key.section.as_deref(), authors)
-                        })
-                    })
-                    .take(limit)
-                    .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s))
-                    .collect();
-                let raw = query.map(|q| q.raw.as_str());
-                let newest = months.first().copied().map(Period::first);
-                let place = self.place(scope, None, newest, None, raw);
-                (window, Depends::on_scope(scope.clone()), place)
+                let until = query.and_then(|q| q.until);
+                let before = until.map(|until| until + chrono::Duration::nanoseconds(1));
+                Box::new(self.store.newest_of(scope, before))
             }
         };
-        let dir = match request.period {
-            Some(period) => archive_dir(scope, period),
-            None => scope.prefix(),
+        let mut looked = 0;
+        let finished = loop {
+            if looked == keys {
+                break false;
+            }
+            let Some((path, key, stamp)) = entries.next() else {
+                break true;
+            };
+            looked += 1;
+            walk.cursor = Some(Cursor::after(key));
+            // Newest first: past `since`, no entry can pass.
+            if since.is_some_and(|since| key.published < since) {
+                break true;
+            }
+            let authors = key.authors.as_deref().unwrap_or_default();
+            if query.is_none_or(|q| {
+                q.admits(&key.title, key.published, key.section.as_deref(), authors)
+            }) {
+                walk.found.push((path.to_path_buf(), key.clone(), stamp));
+                if walk.found.len() == walk.limit.unwrap_or(usize::MAX) {
+                    break true;
+                }
+            }
         };
+        drop(entries);
+        if !finished {
+            return Planned::Walk(walk);
+        }
+        match self.view_job(walk) {
+            Ok(job) => Planned::Job(Box::new(job)),
+            // The feed went away during the walk: nothing to show.
+            Err(reply) => Planned::Gone(reply),
+        }
+    }
+
+    /// The job of a view whose walk is done.
+    fn view_job(&self, walk: Box<Walk>) -> Result<Job, Reply> {
+        let request = walk.request;
+        let scope = &request.scope;
+        let meta = self.feed_meta(scope)?;
+        let mut window = walk.found;
+        window.truncate(walk.limit.unwrap_or(meta.limit));
+        let raw = request.query.as_ref().map(|q| q.raw.as_str());
+        let newest = self.store.months(scope).first().copied().map(Period::first);
+        let place = self.place(scope, None, newest, None, raw);
+        let depends = Depends::on_scope(scope.clone());
+        let view = request.query.is_some();
+        Ok(self.feed_job(meta, window, place, scope.prefix(), depends, view))
+    }
+
+    /// The job of a feed's documents showing `window`, served at `place` under `dir`.
+    fn feed_job(
+        &self,
+        meta: FeedMeta,
+        window: Window,
+        place: Place,
+        dir: String,
+        depends: Depends,
+        view: bool,
+    ) -> Job {
         let at_hand = window
             .iter()
             .map(|(path, _, stamp)| match self.shown.get(path) {
@@ -251,13 +372,13 @@ impl Indexer {
             related: vec![super::group("Feeds", vec![self.root_link()])],
             place: Box::new(place),
             dir,
-            view: request.query.is_some(),
+            view,
         };
-        Ok(Job {
+        Job {
             depends,
             meta,
             work,
-        })
+        }
     }
 
     /// The page of the served entry whose id hashes to `hash` (see [`feed::entry_path`]).

@@ -778,7 +778,9 @@ fn a_new_seed_neither_empties_nor_delays_the_root_page_s_authors() {
 
 /// The titles of the JSON Feed of `wanted` rendered with `view_bytes`.
 fn titles_within(indexer: &mut Indexer, wanted: &Wanted, view_bytes: usize) -> Vec<String> {
-    let job = indexer.plan(wanted).unwrap();
+    let Ok(Planned::Job(job)) = indexer.plan(wanted) else {
+        panic!("a small folder's view is planned at once");
+    };
     let answer = job.run(&indexer.reader(), view_bytes).unwrap();
     let pages = answer
         .pages
@@ -826,4 +828,67 @@ fn a_filtered_view_stops_at_its_byte_bound_but_never_shows_nothing() {
     // The feed's own documents and its archive are never cut.
     let current = crate::wanted::wanted("/feed.json", "").unwrap().unwrap();
     assert_eq!(titles_within(&mut indexer, &current, 1).len(), 5);
+}
+
+#[test]
+fn a_view_s_walk_goes_on_after_the_last_entry_it_saw_whatever_changed_meanwhile() {
+    let files: Vec<(String, String)> = (0..30)
+        .map(|i| {
+            let title = match i % 3 {
+                0 => format!("Rare {i}"),
+                _ => format!("Common {i}"),
+            };
+            (format!("{i:02}.txt"), seed(&title, &x(&i.to_string()), i))
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let folder = Folder::with(&files);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    let Wanted::Feed(request) = crate::wanted::wanted("/feed.json", "q=rare&limit=10")
+        .unwrap()
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    let walk = Box::new(Walk::new(&request));
+    // Four entries at a time: 29, 28, 27 (rare), 26.
+    let Planned::Walk(walk) = indexer.walk(walk, 4) else {
+        panic!("30 entries take more than 4")
+    };
+    // Meanwhile: a newer rare seed (before where the walk is: not seen), one not yet seen
+    // deleted, and an older rare one added further on.
+    for (name, text) in [
+        ("new.txt", seed("Rare new", &x("new"), 99)),
+        ("old.txt", seed("Rare old", &x("old"), -1)),
+    ] {
+        let path = folder.write(name, &text);
+        indexer.apply(&Batch::Paths(vec![path]));
+    }
+    std::fs::remove_file(folder.seeds.join("21.txt")).unwrap();
+    indexer.apply(&Batch::Paths(vec![folder.seeds.join("21.txt")]));
+    let mut planned = Planned::Walk(walk);
+    let mut steps = 0;
+    let job = loop {
+        planned = match planned {
+            Planned::Walk(walk) => indexer.walk(walk, 4),
+            Planned::Job(job) => break job,
+            Planned::Gone(_) => panic!("the root feed is there"),
+        };
+        steps += 1;
+    };
+    assert!(steps >= 4, "{steps} steps of 4 entries");
+    let answer = job.run(&indexer.reader(), usize::MAX).unwrap();
+    let pages = answer
+        .pages
+        .into_iter()
+        .map(|(key, page)| (key, page.body().to_vec()))
+        .collect();
+    assert_eq!(
+        json_titles(&pages).1,
+        [
+            "Rare 27", "Rare 24", "Rare 18", "Rare 15", "Rare 12", "Rare 9", "Rare 6", "Rare 3",
+            "Rare 0", "Rare old"
+        ]
+    );
 }
