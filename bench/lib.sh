@@ -86,3 +86,13 @@ language = "zh-CN"
 limit = 50
 EOT
 }
+
+# Builds revision REV's seedfeed in release, in a worktree under OUT with its own target folder
+# (the first build takes minutes; later ones are incremental), and prints the binary's path.
+build_rev() { # REV OUT
+    local src=$2/src-$1
+    [ -d "$src" ] || git worktree add --detach "$src" "$1" >/dev/null
+    CARGO_TARGET_DIR=$2/target-$1 cargo build --release --quiet --bin seedfeed \
+        --manifest-path "$src/Cargo.toml" >&2
+    echo "$2/target-$1/release/seedfeed"
+}

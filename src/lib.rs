@@ -3,8 +3,8 @@
 //! Data flows one way: file event → read → parse → store → render → publish snapshot → HTTP.
 //! See ARCHITECTURE.md for the map and the rules each module keeps.
 
+pub mod allocator;
 pub mod app;
-pub mod cache;
 pub mod compressor;
 pub mod config;
 pub mod document;
@@ -16,12 +16,15 @@ pub mod inbox;
 pub mod index;
 pub mod progress;
 pub mod renderer;
+pub mod scope;
 pub mod seed;
 pub mod seedfs;
 pub mod snapshot;
 pub mod status;
 pub mod store;
 pub mod tail;
+pub mod update;
+pub mod urls;
 pub mod wanted;
 pub mod watch;
 pub mod websub;

@@ -30,7 +30,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    seedfeed::app::tune_allocator();
+    seedfeed::allocator::tune();
     init_logging();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config),

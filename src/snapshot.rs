@@ -9,13 +9,10 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::document::{Document, Variant, whole_seconds};
+use crate::urls::{STATUS_MEDIA_TYPE, STATUS_PATH};
 
 /// The state being served: the update side stores a new one, handlers load the current one.
 pub type Published = Arc<ArcSwap<Snapshot>>;
-
-/// `/status`, the operator's view.
-pub const STATUS_PATH: &str = "/status";
-pub const STATUS_MEDIA_TYPE: &str = "application/json; charset=utf-8";
 
 /// A document's new bytes, with its media type and the newest moment its content is known to
 /// have changed (entry dates, seed file mtimes): the base of its `Last-Modified`.

@@ -12,9 +12,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::feeds::{Month, Scope, entry_hash, slug};
+use crate::scope::{Month, Scope, slug};
 use crate::seed::Key;
 use crate::seedfs::Stamp;
+use crate::urls::entry_hash;
 
 /// Feed order: newest `published` first, ties by id.
 /// The id is the key's own `Arc`: the copies in every order share one string.
@@ -97,7 +98,7 @@ pub struct Store {
     /// The feed order of each top-level folder's served entries (those whose winning file
     /// lies in it), when the store knows the seeds folder.
     /// Only the order keys: the path is the global order's (one copy per entry, not two).
-    folders: BTreeMap<String, BTreeSet<OrderKey>>,
+    folders: BTreeMap<String, Facet>,
     root: Option<PathBuf>,
     rejected: BTreeMap<PathKey, String>,
     /// The served entries of each author and each section, by slug.
@@ -285,21 +286,13 @@ impl Store {
         {
             let order = order_key(&stored.key);
             let folder = self.folder_of(&winner);
-            if let Some(folder) = &folder {
-                match self.folders.get_mut(folder) {
-                    Some(folder_order) => {
-                        folder_order.insert(order.clone());
-                    }
-                    None => {
-                        let folder_order = BTreeSet::from([order.clone()]);
-                        self.folders.insert(folder.clone(), folder_order);
-                    }
-                }
-            }
             let facets = facets_of(&stored.key);
             let changed = (&mut self.journal, &mut self.touched);
             note(changed, &stored.key, folder.as_deref(), &facets);
             let (authors, section) = facets;
+            if let Some(folder) = folder {
+                add_to(&mut self.folders, folder.clone(), &folder, &order);
+            }
             for (slug, name) in authors {
                 add_to(&mut self.authors, slug, name, &order);
             }
@@ -334,13 +327,8 @@ impl Store {
             folder.as_deref(),
             &facets,
         );
-        if let Some(folder) = &folder
-            && let Some(folder_order) = self.folders.get_mut(folder)
-        {
-            folder_order.remove(&order);
-            if folder_order.is_empty() {
-                self.folders.remove(folder);
-            }
+        if let Some(folder) = &folder {
+            remove_from(&mut self.folders, folder, &order);
         }
         let (authors, section) = facets;
         for (slug, _) in authors {
@@ -390,7 +378,7 @@ impl Store {
     }
 
     /// Up to `count` files whose authors are not read yet, with the stamp they were indexed at.
-    pub fn unread_authors(&self, count: usize) -> Vec<(PathBuf, Stamp)> {
+    pub fn seeds_without_authors(&self, count: usize) -> Vec<(PathBuf, Stamp)> {
         self.unread_authors
             .iter()
             .take(count)
@@ -463,15 +451,15 @@ impl Store {
         scope: &Scope,
         lower: Bound<&OrderKey>,
     ) -> Box<dyn Iterator<Item = &'s OrderKey> + 's> {
-        let set = match scope {
+        let listed = match scope {
             Scope::All => {
                 return Box::new(self.order.range((lower, Bound::Unbounded)).map(|(k, _)| k));
             }
             Scope::Folder(folder) => self.folders.get(folder),
-            Scope::Author(_) | Scope::Section(_) => self.facet(scope).map(|f| &f.order),
+            Scope::Author(_) | Scope::Section(_) => self.facet(scope),
         };
-        match set {
-            Some(set) => Box::new(set.range((lower, Bound::Unbounded))),
+        match listed {
+            Some(facet) => Box::new(facet.order.range((lower, Bound::Unbounded))),
             None => Box::new(std::iter::empty()),
         }
     }
@@ -548,32 +536,6 @@ impl Store {
     /// The top-level folders that hold at least one served entry, in name order.
     pub fn folders(&self) -> impl Iterator<Item = &str> {
         self.folders.keys().map(String::as_str)
-    }
-
-    /// One folder's entries in feed order, newest first.
-    pub fn newest_in<'s>(
-        &'s self,
-        folder: &str,
-    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
-        self.folders
-            .get(folder)
-            .into_iter()
-            .flatten()
-            .filter_map(|order| self.order.get(order))
-            .filter_map(|path| {
-                self.files
-                    .get(key_of(path))
-                    .map(|s| (path.as_path(), &s.key, s.stamp))
-            })
-    }
-
-    /// Entries in feed order, newest first: the file, its key, and the stamp it was read at.
-    pub fn newest(&self) -> impl Iterator<Item = (&Path, &Key, Stamp)> {
-        self.order.values().filter_map(|path| {
-            self.files
-                .get(key_of(path))
-                .map(|s| (path.as_path(), &s.key, s.stamp))
-        })
     }
 
     /// Every seed that holds an entry (duplicates included): file, stamp, key.
@@ -723,16 +685,24 @@ mod tests {
     }
 
     fn links(store: &Store) -> Vec<String> {
-        store.newest().map(|(_, k, _)| k.id.to_string()).collect()
+        store
+            .newest_of(&Scope::All, None)
+            .map(|(_, k, _)| k.id.to_string())
+            .collect()
     }
 
     fn newest_published(store: &Store) -> DateTime<Utc> {
-        store.newest().next().unwrap().1.published
+        store
+            .newest_of(&Scope::All, None)
+            .next()
+            .unwrap()
+            .1
+            .published
     }
 
     fn links_in(store: &Store, folder: &str) -> Vec<String> {
         store
-            .newest_in(folder)
+            .newest_of(&Scope::Folder(folder.into()), None)
             .map(|(_, k, _)| k.id.to_string())
             .collect()
     }
@@ -942,7 +912,7 @@ mod tests {
         );
         assert_eq!(store.authors_unread(), 1);
         assert_eq!(
-            store.unread_authors(10),
+            store.seeds_without_authors(10),
             [(PathBuf::from("/s/a/3"), stamp(at(3)))]
         );
         // A read for an older version of the file is not taken.

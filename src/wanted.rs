@@ -1,23 +1,19 @@
 //! What a request for a long-tail document asks for, checked: which feed (root, folder,
-//! author, section), which month of its archive, which format, which filters; or which entry
-//! page. Pure: handlers call it to answer a bad query with a 400 at once, and the update
-//! thread renders what it describes.
+//! author, section), which month of its archive, which format (the path, read by `urls.rs`),
+//! which filters (the query); or which entry page. Pure: handlers call it to answer a bad query
+//! with a 400 at once, and the update thread renders what it describes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::feeds::{Month, Period, Scope, slug};
-
-/// The archive of a feed lives under `<feed>/archive/<YYYY-MM>/`.
-pub const ARCHIVE: &str = "archive";
-/// Entry pages: `/entries/<16 hex>/`.
-pub const ENTRIES: &str = "entries";
+use crate::scope::{Period, Scope, slug};
+use crate::urls::{Format, Location};
 
 /// A document the snapshot does not hold, as a request describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wanted {
     Feed(FeedRequest),
-    /// The entry whose id hashes to this (see `feed::entry_path`).
-    Entry(String),
+    /// The entry whose id has this [`crate::urls::entry_hash`].
+    Entry(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +21,7 @@ pub struct FeedRequest {
     pub scope: Scope,
     /// A month (or page of one) of the archive; `None` for the feed's current documents.
     pub period: Option<Period>,
-    /// The document's name under its folder: `rss.xml`, `atom.xml`, `feed.json` or `""`.
-    pub name: String,
+    pub format: Format,
     pub query: Option<Query>,
 }
 
@@ -57,32 +52,19 @@ pub type BadRequest = String;
 /// The long-tail document at canonical `path` with the raw `query` string; `Ok(None)` when the
 /// path names no such document (a 404), `Err` when the query is wrong (a 400).
 pub fn wanted(path: &str, query: &str) -> Result<Option<Wanted>, BadRequest> {
-    let Some((dir, name)) = path.rsplit_once('/') else {
+    let Some(location) = Location::parse(path) else {
         return Ok(None);
     };
-    let dir = format!("{dir}/");
-    if !matches!(name, "" | "rss.xml" | "atom.xml" | "feed.json") {
-        return Ok(None);
-    }
-    if let Some(hash) = dir
-        .strip_prefix(&format!("/{ENTRIES}/"))
-        .and_then(|rest| rest.strip_suffix('/'))
-    {
-        let is_hash = hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit());
-        if !is_hash || !name.is_empty() {
-            return Ok(None);
-        }
-        if !query.is_empty() {
+    let (scope, period, format) = match location {
+        Location::Entry(_) if !query.is_empty() => {
             return Err("an entry page takes no query parameters".into());
         }
-        return Ok(Some(Wanted::Entry(hash.to_ascii_lowercase())));
-    }
-    let (feed_dir, period) = match archive_period(&dir) {
-        Some((feed_dir, period)) => (feed_dir, Some(period)),
-        None => (dir.as_str(), None),
-    };
-    let Some(scope) = scope_at(feed_dir) else {
-        return Ok(None);
+        Location::Entry(hash) => return Ok(Some(Wanted::Entry(hash))),
+        Location::Feed {
+            scope,
+            period,
+            format,
+        } => (scope, period, format),
     };
     let query = match query {
         "" => None,
@@ -96,49 +78,9 @@ pub fn wanted(path: &str, query: &str) -> Result<Option<Wanted>, BadRequest> {
     Ok(Some(Wanted::Feed(FeedRequest {
         scope,
         period,
-        name: name.to_string(),
+        format,
         query,
     })))
-}
-
-/// `<feed dir>archive/2024-05/` (page 1) or `<feed dir>archive/2024-05/3/` → the feed's dir
-/// and the period. Page 1 has one URL only: `…/2024-05/1/` names nothing.
-fn archive_period(dir: &str) -> Option<(&str, Period)> {
-    let rest = dir.strip_suffix('/')?;
-    let (rest, last) = rest.rsplit_once('/')?;
-    let (rest, month, page) = match Month::parse(last) {
-        Some(month) => (rest, month, 1),
-        None => {
-            let well_formed = !last.starts_with('0') && last.bytes().all(|b| b.is_ascii_digit());
-            let page = last
-                .parse::<usize>()
-                .ok()
-                .filter(|p| well_formed && *p >= 2)?;
-            let (rest, month) = rest.rsplit_once('/')?;
-            (rest, Month::parse(month)?, page)
-        }
-    };
-    let feed_dir = rest.strip_suffix(ARCHIVE)?;
-    feed_dir.ends_with('/').then_some(())?;
-    Some((feed_dir, Period { month, page }))
-}
-
-/// The feed whose documents live in `dir` (canonical, ending in `/`).
-fn scope_at(dir: &str) -> Option<Scope> {
-    if dir == "/" {
-        return Some(Scope::All);
-    }
-    if let Some(scope) = Scope::facet_of(dir) {
-        return Some(scope);
-    }
-    let folder = dir.strip_prefix('/')?.strip_suffix('/')?;
-    if folder.contains('/') {
-        return None;
-    }
-    let folder = percent_encoding::percent_decode_str(folder)
-        .decode_utf8()
-        .ok()?;
-    Some(Scope::Folder(folder.into_owned()))
 }
 
 fn parse_query(raw: &str) -> Result<Query, BadRequest> {
@@ -270,8 +212,8 @@ mod tests {
     fn paths_name_feeds_archives_and_entries() {
         let r = feed("/authors/amy-qin/atom.xml", "");
         assert_eq!(
-            (r.scope, r.period, r.name.as_str()),
-            (Scope::Author("amy-qin".into()), None, "atom.xml")
+            (r.scope, r.period, r.format),
+            (Scope::Author("amy-qin".into()), None, Format::Atom)
         );
         let r = feed("/nyt/archive/2024-05/", "");
         assert_eq!(r.scope, Scope::Folder("nyt".into()));
@@ -282,12 +224,12 @@ mod tests {
             Some("2024-05, page 12")
         );
         let r = feed("/archive/2024-12/feed.json", "");
-        assert_eq!((r.scope, r.name.as_str()), (Scope::All, "feed.json"));
+        assert_eq!((r.scope, r.format), (Scope::All, Format::Json));
         let r = feed("/sections/%E4%B8%AD%E5%9B%BD/rss.xml", "");
         assert_eq!(r.scope, Scope::Section("中国".into()));
         assert_eq!(
             wanted("/entries/0123456789ABCDEF/", ""),
-            Ok(Some(Wanted::Entry("0123456789abcdef".into())))
+            Ok(Some(Wanted::Entry(0x0123_4567_89ab_cdef)))
         );
         for nothing in [
             "/nyt/archive/2024-13/rss.xml",

@@ -4,7 +4,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{ConfigError, line_at, parse_web_url};
+use super::ConfigError;
+use super::check::{Table, web_url};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -12,18 +13,12 @@ pub(super) struct RawWebSub {
     hubs: Vec<Spanned<String>>,
 }
 
+/// The hubs, each once.
 pub(super) fn validate(raw: Option<RawWebSub>, text: &str) -> Result<Vec<Url>, ConfigError> {
-    let Some(raw) = raw else {
-        return Ok(Vec::new());
-    };
+    let table = Table::new("websub", text);
     let mut hubs: Vec<Url> = Vec::new();
-    for hub in raw.hubs {
-        let url = parse_web_url(hub.get_ref()).ok_or_else(|| ConfigError {
-            file: None,
-            line: Some(line_at(text, hub.span().start)),
-            key: "[websub] hubs".into(),
-            message: format!("must be absolute http(s) URLs, got {:?}", hub.get_ref()),
-        })?;
+    for hub in raw.map(|raw| raw.hubs).unwrap_or_default() {
+        let url = table.required("hubs", hub, web_url)?;
         if !hubs.contains(&url) {
             hubs.push(url);
         }

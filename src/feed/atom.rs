@@ -6,11 +6,12 @@ use atom_syndication::{Category, Content, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{
-    ATOM_PATH, HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media,
-    splice, title, whole_seconds,
+    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media, splice,
+    title, whole_seconds,
 };
 use crate::config::FeedMeta;
 use crate::entry::Entry;
+use crate::urls::Format;
 
 /// The feed with `entries`' `<entry>` elements copied in (written whole if one is missing).
 pub fn render(
@@ -92,13 +93,13 @@ fn feed(meta: &FeedMeta, updated: Option<DateTime<Utc>>, place: &Place) -> Feed 
         logo: meta.logo.as_ref().map(|u| u.to_string()),
         // self, RFC 5005's archive links, then the site.
         links: place
-            .links(meta, ATOM_PATH)
+            .links(meta, Format::Atom)
             .into_iter()
-            .map(|(rel, href)| link(&href, rel, "application/atom+xml"))
+            .map(|(rel, href)| link(&href, rel, Format::Atom.link_type()))
             .chain(std::iter::once(link(
                 meta.site_url.as_str(),
                 "alternate",
-                "text/html",
+                Format::Page.link_type(),
             )))
             .chain(meta.hubs.iter().map(|hub| Link {
                 href: hub.to_string(),
@@ -134,7 +135,7 @@ fn with_archive_marker(xml: Vec<u8>) -> Vec<u8> {
 }
 
 fn entry(entry: &Entry) -> atom_syndication::Entry {
-    let mut links = vec![link(&entry.link, "alternate", "text/html")];
+    let mut links = vec![link(&entry.link, "alternate", Format::Page.link_type())];
     // An Atom enclosure is a download ("potentially large in size"); a reader sizes it from
     // `length`. Media of unknown size are still all in `media:content` below, with their
     // captions, as in RSS.

@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use super::home::{Format, formats};
+use super::home::{Subscribe, formats};
 use super::{FeedLink, body, bylines, clean, title};
 use crate::config::FeedMeta;
 use crate::entry::{Entry, Media, Medium};
@@ -33,7 +33,7 @@ struct EntryPage {
     feed_page: String,
     /// The server's root page, when the entry's feed is a folder's.
     root_page: Option<String>,
-    feeds: Vec<Subscribe>,
+    feeds: Vec<FeedToSubscribe>,
     bylines: String,
     published: Stamp,
     /// Only when it differs from `published`.
@@ -47,9 +47,9 @@ struct EntryPage {
 }
 
 /// A feed to subscribe to from the page, and to announce for discovery.
-struct Subscribe {
+struct FeedToSubscribe {
     title: String,
-    formats: Vec<Format>,
+    formats: Vec<Subscribe>,
 }
 
 /// An instant as a machine reads it (`datetime`) and as a person does, in UTC.
@@ -86,7 +86,7 @@ pub fn render(
         root_page: (place_root != &meta.base_url).then(|| clean(place_root.as_str())),
         feeds: feeds
             .iter()
-            .map(|feed| Subscribe {
+            .map(|feed| FeedToSubscribe {
                 title: clean(&feed.title),
                 formats: formats(&feed.base_url),
             })

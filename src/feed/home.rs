@@ -6,9 +6,10 @@
 
 use askama::Template;
 
-use super::{ATOM_PATH, FeedGroup, JSON_PATH, Place, RSS_PATH, bylines, clean, entry_path};
+use super::{FeedGroup, Place, bylines, clean};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
+use crate::urls::{Format, entry_path};
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;\
 padding:0 1rem;color:#222}a{color:#0645ad}li{margin:.4rem 0}time,.by{color:#666;font-size:.9em}\
@@ -18,13 +19,6 @@ nav small{white-space:nowrap}";
 /// What only pages with archive navigation or entry pages use (the others keep their bytes).
 const MORE_STYLE: &str = ".pages{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:1.5rem 0}\
 .orig{color:#666;font-size:.85em}";
-
-/// Every feed format: (path, media type, label).
-pub const FORMATS: [(&str, &str, &str); 3] = [
-    (RSS_PATH, "application/rss+xml", "RSS"),
-    (ATOM_PATH, "application/atom+xml", "Atom"),
-    (JSON_PATH, "application/feed+json", "JSON Feed"),
-];
 
 #[derive(Template)]
 #[template(path = "feed_page.html")]
@@ -36,7 +30,7 @@ struct FeedPage {
     more_style: &'static str,
     description: String,
     icon: Option<String>,
-    formats: Vec<Format>,
+    formats: Vec<Subscribe>,
     groups: Vec<Group>,
     entries: Vec<Line>,
     pages: Pages,
@@ -57,7 +51,7 @@ impl Pages {
 }
 
 /// One way to subscribe: a format's public URL.
-pub(super) struct Format {
+pub(super) struct Subscribe {
     pub(super) media_type: &'static str,
     pub(super) label: &'static str,
     pub(super) url: String,
@@ -73,7 +67,7 @@ struct Group {
 struct Related {
     title: String,
     page: String,
-    formats: Vec<Format>,
+    formats: Vec<Subscribe>,
 }
 
 /// One entry in the list.
@@ -157,13 +151,13 @@ pub fn render(
 }
 
 /// The public URL of every format of the feed living at `base_url`.
-pub(super) fn formats(base_url: &url::Url) -> Vec<Format> {
-    FORMATS
+pub(super) fn formats(base_url: &url::Url) -> Vec<Subscribe> {
+    Format::FEEDS
         .iter()
-        .map(|(path, media_type, label)| Format {
-            media_type,
-            label,
-            url: base_url.join(path).map(String::from).unwrap_or_default(),
+        .map(|format| Subscribe {
+            media_type: format.link_type(),
+            label: format.label(),
+            url: super::join(base_url, format.file_name()),
         })
         .collect()
 }

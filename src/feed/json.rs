@@ -3,9 +3,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{JSON_PATH, Place, Prepared, body, bylines, clean, join, title, whole_seconds};
+use super::{Place, Prepared, body, bylines, clean, join, title, whole_seconds};
 use crate::config::FeedMeta;
 use crate::entry::Entry;
+use crate::urls::Format;
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
@@ -110,12 +111,12 @@ fn feed<'a>(meta: &'a FeedMeta, place: &Place) -> Feed<'a> {
         version: VERSION,
         title: clean(&meta.title),
         home_page_url: meta.site_url.as_str(),
-        feed_url: place.url(JSON_PATH),
+        feed_url: place.url(Format::Json),
         next_url: place
             .archive
             .prev
             .as_ref()
-            .map(|prev| join(prev, JSON_PATH)),
+            .map(|prev| join(prev, Format::Json.file_name())),
         description: clean(&meta.description),
         icon: meta
             .logo

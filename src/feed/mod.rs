@@ -19,6 +19,7 @@ use crate::config::FeedMeta;
 use crate::document::whole_seconds;
 use crate::entry::Entry;
 use crate::seed::text::strip_illegal;
+use crate::urls::Format;
 
 /// Feed documents rendered from one state of the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +31,6 @@ pub struct Documents {
     /// The newest entry's `updated`; `None` for an empty feed.
     pub updated: Option<DateTime<Utc>>,
 }
-
-/// Self links, built on `base_url`.
-pub const RSS_PATH: &str = "rss.xml";
-pub const ATOM_PATH: &str = "atom.xml";
-pub const JSON_PATH: &str = "feed.json";
 
 /// Feeds a page lists under one heading ("Feeds", "Authors", "Sections").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,21 +95,22 @@ impl Place {
         }
     }
 
-    /// The URL of the document `name` served here: in `dir`, with the view's query, exactly as
-    /// it was requested.
-    fn url(&self, name: &str) -> String {
-        let url = join(&self.dir, name);
+    /// The URL of the document in `format` served here: in `dir`, with the view's query,
+    /// exactly as it was requested.
+    fn url(&self, format: Format) -> String {
+        let url = join(&self.dir, format.file_name());
         match &self.query {
             Some(query) => format!("{url}?{}", clean(query)),
             None => url,
         }
     }
 
-    /// The feed-level links of the document `name` (`rss.xml`, `atom.xml`): `(rel, href)` for
-    /// self, then RFC 5005's prev-archive, next-archive and current where they apply.
-    fn links(&self, meta: &FeedMeta, name: &str) -> Vec<(&'static str, String)> {
+    /// The feed-level links of the document in `format`: `(rel, href)` for self, then
+    /// RFC 5005's prev-archive, next-archive and current where they apply.
+    fn links(&self, meta: &FeedMeta, format: Format) -> Vec<(&'static str, String)> {
         let archive = &self.archive;
-        let mut links = vec![("self", self.url(name))];
+        let name = format.file_name();
+        let mut links = vec![("self", self.url(format))];
         if let Some(prev) = &archive.prev {
             links.push(("prev-archive", join(prev, name)));
         }
@@ -131,13 +128,6 @@ impl Place {
 /// and a plain file name never are).
 fn join(dir: &Url, name: &str) -> String {
     dir.join(name).map(String::from).unwrap_or_default()
-}
-
-/// Where an entry's page lives, relative to the server's root: `entries/<hex>/`, `<hex>` being
-/// the first 8 bytes of the SHA-256 of the entry's id in lower-case hex. Stable for as long as
-/// the id is.
-pub fn entry_path(id: &str) -> String {
-    crate::feeds::entry_path(id)
 }
 
 /// An entry with its item already written in each feed format. A document is its head, then

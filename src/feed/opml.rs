@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{RSS_PATH, escape};
+use super::escape;
 use crate::config::FeedMeta;
+use crate::urls::Format;
 
 /// An outline per feed (RSS), in the order given; the root feed's title heads the file.
 pub fn render(root: &FeedMeta, feeds: &[FeedMeta]) -> Vec<u8> {
@@ -18,7 +19,7 @@ pub fn render(root: &FeedMeta, feeds: &[FeedMeta]) -> Vec<u8> {
     for feed in feeds {
         let rss = feed
             .base_url
-            .join(RSS_PATH)
+            .join(Format::Rss.file_name())
             .map(String::from)
             .unwrap_or_default();
         let _ = writeln!(

@@ -8,11 +8,12 @@ use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
 use super::{
-    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, RSS_PATH, body, bylines, clean, enclosed, media,
-    splice, title, whole_seconds,
+    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media, splice,
+    title, whole_seconds,
 };
 use crate::config::FeedMeta;
 use crate::entry::Entry;
+use crate::urls::Format;
 
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
@@ -94,16 +95,17 @@ fn channel(meta: &FeedMeta, updated: Option<DateTime<Utc>>, place: &Place) -> Ch
         last_build_date: updated.map(|u| whole_seconds(u).to_rfc2822()),
         generator: Some("seedfeed".into()),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
+        ttl: meta.ttl.map(|minutes| minutes.to_string()),
         image,
         // self and RFC 5005's archive links as `atom:link`s, then the hubs.
         atom_ext: Some(AtomExtension {
             links: place
-                .links(meta, RSS_PATH)
+                .links(meta, Format::Rss)
                 .into_iter()
                 .map(|(rel, href)| rss::extension::atom::Link {
                     href,
                     rel: rel.into(),
-                    mime_type: Some("application/rss+xml".into()),
+                    mime_type: Some(Format::Rss.link_type().into()),
                     ..Default::default()
                 })
                 .chain(meta.hubs.iter().map(|hub| rss::extension::atom::Link {

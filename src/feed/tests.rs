@@ -1,3 +1,4 @@
+use crate::urls::entry_path;
 use std::path::Path;
 
 use super::*;

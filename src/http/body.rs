@@ -1,11 +1,11 @@
-//! A response body sent in slices of the document's bytes (no copy), holding the document
-//! until the last slice is out.
+//! A long-tail document's response body: sent in slices of its bytes (no copy), holding the
+//! document until the last slice is out.
 //!
 //! actix copies what a body yields into the connection's write buffer: one chunk of a whole
-//! megabyte document would be a megabyte per connection, for as long as the client takes to
-//! read it. In slices of [`SLICE`] the buffer stays near actix's own 32 KiB target. A
-//! long-tail document is held (`Arc`) while it is sent, so the tail counts it as pinned if it
-//! lets go of it meanwhile.
+//! multi-megabyte view would be that much per connection, for as long as the client takes to
+//! read it. In slices of [`SLICE`] the buffer stays near actix's own 32 KiB target. The
+//! document is held (`Arc`) while it is sent, so the tail counts it as pinned if it lets go
+//! of it meanwhile.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -23,16 +23,16 @@ const SLICE: usize = 32 << 10;
 pub struct Slices {
     bytes: Bytes,
     sent: usize,
-    _held: Option<Arc<Document>>,
+    held: Option<Arc<Document>>,
 }
 
 impl Slices {
-    /// `bytes` (one coding of a document), keeping `held` alive until they are sent.
-    pub fn new(bytes: Bytes, held: Option<Arc<Document>>) -> Slices {
+    /// `bytes` (one coding of `document`), keeping `document` alive until they are sent.
+    pub fn new(bytes: Bytes, document: Arc<Document>) -> Slices {
         Slices {
             bytes,
             sent: 0,
-            _held: held,
+            held: Some(document),
         }
     }
 }
@@ -50,7 +50,7 @@ impl MessageBody for Slices {
     ) -> Poll<Option<Result<Bytes, Infallible>>> {
         let start = self.sent;
         if start >= self.bytes.len() {
-            self._held = None;
+            self.held = None;
             return Poll::Ready(None);
         }
         let end = (start + SLICE).min(self.bytes.len());
@@ -72,7 +72,7 @@ mod tests {
             body.clone(),
             DateTime::UNIX_EPOCH,
         ));
-        let mut slices = Slices::new(document.identity.body.clone(), Some(document.clone()));
+        let mut slices = Slices::new(document.identity.body.clone(), document.clone());
         assert_eq!(slices.size(), BodySize::Sized(100_000));
         let waker = std::task::Waker::noop();
         let mut context = Context::from_waker(waker);

@@ -9,6 +9,7 @@ mod negotiate;
 use std::net::TcpListener;
 use std::time::Duration;
 
+use actix_web::body::BoxBody;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -21,18 +22,13 @@ use chrono::Utc;
 
 use crate::config::ServerConfig;
 use crate::document::{Coding, Document};
-use crate::feed::home::FORMATS;
-use crate::feeds::Month;
-use crate::feeds::canonical_path;
 use crate::inbox::{RenderRequest, Update};
-use crate::snapshot::{Published, STATUS_PATH};
+use crate::scope::Month;
+use crate::snapshot::Published;
 use crate::tail::{Reply, Tail, Waiter};
+use crate::urls::{Format, Location, STATUS_PATH, canonical_path, is_feed_document};
 use crate::wanted::{self, Wanted};
 use body::Slices;
-
-/// How long shutdown waits for in-flight responses. With the app's `STOP_GRACE` for the
-/// update and compressor threads, SIGTERM → exit stays under 5 s.
-const SHUTDOWN_SECONDS: u64 = 3;
 
 /// Settings the server and handlers need, built once for all workers.
 #[derive(Clone)]
@@ -64,16 +60,18 @@ impl Settings {
     /// format of its feed's current documents. An entry page has none: its HTML names the
     /// feeds it belongs to.
     fn alternates(&self, path: &str) -> Option<HeaderValue> {
-        let feed = match wanted::wanted(path, "") {
-            Ok(Some(Wanted::Feed(feed))) => feed.scope.prefix(),
-            Ok(Some(Wanted::Entry(_))) => return None,
-            _ => path.to_string(),
+        let feed = match Location::parse(path) {
+            Some(Location::Feed { scope, .. }) => scope.prefix(),
+            Some(Location::Entry(_)) => return None,
+            None => path.to_string(),
         };
         let folder = feed.trim_start_matches('/');
-        let links: Vec<String> = FORMATS
+        let links: Vec<String> = Format::FEEDS
             .iter()
-            .filter_map(|(name, media_type, _)| {
+            .filter_map(|format| {
+                let name = format.file_name();
                 let url = self.base_url.join(&format!("{folder}{name}")).ok()?;
+                let media_type = format.link_type();
                 Some(format!("<{url}>; rel=\"alternate\"; type=\"{media_type}\""))
             })
             .collect();
@@ -97,14 +95,6 @@ impl Settings {
     }
 }
 
-/// RSS, Atom or JSON Feed: what a WebSub hub announces.
-pub fn is_feed_document(path: &str) -> bool {
-    FORMATS.iter().any(|(name, _, _)| {
-        path.strip_suffix(name)
-            .is_some_and(|prefix| prefix.ends_with('/'))
-    })
-}
-
 /// Where handlers find documents: the published state, the long tail, and the update thread
 /// that has what the tail lacks rendered.
 pub struct Sources {
@@ -118,18 +108,21 @@ struct State {
     settings: Settings,
 }
 
+/// The server on `listener`, with `workers` threads; at shutdown in-flight responses get
+/// `grace` (whole seconds) to finish.
 pub fn server(
     listener: TcpListener,
     sources: Sources,
     settings: Settings,
     workers: usize,
+    grace: Duration,
 ) -> std::io::Result<actix_web::dev::Server> {
     let per_worker_connections = settings.max_connections.div_ceil(workers).max(1);
     let request_timeout = settings.request_timeout;
     let state = web::Data::new(State { sources, settings });
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
         .workers(workers)
-        .shutdown_timeout(SHUTDOWN_SECONDS)
+        .shutdown_timeout(grace.as_secs())
         // A client that dribbles its request head (slowloris) is cut off after this; idle
         // keep-alive connections after the keep-alive time (5 s).
         .client_request_timeout(request_timeout)
@@ -146,7 +139,7 @@ pub fn server(
 }
 
 /// Waits for SIGTERM or SIGINT, then stops accepting and lets in-flight responses finish (up
-/// to `SHUTDOWN_SECONDS`).
+/// to the server's shutdown grace).
 async fn stop_gracefully_on_signal(server: actix_web::dev::ServerHandle) {
     use actix_web::rt::signal::unix::{SignalKind, signal};
     let (Ok(mut terminate), Ok(mut interrupt)) = (
@@ -299,8 +292,10 @@ fn with_links(mut response: HttpResponse, state: &State, path: &str) -> HttpResp
     response
 }
 
-/// GET and HEAD of one document: negotiation, then validators, then bytes — holding `held`
-/// (the long-tail document being sent) until they are out.
+/// GET and HEAD of one document: negotiation, then validators, then bytes. A long-tail
+/// document (`held`) is sent in slices and held until they are out, so the tail counts it
+/// while a slow reader takes it; a published state's documents are sent whole (one copy into
+/// actix's buffer, one write: slices cost the hot feeds ~15% of their requests a second).
 fn serve(
     request: &HttpRequest,
     state: &State,
@@ -346,7 +341,10 @@ fn serve(
     }
     response
         .insert_header((header::CONTENT_TYPE, document.media_type))
-        .body(Slices::new(variant.body.clone(), held.cloned()))
+        .body(match held {
+            Some(held) => BoxBody::new(Slices::new(variant.body.clone(), held.clone())),
+            None => BoxBody::new(variant.body.clone()),
+        })
 }
 
 fn is_read(request: &HttpRequest) -> bool {

@@ -13,11 +13,12 @@ use tracing::debug;
 use super::{Indexer, SeedReader, Window, on_threads};
 use crate::config::FeedMeta;
 use crate::feed::{self, FeedGroup, FeedLink, Place, Prepared};
-use crate::feeds::{Month, Period, Scope};
+use crate::scope::{Month, Period, Scope};
 use crate::seedfs::Stamp;
 use crate::snapshot::Page;
 use crate::store::Cursor;
 use crate::tail::{Depends, Reply};
+use crate::urls::{HTML_MEDIA_TYPE, Location, archive_dir};
 use crate::wanted::{FeedRequest, Wanted};
 
 /// Documents rendered for a request: each under its tail key, and what they depend on.
@@ -126,7 +127,7 @@ impl Job {
             } => {
                 let bound = view.then_some(view_bytes);
                 let entries = whole_entries(reader, &window, at_hand, bound);
-                super::feed_pages(&meta, &entries, &related, &place, &dir)
+                super::render::feed_pages(&meta, &entries, &related, &place, &dir)
             }
             Work::Entry {
                 seed: (path, key, stamp),
@@ -143,7 +144,7 @@ impl Job {
                 };
                 let body = feed::entry_page::render(&meta, &entry, &root_url, &feeds);
                 let content_time = entry.updated.max(stamp.modified);
-                let page = Page::new("text/html; charset=utf-8", body, content_time);
+                let page = Page::new(HTML_MEDIA_TYPE, body, content_time);
                 vec![(page_path, page)]
             }
         };
@@ -158,7 +159,7 @@ impl Indexer {
     /// Reads the authors of up to `count` seeds whose key lacks them (on every core);
     /// returns how many it looked at. The update loop calls it while nothing else waits.
     pub fn read_authors(&mut self, count: usize) -> usize {
-        let unread = self.store.unread_authors(count);
+        let unread = self.store.seeds_without_authors(count);
         let reader = &self.reader;
         let found = on_threads(&unread, reader.threads, |(path, stamp)| {
             reader.authors_of(path, *stamp)
@@ -190,7 +191,9 @@ impl Indexer {
     pub fn plan(&mut self, wanted: &Wanted) -> Result<Planned, Reply> {
         match wanted {
             Wanted::Feed(request) => self.plan_feed(request),
-            Wanted::Entry(hash) => self.plan_entry(hash).map(|job| Planned::Job(Box::new(job))),
+            Wanted::Entry(hash) => self
+                .plan_entry(*hash)
+                .map(|job| Planned::Job(Box::new(job))),
         }
     }
 
@@ -369,7 +372,7 @@ impl Indexer {
         let work = Work::Feed {
             window,
             at_hand,
-            related: vec![super::group("Feeds", vec![self.root_link()])],
+            related: vec![super::render::group("Feeds", vec![self.root_link()])],
             place: Box::new(place),
             dir,
             view,
@@ -381,11 +384,11 @@ impl Indexer {
         }
     }
 
-    /// The page of the served entry whose id hashes to `hash` (see [`feed::entry_path`]).
-    fn plan_entry(&mut self, hash: &str) -> Result<Job, Reply> {
-        let found = u64::from_str_radix(hash, 16)
-            .ok()
-            .and_then(|hash| self.store.entry_by_hash(hash))
+    /// The page of the served entry whose id hashes to `hash` (see [`crate::urls::entry_path`]).
+    fn plan_entry(&mut self, hash: u64) -> Result<Job, Reply> {
+        let found = self
+            .store
+            .entry_by_hash(hash)
             .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s));
         let Some(seed) = found else {
             return Err(Reply::NotFound);
@@ -404,7 +407,7 @@ impl Indexer {
             seed,
             feeds,
             root_url: self.feeds.root().base_url.clone(),
-            path: format!("/{}/{hash}/", crate::wanted::ENTRIES),
+            path: Location::Entry(hash).path(),
         };
         let depends = Depends {
             scope: Scope::All,
@@ -458,17 +461,3 @@ fn whole_entries(
 
 /// Seeds a bounded render parses per thread before it looks at the bytes so far.
 const BOUNDED_STEP: usize = 8;
-
-/// Where a period of `scope`'s archive lives: `<feed>/archive/2024-05/`, and its later pages
-/// `<feed>/archive/2024-05/2/`.
-pub fn archive_dir(scope: &Scope, period: Period) -> String {
-    let month = period.month;
-    match period.page {
-        1 => format!("{}{}/{month}/", scope.prefix(), crate::wanted::ARCHIVE),
-        page => format!(
-            "{}{}/{month}/{page}/",
-            scope.prefix(),
-            crate::wanted::ARCHIVE
-        ),
-    }
-}

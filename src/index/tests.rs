@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::config::Config;
 use crate::tail::Reply;
 use crate::wanted::Wanted;
+use crate::watch::Batch;
 
 /// A seed fetched `minute` minutes after a fixed start (so its published date is that time):
 /// higher minutes are newer.
@@ -163,7 +164,7 @@ fn titles(rendered: &Rendered) -> Vec<String> {
 fn served_links(indexer: &Indexer) -> Vec<String> {
     indexer
         .store()
-        .newest()
+        .newest_of(&Scope::All, None)
         .map(|(_, key, _)| key.id.to_string())
         .collect()
 }
@@ -628,7 +629,7 @@ fn a_month_is_paged_by_the_limit_and_each_page_links_the_next_newer_one() {
     ]);
     let mut indexer = folder.indexer(1);
     indexer.scan();
-    let month = crate::feeds::Month::of(at_minute(1));
+    let month = crate::scope::Month::of(at_minute(1));
     let page = |indexer: &mut Indexer, n: &str| {
         answer(indexer, &format!("/archive/{month}/{n}atom.xml"), "")
     };
@@ -643,7 +644,7 @@ fn a_month_is_paged_by_the_limit_and_each_page_links_the_next_newer_one() {
         Some(format!("{base}/{month}/3/atom.xml").as_str())
     );
     let third = page(&mut indexer, "3/").unwrap();
-    let before = crate::feeds::Month::of(at_minute(-15 * 24 * 60));
+    let before = crate::scope::Month::of(at_minute(-15 * 24 * 60));
     assert_ne!(before, month);
     assert_eq!(
         atom_link(&third, "prev-archive").as_deref(),
@@ -687,7 +688,7 @@ fn a_month_page_holds_the_limit_s_worth_of_entries_after_the_pages_before_it() {
     ]);
     let mut indexer = folder.indexer(2);
     indexer.scan();
-    let month = crate::feeds::Month::of(at_minute(1));
+    let month = crate::scope::Month::of(at_minute(1));
     let mut page = |n: &str| {
         answer(&mut indexer, &format!("/archive/{month}/{n}feed.json"), "")
             .map(|p| json_titles(&p).1)
@@ -814,7 +815,7 @@ fn a_filtered_view_stops_at_its_byte_bound_but_never_shows_nothing() {
     assert_eq!(all.len(), 40);
     let newest = indexer
         .store()
-        .newest()
+        .newest_of(&Scope::All, None)
         .next()
         .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s));
     let (path, key, stamp) = newest.unwrap();

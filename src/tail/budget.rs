@@ -14,10 +14,6 @@ use std::sync::{Arc, Weak};
 
 use crate::document::Document;
 
-/// The budget when the config names none: with a steady state of ~150 MB at 100,000 seeds,
-/// room on a 1 GB machine for the kernel, the page cache and a margin.
-pub const DEFAULT_BUDGET: usize = 128 << 20;
-
 /// Renders admitted and not yet answered, at most: each waits its turn on one render thread,
 /// and a crawler asking for thousands of distinct views gets 503s, not a queue.
 pub const MAX_WAITING: usize = 64;

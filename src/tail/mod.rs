@@ -15,10 +15,10 @@ use std::time::{Duration as Elapsed, Instant};
 use chrono::{DateTime, Duration, Utc};
 
 use budget::Pinned;
-pub use budget::{Admission, Counters, DEFAULT_BUDGET, MAX_WAITING};
+pub use budget::{Admission, Counters, MAX_WAITING};
 
 use crate::document::{Document, whole_seconds};
-use crate::feeds::{Month, Scope};
+use crate::scope::{Month, Scope};
 use crate::snapshot::Page;
 
 /// What a cached document was rendered from: the entries of `scope` published in the months

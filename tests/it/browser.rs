@@ -39,9 +39,9 @@ fn the_pages_render_in_headless_chromium_on_a_desktop_and_a_phone() {
         .iter()
         .find(|e| !e.media.is_empty() && !e.authors.is_empty())
         .expect("a NYT entry with a picture and a byline");
-    let entry_page = format!("/{}", seedfeed::feed::entry_path(&entry.links[0].href));
-    let author = seedfeed::feeds::slug(entry.authors[0].name.as_deref().unwrap_or_default());
-    let author_page = format!("/authors/{}/", seedfeed::feeds::encode_segment(&author));
+    let entry_page = format!("/{}", seedfeed::urls::entry_path(&entry.links[0].href));
+    let author = seedfeed::scope::slug(entry.authors[0].name.as_deref().unwrap_or_default());
+    let author_page = format!("/authors/{}/", seedfeed::urls::encode_segment(&author));
     let started = std::time::Instant::now();
     while server.get(&author_page).status == 503 {
         assert!(started.elapsed() < std::time::Duration::from_secs(20));

@@ -36,7 +36,7 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         (
             good.replace("limit = 50", "limit = 50\nlimt = 3"),
             "line 16: [feed] limt: unknown field `limt`, expected one of `title`, `description`, \
-             `base_url`, `site_url`, `language`, `limit`, `authors`, `icon`, `logo`, `rights`",
+             `site_url`, `language`, `limit`, `icon`, `logo`, `rights`, `ttl`, `base_url`, `authors`",
         ),
         (
             good.replace("workers = 1", "workers = 1\ncolour = 3"),
@@ -79,8 +79,8 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         (
             good.replace("limit = 50", "limit = 50\n[feed.extra]\nx = 1"),
             "line 16: [feed.extra]: unknown field `extra`, expected one of `title`, \
-             `description`, `base_url`, `site_url`, `language`, `limit`, `authors`, `icon`, \
-             `logo`, `rights`",
+             `description`, `site_url`, `language`, `limit`, `icon`, `logo`, `rights`, `ttl`, \
+             `base_url`, `authors`",
         ),
         (
             good.replace("title = \"Test feed\"\n", ""),

@@ -284,3 +284,28 @@ fn a_change_in_one_folder_leaves_the_other_folders_documents_as_they_were() {
         before.header("last-modified")
     );
 }
+
+#[test]
+fn the_rss_ttl_is_the_feed_s_or_the_folder_s_own() {
+    let files = [
+        ("nyt/a.txt", numbered_seed(1, "A")),
+        ("bbc/b.txt", numbered_seed(2, "B")),
+    ];
+    let without = Server::with_files(&files, 10);
+    assert_eq!(
+        without.feed("/rss.xml").ttl,
+        None,
+        "no <ttl> unless configured"
+    );
+    let server = Server::with_files_and_config(&files, |seeds| {
+        format!(
+            "{}ttl = 60\n[feeds.nyt]\nttl = 15\n",
+            config_text(seeds, 10)
+        )
+    });
+    assert_eq!(server.feed("/rss.xml").ttl, Some(60));
+    assert_eq!(server.feed("/nyt/rss.xml").ttl, Some(15));
+    assert_eq!(server.feed("/bbc/rss.xml").ttl, Some(60), "the root's");
+    let body = server.get("/nyt/rss.xml").text();
+    assert!(body.contains("<ttl>15</ttl>"), "{body}");
+}

@@ -122,7 +122,7 @@ fn the_home_page_lets_readers_discover_all_three_feeds() {
     }
     assert!(page.contains("<title>Test feed</title>"));
     // Each title opens the entry's own page; the original is one click away.
-    let with_media = seedfeed::feed::entry_path("https://x.example/world/with-media");
+    let with_media = seedfeed::urls::entry_path("https://x.example/world/with-media");
     assert!(
         page.contains(&format!(
             r#"<a href="http://127.0.0.1:8080/{with_media}">With media</a>"#

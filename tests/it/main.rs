@@ -18,6 +18,7 @@ mod folders;
 mod formats;
 mod fuzz;
 mod http;
+mod layout;
 mod live;
 mod outlets;
 mod restart;

@@ -163,19 +163,7 @@ fn a_change_is_published_while_a_long_render_is_under_way() {
         let render = scope.spawn(|| long_render(1));
         // The render has started: the update thread planned it in a few milliseconds.
         std::thread::sleep(Duration::from_millis(100));
-        write(
-            &server.path("d0/new.txt"),
-            seed(
-                "Breaking",
-                "https://cn.nytimes.com/world/new/",
-                1_700_000_000_000,
-                "<p>x</p>",
-            )
-            .as_bytes(),
-        );
-        let seen = server.wait_until("the new seed", |titles| {
-            titles.first().map(String::as_str) == Some("Breaking")
-        });
+        let seen = server.break_news("d0");
         (render.join().unwrap(), seen)
     });
     eprintln!("long render alone {alone:?}, with a change {during:?}; the change seen in {seen:?}");

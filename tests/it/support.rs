@@ -163,6 +163,21 @@ impl Server {
     pub fn path(&self, name: &str) -> PathBuf {
         self.seeds.join(name)
     }
+
+    /// Writes `folder/new.txt`, a seed newer than any other titled "Breaking", and waits until
+    /// both feeds show it first; returns how long that took.
+    pub fn break_news(&self, folder: &str) -> Duration {
+        let text = seed(
+            "Breaking",
+            "https://cn.nytimes.com/world/new/",
+            1_700_000_000_000,
+            "<p>x</p>",
+        );
+        write(&self.path(&format!("{folder}/new.txt")), text.as_bytes());
+        self.wait_until("the new seed", |titles| {
+            titles.first().map(String::as_str) == Some("Breaking")
+        })
+    }
 }
 
 impl Drop for Server {

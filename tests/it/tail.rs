@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Utc};
-use seedfeed::feeds::slug;
+use seedfeed::scope::slug;
 use seedfeed::seed::{self, SeedContext};
 
 use crate::support::{Response, Server, config_text, seed, write};
@@ -126,7 +126,7 @@ fn author_and_section_feeds_hold_exactly_their_entries() {
 
 /// A slug as one URL path segment.
 fn urlencoding(text: &str) -> String {
-    seedfeed::feeds::encode_segment(text)
+    seedfeed::urls::encode_segment(text)
 }
 
 /// A seed whose byline is an `<address>`; a long one has it settled by the key's quick read,
@@ -551,7 +551,7 @@ fn each_entry_has_a_page_of_its_own() {
             *link,
             format!(
                 "http://127.0.0.1:8080/{}",
-                seedfeed::feed::entry_path(original)
+                seedfeed::urls::entry_path(original)
             )
         );
         let response = server.get(&path_of(link));
@@ -640,19 +640,7 @@ fn a_crowd_of_distinct_queries_neither_hangs_nor_holds_up_a_change() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(50));
-    write(
-        &server.path("nyt/new.txt"),
-        seed(
-            "Breaking",
-            "https://cn.nytimes.com/world/new/",
-            1_700_000_000_000,
-            "<p>x</p>",
-        )
-        .as_bytes(),
-    );
-    let seen = server.wait_until("the new seed", |titles| {
-        titles.first().map(String::as_str) == Some("Breaking")
-    });
+    let seen = server.break_news("nyt");
     assert!(
         seen < Duration::from_secs(3),
         "the change waited {seen:?} behind the queries"

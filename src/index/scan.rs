@@ -1,0 +1,230 @@
+//! Reading the seeds folder into the store: the first scan (on every core, a slice read while
+//! the previous one is filed, keys taken from the index cache where the file is unchanged),
+//! and each change batch, rechecked against the disk as it is now.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tracing::{info, warn};
+
+use super::{Indexer, cache, join, on_threads};
+use crate::seed::{self, Key};
+use crate::seedfs::{self, Found, Stamp};
+use crate::store::Store;
+use crate::watch::Batch;
+
+/// What a full scan found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanReport {
+    pub entries: usize,
+    pub rejected: usize,
+    /// Seeds whose key came from the on-disk cache instead of a parse.
+    pub from_cache: usize,
+    pub elapsed: Duration,
+}
+
+/// Called as a scan goes: (files done, files in all).
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Files a scan reads before it files their keys in the store.
+const SCAN_SLICE: usize = 4096;
+
+/// What one file turned out to be.
+enum Outcome {
+    Seed(Key, Stamp),
+    Rejected(String),
+    Dir,
+    Nothing,
+}
+
+impl Indexer {
+    /// Re-checks the whole folder: new files parsed, vanished ones removed.
+    pub fn scan(&mut self) -> ScanReport {
+        self.scan_with_progress(&|_, _| {})
+    }
+
+    /// [`Indexer::scan`], reporting progress; files are read and parsed on every core.
+    pub fn scan_with_progress(&mut self, progress: Progress<'_>) -> ScanReport {
+        let started = Instant::now();
+        let root = self.root().to_path_buf();
+        self.cache_hits.store(0, Ordering::Relaxed);
+        self.recheck_dir(&root, progress);
+        // The cache serves the first scan only; from here on events say what changed.
+        self.cached = cache::Records::new();
+        self.rescanned = true;
+        self.store.keep_journal();
+        ScanReport {
+            entries: self.store.len(),
+            rejected: self.store.rejected().len(),
+            from_cache: self.cache_hits.load(Ordering::Relaxed),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Applies one batch; returns how many files it read (parsed or rejected).
+    pub fn apply(&mut self, batch: &Batch) -> usize {
+        self.files_read = 0;
+        match batch {
+            Batch::Paths(paths) => {
+                for path in paths {
+                    self.recheck(path);
+                }
+            }
+            Batch::Rescan(reason) => {
+                warn!(reason = %reason, "rescanning the seeds folder");
+                let report = self.scan();
+                info!(
+                    entries = report.entries,
+                    rejected = report.rejected,
+                    ms = report.elapsed.as_millis() as u64,
+                    "rescan done"
+                );
+            }
+        }
+        self.files_read
+    }
+
+    /// Brings what the store holds for `path` (a file, a folder, or a path now gone) in line
+    /// with the disk. Existence is checked now, so renames, atomic saves and deletes need no
+    /// decoding of event kinds.
+    pub(super) fn recheck(&mut self, path: &Path) {
+        if seedfs::is_ignored_path(self.root(), path) {
+            return;
+        }
+        match self.read_key(path) {
+            Outcome::Dir => self.recheck_dir(path, &|_, _| {}),
+            Outcome::Nothing => {
+                for known in self.store.paths_under(path) {
+                    self.store.remove(&known);
+                }
+            }
+            outcome => self.record(path, outcome),
+        }
+    }
+
+    fn recheck_dir(&mut self, dir: &Path, progress: Progress<'_>) {
+        let (files, errors) = seedfs::walk(self.root(), dir);
+        for (path, reason) in errors {
+            warn!(path = %path.display(), reason = %reason, "folder unreadable");
+        }
+        let seen: HashSet<&PathBuf> = files.iter().collect();
+        for known in self.store.paths_under(dir) {
+            if !seen.contains(&known) {
+                self.store.remove(&known);
+            }
+        }
+        // In slices: the keys of a slice go into the store while the next is read (filing
+        // them is ~8% of a cold scan, and the cores would wait for it), so a scan of 100,000
+        // seeds never holds more than two slices' keys.
+        let total = files.len();
+        let mut store = std::mem::take(&mut self.store);
+        let mut files_read = 0;
+        let this = &*self;
+        std::thread::scope(|scope| {
+            let mut reading: Option<std::thread::ScopedJoinHandle<_>> = None;
+            for (at, slice) in files.chunks(SCAN_SLICE).enumerate() {
+                let next = scope.spawn(move || {
+                    let before = at * SCAN_SLICE;
+                    let progress = |done: usize, _: usize| progress(before + done, total);
+                    this.read_keys(slice, &progress)
+                });
+                if let Some(read) = reading.replace(next) {
+                    file_keys(&mut store, &mut files_read, join(read));
+                }
+            }
+            if let Some(read) = reading {
+                file_keys(&mut store, &mut files_read, join(read));
+            }
+        });
+        self.store = store;
+        self.files_read += files_read;
+    }
+
+    /// Reads and key-parses `files` on all threads; results in the order of `files`.
+    fn read_keys(&self, files: &[PathBuf], progress: Progress<'_>) -> Vec<(PathBuf, Outcome)> {
+        let done = AtomicUsize::new(0);
+        // A small folder is not worth a thread per core.
+        let threads = self.reader.threads.min(files.len() / 64 + 1);
+        let outcomes = on_threads(files, threads, |path| {
+            let outcome = self.read_key(path);
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if finished.is_multiple_of(256) || finished == files.len() {
+                progress(finished, files.len());
+            }
+            outcome
+        });
+        files.iter().cloned().zip(outcomes).collect()
+    }
+
+    /// Reads one path and parses the key of what it holds — unless the cache holds its key
+    /// for the very same stamp. Touches no state: runs on any thread.
+    fn read_key(&self, path: &Path) -> Outcome {
+        if let Some((stamp, key)) = self.cached.get(path)
+            && std::fs::metadata(path).is_ok_and(|m| m.is_file() && Stamp::of(&m) == *stamp)
+        {
+            self.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Outcome::Seed(key.clone(), *stamp);
+        }
+        match self.reader.read(path) {
+            Ok(Found::Seed { bytes, stamp }) => {
+                match seed::parse_key_with_doubts(&bytes, &self.reader.context(stamp)) {
+                    Ok((key, doubts)) => {
+                        for doubt in doubts {
+                            warn!(path = %path.display(), %doubt, "seed date passed over");
+                        }
+                        Outcome::Seed(key, stamp)
+                    }
+                    Err(e) => Outcome::Rejected(e.to_string()),
+                }
+            }
+            Ok(Found::Dir) => Outcome::Dir,
+            Ok(Found::Nothing) => Outcome::Nothing,
+            Err(e) => Outcome::Rejected(e.to_string()),
+        }
+    }
+
+    fn record(&mut self, path: &Path, outcome: Outcome) {
+        record(&mut self.store, &mut self.files_read, path, outcome);
+    }
+}
+
+/// Files what one slice of a scan read: keys upserted, rejections recorded, paths that are no
+/// file anymore removed.
+fn file_keys(store: &mut Store, files_read: &mut usize, read: Vec<(PathBuf, Outcome)>) {
+    for (path, outcome) in read {
+        match outcome {
+            Outcome::Dir | Outcome::Nothing => {
+                store.remove(&path);
+            }
+            outcome => record(store, files_read, &path, outcome),
+        }
+    }
+}
+
+fn record(store: &mut Store, files_read: &mut usize, path: &Path, outcome: Outcome) {
+    *files_read += 1;
+    match outcome {
+        Outcome::Seed(key, stamp) => {
+            if let Some(dup) = store.upsert(path, key, stamp) {
+                warn!(
+                    link = %dup.link,
+                    served = %dup.winner.display(),
+                    ignored = %dup.loser.display(),
+                    "two seeds share a link; the newest fetch wins"
+                );
+            }
+        }
+        Outcome::Rejected(reason) => reject(store, path, reason),
+        Outcome::Dir | Outcome::Nothing => {}
+    }
+}
+
+/// Records a rejection, logging it once per change of reason rather than on every rescan.
+fn reject(store: &mut Store, path: &Path, reason: String) {
+    if store.rejection(path) != Some(reason.as_str()) {
+        warn!(path = %path.display(), reason = %reason, "seed rejected");
+    }
+    store.reject(path, reason);
+}

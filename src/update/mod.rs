@@ -1,0 +1,366 @@
+//! The update thread: the one writer. It owns the indexer (and so the store), takes change
+//! batches and render requests from its inbox, applies the batches, publishes a new snapshot
+//! when what is served changed, and keeps the rest in step: the seeds folder itself
+//! (`folder.rs`), the long tail (`long_tail.rs`), the index cache, the authors' background
+//! read, WebSub pings, the compressor.
+
+mod folder;
+mod long_tail;
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tracing::{debug, info};
+
+use crate::compressor::Compressor;
+use crate::config::SeedsConfig;
+use crate::inbox::Update;
+use crate::index::Indexer;
+use crate::renderer::Renderer;
+use crate::snapshot::{Published, Snapshot};
+use crate::status::{self, Status};
+use crate::tail::Tail;
+use crate::watch::{self, Batch};
+use crate::websub;
+pub use folder::start_watcher;
+use folder::{Folder, Look};
+use long_tail::LongTail;
+
+/// Seeds whose authors one round of the background read takes: ~10 ms on two cores, so a
+/// change arriving meanwhile waits little.
+pub const AUTHORS_PER_ROUND: usize = 128;
+/// How often the update loop looks at the folder when nothing else happens.
+const FOLDER_CHECK: Duration = Duration::from_millis(250);
+/// The index cache is written at most this often while changes come in (and at stop).
+const CACHE_EVERY: Duration = Duration::from_secs(30);
+/// How long the folder must have been quiet before the cache is written: writing it takes
+/// ~0.3 s at 100,000 seeds, which a change arriving meanwhile would wait out, and changes come
+/// in bursts.
+const CACHE_QUIET: Duration = Duration::from_secs(2);
+/// How long a stream of changes with no quiet moment may keep the cache from being written.
+const CACHE_OVERDUE: Duration = Duration::from_secs(300);
+
+/// What the update loop is made of.
+pub struct Parts {
+    pub indexer: Indexer,
+    pub seeds: SeedsConfig,
+    pub watcher: watch::Watcher,
+    /// The update thread's own inbox, for the watchers it starts.
+    pub updates: Sender<Update>,
+    pub tail: Arc<Tail>,
+    pub renderer: Renderer,
+    pub compressor: Compressor,
+    /// Told which feeds changed; `None` without hubs.
+    pub websub: Option<websub::Pinger>,
+    /// The public URL of `/`, for the feed URLs the hubs are told.
+    pub base_url: url::Url,
+    /// Seeds whose key the start took from the index cache.
+    pub started_from_cache: usize,
+}
+
+pub struct UpdateLoop {
+    indexer: Indexer,
+    folder: Folder,
+    long_tail: LongTail,
+    compressor: Compressor,
+    cache: CacheSchedule,
+    clocks: Clocks,
+    websub: Option<websub::Pinger>,
+    base_url: url::Url,
+    /// A render is due without a change: the folders' feeds after the start rendered only the
+    /// root's, or the root's page after the authors' background read finished.
+    render_due: bool,
+    /// The state being published came from `render_due`, not from a change: no WebSub pings.
+    unannounced: bool,
+}
+
+/// When the on-disk index cache is written: changes not yet in it, and when it was last
+/// written; the last batch, since it waits for a quiet folder.
+struct CacheSchedule {
+    dirty: bool,
+    saved: Instant,
+    last_batch: Instant,
+}
+
+/// The times `/status` shows.
+struct Clocks {
+    started: DateTime<Utc>,
+    last_change: Option<DateTime<Utc>>,
+    last_rescan: Option<DateTime<Utc>>,
+    started_from_cache: usize,
+}
+
+impl UpdateLoop {
+    pub fn new(parts: Parts) -> UpdateLoop {
+        let now = Utc::now();
+        let root = parts.indexer.root().to_path_buf();
+        UpdateLoop {
+            folder: Folder::new(root, parts.seeds, parts.watcher, parts.updates),
+            indexer: parts.indexer,
+            long_tail: LongTail::new(parts.tail, parts.renderer),
+            compressor: parts.compressor,
+            cache: CacheSchedule {
+                dirty: true,
+                saved: Instant::now(),
+                last_batch: Instant::now(),
+            },
+            clocks: Clocks {
+                started: now,
+                last_change: None,
+                last_rescan: Some(now),
+                started_from_cache: parts.started_from_cache,
+            },
+            websub: parts.websub,
+            base_url: parts.base_url,
+            render_due: true,
+            unannounced: false,
+        }
+    }
+
+    /// The state to serve from the start: the root's documents and `/opml.xml` (the folders'
+    /// follow on the loop's first round).
+    pub fn first_snapshot(&mut self) -> Snapshot {
+        let first = self.indexer.render_first();
+        first.first_snapshot(self.status_bytes())
+    }
+
+    /// Runs until told to stop (or its inbox closes): saves the index cache and stops the
+    /// compressor then; the render thread ends with the renderer dropped.
+    pub fn run(mut self, updates: Receiver<Update>, published: Published) {
+        // The first scan's results, for the next start.
+        self.save_cache_if_due(true);
+        loop {
+            // With a render, requests, walks or authors still to do, look for changes without
+            // waiting.
+            let busy = self.render_due || self.authors_to_read() || self.long_tail.has_work();
+            let wait = if busy { Duration::ZERO } else { FOLDER_CHECK };
+            let Some((batches, idle)) = self.receive(&updates, wait) else {
+                self.save_cache_if_due(true);
+                self.compressor.stop();
+                return;
+            };
+            if !batches.is_empty() {
+                self.cache.last_batch = Instant::now();
+            }
+            let quiet = idle && self.cache.last_batch.elapsed() >= CACHE_QUIET;
+            if quiet || self.cache.saved.elapsed() >= CACHE_OVERDUE {
+                self.save_cache_if_due(false);
+            }
+            self.publish(batches, &published);
+            // The few seeds a change brought are read before anyone is answered (an author
+            // feed then has them at once); the backlog of a cold start waits for quiet.
+            let backlog = self.indexer.store().authors_unread();
+            let few = backlog <= AUTHORS_PER_ROUND;
+            if self.authors_to_read() && (!self.long_tail.has_requests() || few) {
+                self.read_authors();
+            }
+            self.long_tail.round(&mut self.indexer, idle);
+        }
+    }
+
+    /// What the inbox holds, waiting up to `wait` for the first: the change batches (render
+    /// requests go to the long tail), and whether nothing came. `None`: stop.
+    fn receive(
+        &mut self,
+        updates: &Receiver<Update>,
+        wait: Duration,
+    ) -> Option<(Vec<Batch>, bool)> {
+        let first = match updates.recv_timeout(wait) {
+            Ok(update) => Some(update),
+            Err(RecvTimeoutError::Disconnected) => Some(Update::Stop),
+            Err(RecvTimeoutError::Timeout) => None,
+        };
+        let idle = first.is_none();
+        let mut batches = Vec::new();
+        let mut stop = false;
+        for update in first.into_iter().chain(updates.try_iter()) {
+            match update {
+                Update::Changed(batch) => {
+                    debug!(?batch, "changed");
+                    batches.push(batch)
+                }
+                Update::Render(request) => self.long_tail.asked(*request),
+                Update::Stop => stop = true,
+            }
+        }
+        (!stop).then_some((batches, idle))
+    }
+
+    /// Applies `batches` (and a look at the folder), and publishes the new state if anything
+    /// changed: the tail forgets what the change touched first, the hubs are told which
+    /// feeds changed, the compressor gets the new state, and the spare seeds are prepared.
+    fn publish(&mut self, batches: Vec<Batch>, published: &Published) {
+        let started = Instant::now();
+        let current = published.load_full();
+        let next = self.step(batches, &current);
+        // Before the new state is visible, so no one is served a document it outdated.
+        self.long_tail.forget_touched(&mut self.indexer);
+        let Some(next) = next else {
+            return;
+        };
+        let next = Arc::new(next);
+        published.store(next.clone());
+        if !std::mem::take(&mut self.unannounced) {
+            self.announce(&current, &next);
+        }
+        debug!(us = started.elapsed().as_micros() as u64, "change applied");
+        if !next.is_compressed() {
+            self.compressor.snapshot(next);
+        }
+        // After the publish: the next deletion's replacement, ready before it comes.
+        let started = Instant::now();
+        if self.indexer.prepare_spares() {
+            debug!(us = started.elapsed().as_micros() as u64, "spares prepared");
+        }
+    }
+
+    fn read_authors(&mut self) {
+        let before = self.indexer.store().authors_unread();
+        self.indexer.read_authors(AUTHORS_PER_ROUND);
+        self.long_tail.forget_touched(&mut self.indexer);
+        self.cache.dirty = true;
+        if self.indexer.store().authors_unread() == 0 {
+            if before > AUTHORS_PER_ROUND {
+                info!("every seed's authors read: author feeds complete");
+            }
+            // The root's page lists the busiest authors (they may have changed).
+            self.render_due = true;
+        }
+    }
+
+    /// Whether the background read of authors has work (never while the folder is missing).
+    fn authors_to_read(&self) -> bool {
+        self.folder.present() && self.indexer.store().authors_unread() > 0
+    }
+
+    /// Hands the URLs of the feed documents whose bytes changed to the WebSub thread.
+    fn announce(&self, before: &Snapshot, after: &Snapshot) {
+        let Some(websub) = &self.websub else {
+            return;
+        };
+        let urls = after
+            .changed_since(before)
+            .into_iter()
+            .filter(|path| crate::urls::is_feed_document(path))
+            .filter_map(|path| self.base_url.join(path.trim_start_matches('/')).ok())
+            .map(String::from)
+            .collect();
+        websub.changed(urls);
+    }
+
+    /// The state to publish after these batches and a look at the folder, if anything changed.
+    fn step(&mut self, batches: Vec<Batch>, current: &Arc<Snapshot>) -> Option<Snapshot> {
+        match self.folder.look() {
+            Look::Same => {}
+            Look::Missing => return None,
+            Look::Vanished(earlier) => {
+                self.clocks.last_change = Some(Utc::now());
+                let status = self.status_bytes();
+                return Some(match earlier {
+                    Some(earlier) => current.restored(&earlier, status),
+                    None => self.indexer.render_now().snapshot_after(current, status),
+                });
+            }
+            Look::Back => {
+                self.cache.dirty = true;
+                self.indexer
+                    .apply(&Batch::Rescan("the seeds folder was re-created".into()));
+                self.clocks.last_rescan = Some(Utc::now());
+                self.clocks.last_change = self.clocks.last_rescan;
+                let status = self.status_bytes();
+                return Some(self.indexer.render_now().snapshot_after(current, status));
+            }
+        }
+        if batches.is_empty() {
+            return self.step_without_change(current);
+        }
+        self.apply(&batches, current);
+        let applied = Instant::now();
+        let rendered = self.indexer.render();
+        let status = self.status_bytes();
+        let render_us = applied.elapsed().as_micros() as u64;
+        let next = match rendered {
+            Some(rendered) => rendered.snapshot_after(current, status),
+            None => current.with_status(status, self.indexer.counts()),
+        };
+        let snapshot_us = applied.elapsed().as_micros() as u64 - render_us;
+        debug!(render_us, snapshot_us, "change rendered");
+        Some(next)
+    }
+
+    /// Applies change batches to the index, noting what the folder and the clocks need.
+    fn apply(&mut self, batches: &[Batch], current: &Arc<Snapshot>) {
+        self.cache.dirty = true;
+        let entries_before = self.indexer.store().len();
+        let mut files_read = 0;
+        for batch in batches {
+            files_read += self.indexer.apply(batch);
+            if matches!(batch, Batch::Rescan(_)) {
+                self.clocks.last_rescan = Some(Utc::now());
+            }
+        }
+        let entries_after = self.indexer.store().len();
+        let removals_only = files_read == 0 && entries_after <= entries_before;
+        let shrank = removals_only && entries_after < entries_before;
+        self.folder.applied(current, removals_only, shrank);
+        self.clocks.last_change = Some(Utc::now());
+        // The documents a change replaced free memory too.
+        self.long_tail.busy();
+    }
+
+    /// The state to publish when the folder did not change: a render that was due, or
+    /// `/status` when the long tail's figures moved (at most once a second).
+    fn step_without_change(&mut self, current: &Snapshot) -> Option<Snapshot> {
+        // Nothing changed in the folder: documents that only now appear (the folders' after
+        // the start) are no news for the hubs.
+        if std::mem::take(&mut self.render_due) {
+            self.unannounced = true;
+            let status = self.status_bytes();
+            return Some(match self.indexer.render() {
+                Some(rendered) => rendered.snapshot_after(current, status),
+                None => current.with_status(status, self.indexer.counts()),
+            });
+        }
+        if !self.long_tail.status_due() {
+            return None;
+        }
+        self.unannounced = true;
+        Some(current.with_status(self.status_bytes(), self.indexer.counts()))
+    }
+
+    /// Writes the index cache when it is behind and (unless `now`) it was last written a while
+    /// ago: a burst of changes costs one write, not one per change. Called once the folder
+    /// has been quiet for a while (see [`CACHE_QUIET`]).
+    fn save_cache_if_due(&mut self, now: bool) {
+        if self.cache.dirty && (now || self.cache.saved.elapsed() >= CACHE_EVERY) {
+            let started = Instant::now();
+            self.indexer.save_cache();
+            let us = started.elapsed().as_micros() as u64;
+            debug!(us, "index cache written");
+            self.cache.dirty = false;
+            self.cache.saved = Instant::now();
+        }
+    }
+
+    fn status_bytes(&self) -> Vec<u8> {
+        let store = self.indexer.store();
+        status::render(&Status {
+            folder: self.indexer.root().to_path_buf(),
+            folder_present: self.folder.present(),
+            watcher: self.folder.watcher_mode(),
+            started: self.clocks.started,
+            last_change: self.clocks.last_change,
+            last_rescan: self.clocks.last_rescan,
+            started_from_cache: self.clocks.started_from_cache,
+            entries: store.len(),
+            authors_unread: store.authors_unread(),
+            long_tail: self.long_tail.shown(),
+            rejected: store
+                .rejected()
+                .map(|(path, reason)| (path.to_path_buf(), reason.to_string()))
+                .collect(),
+        })
+    }
+}
