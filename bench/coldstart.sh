@@ -29,13 +29,7 @@ now() { date +%s.%N; }
 
 cargo build --release --quiet --bin seedfeed --example generate
 NEW=$ROOT/target/release/seedfeed
-OLD_SRC=$OUT/src-$REV
-if [ ! -d "$OLD_SRC" ]; then
-    git worktree add --detach "$OLD_SRC" "$REV" >/dev/null
-fi
-CARGO_TARGET_DIR=$OUT/target-$REV cargo build --release --quiet --bin seedfeed \
-    --manifest-path "$OLD_SRC/Cargo.toml"
-OLD=$OUT/target-$REV/release/seedfeed
+OLD=$(build_rev "$REV" "$OUT")
 
 seeds=$OUT/seeds-$N
 [ -d "$seeds" ] || "$ROOT/target/release/examples/generate" --count "$N" --out "$seeds" 2>>"$OUT/generate.log"

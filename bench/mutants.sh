@@ -46,8 +46,8 @@ ROOT=$PWD
 TIMEOUT=${TIMEOUT:-}
 EXTRA=${EXTRA:-}
 
-DEFAULT_MODULES=(src/config.rs src/store.rs src/snapshot.rs src/document.rs src/http/
-    src/seed/dates.rs src/seed/header.rs src/index.rs src/watch.rs src/feed/)
+DEFAULT_MODULES=(src/config/ src/store.rs src/snapshot.rs src/document.rs src/http/
+    src/seed/dates.rs src/seed/header.rs src/index/ src/watch.rs src/feed/ src/urls.rs src/tail/)
 [ $# -gt 0 ] && MODULES=("$@") || MODULES=("${DEFAULT_MODULES[@]}")
 
 ALWAYS_SKIPPED='test(/^soak::/) | test(/^fuzz::/) | test(/^clients::a_stop_signal/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes)'

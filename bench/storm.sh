@@ -47,11 +47,7 @@ authors_unread() {
 install_missing python3:python3 curl:curl
 cargo build --release --quiet --bin seedfeed
 NEW=$ROOT/target/release/seedfeed
-OLD_SRC=$OUT/src-$REV
-[ -d "$OLD_SRC" ] || git worktree add --detach "$OLD_SRC" "$REV" >/dev/null
-CARGO_TARGET_DIR=$OUT/target-$REV cargo build --release --quiet --bin seedfeed \
-    --manifest-path "$OLD_SRC/Cargo.toml"
-OLD=$OUT/target-$REV/release/seedfeed
+OLD=$(build_rev "$REV" "$OUT")
 
 seeds=$OUT/seeds-$(basename "$SEEDS")
 if [ ! -d "$seeds" ]; then

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::inbox::Update;
 use crate::index::{Indexer, ScanReport};
 use crate::progress::ScanProgress;
-use crate::renderer::Renderer;
+use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::tail::Tail;
 use crate::update::{self, AUTHORS_PER_ROUND, UpdateLoop};
@@ -81,7 +81,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let (compressor, compressor_thread) =
         Compressor::start(published.clone(), tail.clone()).map_err(StartError::Http)?;
     let (renderer, render_thread) =
-        Renderer::start(indexer.reader(), tail.clone()).map_err(StartError::Http)?;
+        RenderThread::start(indexer.reader(), tail.clone()).map_err(StartError::Http)?;
     let mut update_loop = UpdateLoop::new(update::Parts {
         indexer,
         seeds: config.seeds.clone(),

@@ -1,6 +1,7 @@
 //! A served document: its bytes in each content coding, each with a strong ETag, and a
 //! `Last-Modified` shared by all of them. Built once per change; handlers only pick from it.
-//! The only user of flate2, brotli and sha2.
+//! The only user of flate2 and brotli (sha2 also names entries, in `urls.rs`, and checks the
+//! index cache).
 
 use std::io::Write;
 

@@ -5,17 +5,17 @@
 
 pub mod allocator;
 pub mod app;
+pub mod catalog;
 pub mod compressor;
 pub mod config;
 pub mod document;
 pub mod entry;
-pub mod feed;
-pub mod feeds;
 pub mod http;
 pub mod inbox;
 pub mod index;
 pub mod progress;
-pub mod renderer;
+pub mod render;
+pub mod render_thread;
 pub mod scope;
 pub mod seed;
 pub mod seedfs;

@@ -1,7 +1,7 @@
 //! Which entries a feed holds: the root's (every seed), a top-level folder's, an author's, a
 //! section's ([`Scope`]); the slugs that name authors and sections; the months (and pages of a
 //! month) an archive is cut into. Where they are served is `urls.rs`, what they are called is
-//! `feeds.rs`.
+//! `catalog.rs`.
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 

@@ -1,6 +1,6 @@
 //! The index of all seeds: for each file the [`Key`] of its entry (id and dates) and the stamp
 //! it was read at; which file wins a shared link; the feed order. Whole entries are not kept
-//! here — only the few in the documents are (see `index.rs`), so memory does not grow with the
+//! here — only the few in the documents are (see `index/`), so memory does not grow with the
 //! bodies. No I/O, no locks: one writer owns it.
 
 use chrono::{DateTime, Utc};

@@ -1,6 +1,6 @@
 //! `[feeds.<folder>]`: what the config says about the feed of one top-level folder of the seeds
 //! folder — any of the fields `[feed]` has (`feed.rs`); what it leaves out comes from the
-//! outlet rules and the root `[feed]` (see `crate::feeds`).
+//! outlet rules and the root `[feed]` (see `crate::catalog`).
 
 use std::collections::BTreeMap;
 

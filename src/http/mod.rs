@@ -294,8 +294,9 @@ fn with_links(mut response: HttpResponse, state: &State, path: &str) -> HttpResp
 
 /// GET and HEAD of one document: negotiation, then validators, then bytes. A long-tail
 /// document (`held`) is sent in slices and held until they are out, so the tail counts it
-/// while a slow reader takes it; a published state's documents are sent whole (one copy into
-/// actix's buffer, one write: slices cost the hot feeds ~15% of their requests a second).
+/// while a slow reader takes it; a published state's documents are sent whole, one copy into
+/// actix's buffer and one write each (at most `max_connections` copies of feeds the snapshot
+/// bounds), as the hot path always was.
 fn serve(
     request: &HttpRequest,
     state: &State,

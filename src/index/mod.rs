@@ -9,9 +9,9 @@
 //! documents do not show renders nothing.
 
 mod cache;
+mod current;
 mod on_request;
 mod reader;
-mod render;
 mod scan;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,24 +21,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tracing::{info, warn};
 
+use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::feed::Prepared;
-use crate::feeds::Feeds;
+use crate::render::Prepared;
 use crate::scope::Scope;
 use crate::seed::Key;
 use crate::seedfs::Stamp;
 use crate::snapshot::Counts;
 use crate::store::Store;
+use current::Directory;
+pub use current::Rendered;
 pub use on_request::{Answer, Job, Planned, Walk};
 pub use reader::SeedReader;
-use render::Directory;
-pub use render::Rendered;
 pub use scan::{Progress, ScanReport};
 
 pub struct Indexer {
     /// Reads and parses seeds; shared with the long tail's render thread.
     reader: Arc<SeedReader>,
-    feeds: Feeds,
+    feeds: Catalog,
     store: Store,
     /// Files read since the current batch began.
     files_read: usize,
@@ -94,7 +94,7 @@ impl Indexer {
             cache_hits: AtomicUsize::new(0),
             cache_file: config.seeds.cache.clone(),
             fingerprint,
-            feeds: Feeds::new(config),
+            feeds: Catalog::new(config),
             store: Store::with_folders(&root),
             reader: Arc::new(SeedReader::new(root, config)),
             files_read: 0,

@@ -12,7 +12,7 @@ use tracing::debug;
 
 use super::{Indexer, SeedReader, Window, on_threads};
 use crate::config::FeedMeta;
-use crate::feed::{self, FeedGroup, FeedLink, Place, Prepared};
+use crate::render::{self, FeedGroup, FeedLink, Place, Prepared};
 use crate::scope::{Month, Period, Scope};
 use crate::seedfs::Stamp;
 use crate::snapshot::Page;
@@ -127,7 +127,7 @@ impl Job {
             } => {
                 let bound = view.then_some(view_bytes);
                 let entries = whole_entries(reader, &window, at_hand, bound);
-                super::render::feed_pages(&meta, &entries, &related, &place, &dir)
+                super::current::feed_pages(&meta, &entries, &related, &place, &dir)
             }
             Work::Entry {
                 seed: (path, key, stamp),
@@ -142,7 +142,7 @@ impl Job {
                         "the entry is changing; try again\n".into(),
                     ));
                 };
-                let body = feed::entry_page::render(&meta, &entry, &root_url, &feeds);
+                let body = render::entry_page::render(&meta, &entry, &root_url, &feeds);
                 let content_time = entry.updated.max(stamp.modified);
                 let page = Page::new(HTML_MEDIA_TYPE, body, content_time);
                 vec![(page_path, page)]
@@ -372,7 +372,7 @@ impl Indexer {
         let work = Work::Feed {
             window,
             at_hand,
-            related: vec![super::render::group("Feeds", vec![self.root_link()])],
+            related: vec![super::current::group("Feeds", vec![self.root_link()])],
             place: Box::new(place),
             dir,
             view,

@@ -1,6 +1,6 @@
 //! Per-outlet knowledge as data: which link hosts belong to which outlet, and what the parser
 //! should assume for it. The rows come from `src/outlets.toml` (embedded) and the config's
-//! `[outlets.*]` tables, read by `config.rs`; this module only looks them up.
+//! `[outlets.*]` tables, read by `config/outlets.rs`; this module only looks them up.
 
 use chrono_tz::Tz;
 use regex::Regex;

@@ -11,7 +11,7 @@ use tracing::debug;
 use crate::allocator;
 use crate::inbox::RenderRequest;
 use crate::index::{Indexer, Planned, Walk};
-use crate::renderer::Renderer;
+use crate::render_thread::RenderThread;
 use crate::tail::{Load, Reply, Tail, Waiter};
 
 /// Render requests planned between two looks for changes.
@@ -34,7 +34,7 @@ pub struct LongTail {
     /// published.
     tail: Arc<Tail>,
     /// Runs the jobs planned here.
-    renderer: Renderer,
+    renderer: RenderThread,
     /// Render requests not planned yet, oldest first (each holds an admission: bounded).
     waiting: VecDeque<RenderRequest>,
     /// Views walking their feed, with their tail key and handler.
@@ -50,7 +50,7 @@ pub struct LongTail {
 }
 
 impl LongTail {
-    pub fn new(tail: Arc<Tail>, renderer: Renderer) -> LongTail {
+    pub fn new(tail: Arc<Tail>, renderer: RenderThread) -> LongTail {
         LongTail {
             tail,
             renderer,

@@ -18,7 +18,7 @@ use crate::compressor::Compressor;
 use crate::config::SeedsConfig;
 use crate::inbox::Update;
 use crate::index::Indexer;
-use crate::renderer::Renderer;
+use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
 use crate::tail::Tail;
@@ -50,7 +50,7 @@ pub struct Parts {
     /// The update thread's own inbox, for the watchers it starts.
     pub updates: Sender<Update>,
     pub tail: Arc<Tail>,
-    pub renderer: Renderer,
+    pub renderer: RenderThread,
     pub compressor: Compressor,
     /// Told which feeds changed; `None` without hubs.
     pub websub: Option<websub::Pinger>,

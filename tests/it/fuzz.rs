@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::DateTime;
 use seedfeed::config::Config;
 use seedfeed::entry::{Entry, Media, Medium};
-use seedfeed::feed;
+use seedfeed::render;
 use seedfeed::seed::{self, SeedContext};
 
 use crate::support::{CORPUS, Rng};
@@ -189,11 +189,11 @@ fn arbitrary_entry(rng: &mut Rng) -> Entry {
 }
 
 fn check_rendering(meta: &seedfeed::config::FeedMeta, entries: &[&Entry], case: &str) {
-    let documents = feed::render(
+    let documents = render::render(
         meta,
         entries,
         &[],
-        &feed::Place::current(&meta.base_url, meta),
+        &render::Place::current(&meta.base_url, meta),
     );
     assert_eq!(rss_problems(&documents.rss), Vec::<String>::new(), "{case}");
     assert_eq!(
@@ -206,7 +206,7 @@ fn check_rendering(meta: &seedfeed::config::FeedMeta, entries: &[&Entry], case: 
         Vec::<String>::new(),
         "{case}"
     );
-    let page = String::from_utf8(documents.home).expect("home page is UTF-8");
+    let page = String::from_utf8(documents.page).expect("the page is UTF-8");
     assert!(!page.contains("<script"), "{case}: script on the home page");
 }
 

@@ -27,6 +27,7 @@ mod soak;
 mod storm;
 mod support;
 mod tail;
+mod urls;
 mod validity;
 mod websub;
 mod wire;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use chrono::DateTime;
 
 use super::{Indexer, Seed, Window, on_threads};
-use crate::feed::{self, FeedGroup, FeedLink, Prepared};
+use crate::render::{self, FeedGroup, FeedLink, Prepared};
 use crate::scope::{Month, Period, Scope};
 use crate::seed::Key;
 use crate::seedfs::Stamp;
@@ -230,27 +230,10 @@ impl Indexer {
             self.rendered_from.remove(scope);
         }
         if folders_changed {
-            let mut feeds = vec![self.feeds.root().clone()];
-            feeds.extend(
-                folders
-                    .iter()
-                    .map(|f| self.feeds.meta(&Scope::Folder(f.clone()))),
-            );
-            changes.pages.insert(
-                OPML_PATH.into(),
-                Page::new(
-                    OPML_MEDIA_TYPE,
-                    feed::opml::render(self.feeds.root(), &feeds),
-                    // The list changes with the folders; the root's page, re-rendered with
-                    // it, dates the change.
-                    changes
-                        .pages
-                        .values()
-                        .map(|page| page.content_time)
-                        .max()
-                        .unwrap_or(DateTime::UNIX_EPOCH),
-                ),
-            );
+            // The list changes with the folders; the root's page, rendered with it, dates it.
+            let newest = changes.pages.values().map(|page| page.content_time).max();
+            let opml = self.opml(&folders, newest.unwrap_or(DateTime::UNIX_EPOCH));
+            changes.pages.insert(OPML_PATH.into(), opml);
             self.rendered_folders = Some(folders);
         }
         // What the documents show, and the spares after them.
@@ -265,6 +248,15 @@ impl Indexer {
             changes,
             counts: self.counts(),
         })
+    }
+
+    /// `/opml.xml`: the root's feed and every folder's, dated `content_time`.
+    fn opml(&self, folders: &[String], content_time: DateTime<chrono::Utc>) -> Page {
+        let mut feeds = vec![self.feeds.root().clone()];
+        let folder_meta = |f: &String| self.feeds.meta(&Scope::Folder(f.clone()));
+        feeds.extend(folders.iter().map(folder_meta));
+        let body = render::opml::render(self.feeds.root(), &feeds);
+        Page::new(OPML_MEDIA_TYPE, body, content_time)
     }
 
     /// One feed's four documents, from the whole entries at hand. Pure: runs on any thread.
@@ -364,7 +356,7 @@ impl Indexer {
         older: Option<Period>,
         newer: Option<Period>,
         query: Option<&str>,
-    ) -> feed::Place {
+    ) -> render::Place {
         let root = &self.feeds.root().base_url;
         let url = |dir: &str| {
             root.join(dir.trim_start_matches('/'))
@@ -374,11 +366,11 @@ impl Indexer {
             Some(period) => archive_dir(scope, period),
             None => scope.prefix(),
         };
-        feed::Place {
+        render::Place {
             root: root.clone(),
             dir: url(&dir),
             query: query.map(str::to_string),
-            archive: feed::Archive {
+            archive: render::Archive {
                 is_archive: period.is_some(),
                 // A filtered view is not archived: its history is the feed's.
                 prev: older
@@ -416,7 +408,7 @@ pub(super) fn feed_pages(
     meta: &crate::config::FeedMeta,
     entries: &[(Arc<Prepared>, Stamp)],
     related: &[FeedGroup],
-    place: &feed::Place,
+    place: &render::Place,
     dir: &str,
 ) -> Vec<(String, Page)> {
     let mut content_time = DateTime::UNIX_EPOCH;
@@ -424,12 +416,12 @@ pub(super) fn feed_pages(
         content_time = content_time.max(prepared.entry.updated).max(stamp.modified);
     }
     let references: Vec<&Prepared> = entries.iter().map(|(e, _)| e.as_ref()).collect();
-    let documents = feed::render_prepared(meta, &references, related, place);
+    let documents = render::render_prepared(meta, &references, related, place);
     let bodies = [
         documents.rss,
         documents.atom,
         documents.json,
-        documents.home,
+        documents.page,
     ];
     let query = match &place.query {
         Some(query) => format!("?{query}"),

@@ -12,15 +12,15 @@ use crate::urls::encode_segment;
 
 /// The metadata of every feed.
 #[derive(Debug, Clone)]
-pub struct Feeds {
+pub struct Catalog {
     root: FeedMeta,
     folders: BTreeMap<String, FeedFields>,
     outlets: Outlets,
 }
 
-impl Feeds {
-    pub fn new(config: &Config) -> Feeds {
-        Feeds {
+impl Catalog {
+    pub fn new(config: &Config) -> Catalog {
+        Catalog {
             root: config.feed.clone(),
             folders: config.folders.clone(),
             outlets: config.outlets.clone(),
@@ -110,7 +110,7 @@ mod tests {
                     language = \"zh-CN\"\nlimit = 50\n[feeds.bbc]\nlimit = 7\n\
                     [feeds.mine]\ntitle = \"Mine\"\nsite_url = \"https://mine.example/\"\n";
         let config = Config::parse(text, std::path::Path::new("/")).unwrap();
-        let feeds = Feeds::new(&config);
+        let feeds = Catalog::new(&config);
         let nyt = feeds.meta(&Scope::Folder("nyt".into()));
         assert_eq!(nyt.title, "纽约时报中文网");
         assert_eq!(nyt.site_url.as_str(), "https://cn.nytimes.com/");
@@ -147,7 +147,7 @@ mod tests {
                     base_url = \"http://h/feeds/\"\nsite_url = \"https://site/\"\n\
                     language = \"en\"\nlimit = 50\n";
         let config = Config::parse(text, std::path::Path::new("/")).unwrap();
-        let feeds = Feeds::new(&config);
+        let feeds = Catalog::new(&config);
         let amy = feeds.meta(&Scope::Author("amy-qin".into()));
         assert_eq!(amy.title, "amy-qin · Root");
         let amy = feeds.facet_meta(&Scope::Author("amy-qin".into()), "Amy Qin");

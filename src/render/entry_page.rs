@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use super::home::{Subscribe, formats};
+use super::page::{Subscribe, formats};
 use super::{FeedLink, body, bylines, clean, title};
 use crate::config::FeedMeta;
 use crate::entry::{Entry, Media, Medium};

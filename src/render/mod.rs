@@ -5,10 +5,10 @@
 
 mod atom;
 pub mod entry_page;
-pub mod home;
 mod json;
 mod media;
 pub mod opml;
+pub mod page;
 mod rss;
 
 use chrono::{DateTime, Utc};
@@ -27,7 +27,7 @@ pub struct Documents {
     pub rss: Vec<u8>,
     pub atom: Vec<u8>,
     pub json: Vec<u8>,
-    pub home: Vec<u8>,
+    pub page: Vec<u8>,
     /// The newest entry's `updated`; `None` for an empty feed.
     pub updated: Option<DateTime<Utc>>,
 }
@@ -190,7 +190,7 @@ pub fn render_prepared(
         rss: rss::render(meta, entries, updated, place),
         atom: atom::render(meta, entries, updated, place),
         json: json::render(meta, entries, place),
-        home: home::render(meta, &plain, related, place),
+        page: page::render(meta, &plain, related, place),
         updated,
     }
 }
@@ -208,6 +208,25 @@ pub fn render(
         .collect();
     let references: Vec<&Prepared> = prepared.iter().collect();
     render_prepared(meta, &references, related, place)
+}
+
+/// A document of `items`, each an entry's item (`T`) as its crate writes it (`prepared`, when
+/// every entry has one): the crate writes the document around `marker` alone (`write`), and the
+/// items are copied in where it stands (one allocation, no re-serialising). When an entry has
+/// no prepared item, the crate writes the document of every item (`whole`) itself.
+fn with_items<T: Clone>(
+    declaration: &[u8],
+    prepared: Option<Vec<&[u8]>>,
+    marker: T,
+    marker_written: impl FnOnce(T) -> Option<Vec<u8>>,
+    whole: impl FnOnce() -> Vec<T>,
+    write: impl Fn(Vec<T>) -> Vec<u8>,
+) -> Vec<u8> {
+    let spliced = prepared.and_then(|items| {
+        let written = marker_written(marker.clone())?;
+        splice(declaration, &write(vec![marker]), &written, &items)
+    });
+    spliced.unwrap_or_else(|| [declaration, &write(whole()), b"\n"].concat())
 }
 
 /// `before`, then `document` with `items` in place of `marker` (one occurrence, written by the

@@ -25,21 +25,21 @@ struct Work {
 }
 
 /// Hands jobs to the render thread. The jobs waiting are bounded by the tail's admissions
-/// (each carries one); dropping the `Renderer` ends the thread once it is done with them.
-pub struct Renderer {
+/// (each carries one); dropping the `RenderThread` ends the thread once it is done with them.
+pub struct RenderThread {
     jobs: Sender<Work>,
 }
 
-impl Renderer {
+impl RenderThread {
     pub fn start(
         reader: Arc<SeedReader>,
         tail: Arc<Tail>,
-    ) -> std::io::Result<(Renderer, JoinHandle<()>)> {
+    ) -> std::io::Result<(RenderThread, JoinHandle<()>)> {
         let (jobs, receiver) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("seedfeed-render".into())
             .spawn(move || run(&receiver, &reader, &tail))?;
-        Ok((Renderer { jobs }, thread))
+        Ok((RenderThread { jobs }, thread))
     }
 
     /// Renders `job` (the documents of the request for `key`), then answers `waiter` and

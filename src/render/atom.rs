@@ -6,8 +6,8 @@ use atom_syndication::{Category, Content, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{
-    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media, splice,
-    title, whole_seconds,
+    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media, title,
+    whole_seconds, with_items,
 };
 use crate::config::FeedMeta;
 use crate::entry::Entry;
@@ -21,23 +21,28 @@ pub fn render(
     place: &Place,
 ) -> Vec<u8> {
     const DECLARATION: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-    let mut feed = feed(meta, updated, place);
+    let head = feed(meta, updated, place);
     // An archive's `<fh:archive/>` is in the head, right after the feed's `<id>`.
-    let write_head = |feed: &Feed| match place.archive.is_archive {
-        true => with_archive_marker(write(feed)),
-        false => write(feed),
+    let write_with = |items| {
+        let feed = Feed {
+            entries: items,
+            ..head.clone()
+        };
+        match place.archive.is_archive {
+            true => with_archive_marker(write(&feed)),
+            false => write(&feed),
+        }
     };
-    let items: Option<Vec<&[u8]>> = entries.iter().map(|e| e.atom.as_deref()).collect();
-    let spliced = items.and_then(|items| {
-        let marker = marker_entry();
-        let written = written(marker.clone())?;
-        feed.entries = vec![marker];
-        splice(DECLARATION, &write_head(&feed), &written, &items)
-    });
-    spliced.unwrap_or_else(|| {
-        feed.entries = entries.iter().map(|e| entry(&e.entry)).collect();
-        [DECLARATION, &write_head(&feed), b"\n"].concat()
-    })
+    let prepared = entries.iter().map(|e| e.atom.as_deref()).collect();
+    let whole = || entries.iter().map(|e| entry(&e.entry)).collect();
+    with_items(
+        DECLARATION,
+        prepared,
+        marker_entry(),
+        written,
+        whole,
+        write_with,
+    )
 }
 
 /// An entry's `<entry>…</entry>` as the crate writes it in a feed.

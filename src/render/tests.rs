@@ -393,7 +393,7 @@ fn the_home_page_lists_the_entries_and_links_every_format() {
     let mut a = sample("a", 2, &["A One", "B Two"]);
     a.title = r#"Q&A: "x" <y> 'z'"#.into();
     let b = sample("b", 1, &[]);
-    let home = String::from_utf8(current(&full_meta(), &[&a, &b], &[]).home).unwrap();
+    let home = String::from_utf8(current(&full_meta(), &[&a, &b], &[]).page).unwrap();
     // Markup in a title is text, never tags.
     assert!(!home.contains("<y>") && !home.contains(r#""x""#), "{home}");
     let page = as_a_browser_reads(&home);
@@ -422,7 +422,7 @@ fn the_home_page_lists_the_entries_and_links_every_format() {
     ] {
         assert!(page.contains(needle), "missing {needle}\n{page}");
     }
-    let empty = String::from_utf8(current(&meta(), &[], &[]).home).unwrap();
+    let empty = String::from_utf8(current(&meta(), &[], &[]).page).unwrap();
     assert!(empty.contains("<p>No articles yet.</p>"), "{empty}");
     assert!(!empty.contains("<ol>"), "{empty}");
 }
@@ -570,7 +570,7 @@ fn current_documents_have_no_archive_links_or_marker() {
     let json: serde_json::Value = serde_json::from_slice(&docs.json).unwrap();
     assert_eq!(json["feed_url"], "http://127.0.0.1:8080/nyt/feed.json");
     assert!(json.get("next_url").is_none(), "{json}");
-    let home = String::from_utf8(docs.home).unwrap();
+    let home = String::from_utf8(docs.page).unwrap();
     assert!(!home.contains("class=\"pages\""), "{home}");
     assert!(
         !home.contains(".pages"),
@@ -735,7 +735,7 @@ fn a_filtered_view_names_itself_with_its_query_escaped_in_xml() {
         "http://127.0.0.1:8080/nyt/feed.json?limit=5&lang=zh"
     );
     // The page's subscribe links stay the feed's own, unfiltered.
-    let home = as_a_browser_reads(&String::from_utf8(docs.home).unwrap());
+    let home = as_a_browser_reads(&String::from_utf8(docs.page).unwrap());
     assert!(!home.contains("?limit"), "{home}");
 }
 
@@ -743,7 +743,7 @@ fn a_filtered_view_names_itself_with_its_query_escaped_in_xml() {
 fn an_archive_page_names_its_period_and_links_the_pages_around_it() {
     let a = sample("a", 2, &[]);
     let meta = folder_meta();
-    let home = String::from_utf8(render(&meta, &[&a], &[], &month(true, true)).home).unwrap();
+    let home = String::from_utf8(render(&meta, &[&a], &[], &month(true, true)).page).unwrap();
     let page = as_a_browser_reads(&home);
     for needle in [
         "<title>Test & feed · 2024-05</title>",
@@ -758,13 +758,13 @@ fn an_archive_page_names_its_period_and_links_the_pages_around_it() {
         assert!(page.contains(needle), "missing {needle}\n{page}");
     }
     assert!(!page.contains("/archive/2024-05/"), "{page}");
-    let newest = render(&meta, &[&a], &[], &month(true, false)).home;
+    let newest = render(&meta, &[&a], &[], &month(true, false)).page;
     let newest = String::from_utf8(newest).unwrap();
     assert!(!newest.contains("Newer"), "{newest}");
     assert!(newest.contains("Current"), "{newest}");
 
     let current =
-        String::from_utf8(render(&meta, &[&a], &[], &current_with_archive()).home).unwrap();
+        String::from_utf8(render(&meta, &[&a], &[], &current_with_archive()).page).unwrap();
     assert!(
         current.contains(
             r#"<a rel="prev" href="http://127.0.0.1:8080/nyt/archive/2024-06/">The archive, month by month →</a>"#
@@ -789,7 +789,7 @@ fn with_entry_pages_the_list_links_them_and_keeps_the_original() {
     let meta = folder_meta();
     let mut place = Place::current(&url("http://127.0.0.1:8080/"), &meta);
     place.entry_pages = true;
-    let home = String::from_utf8(render(&meta, &[&a], &[], &place).home).unwrap();
+    let home = String::from_utf8(render(&meta, &[&a], &[], &place).page).unwrap();
     let page = as_a_browser_reads(&home);
     let want = concat!(
         r#"<li><a href="http://127.0.0.1:8080/entries/5189a0d6687e54f4/">Title <a> & more</a> "#,
@@ -1027,7 +1027,7 @@ fn archive_documents_stay_well_formed_whatever_the_text_holds() {
         atom.contains("<id>http://127.0.0.1:8080/nyt/</id><fh:archive/>"),
         "{atom}"
     );
-    let home = String::from_utf8(docs.home).unwrap();
+    let home = String::from_utf8(docs.page).unwrap();
     assert!(!home.contains("<script>"), "{home}");
     serde_json::from_slice::<serde_json::Value>(&docs.json).unwrap();
 }
@@ -1052,7 +1052,7 @@ fn a_page_lists_related_feeds_under_their_headings_and_skips_empty_groups() {
             }],
         },
     ];
-    let home = String::from_utf8(current(&meta(), &[&a], &groups).home).unwrap();
+    let home = String::from_utf8(current(&meta(), &[&a], &groups).page).unwrap();
     assert!(home.contains("<h2>Feeds</h2>"), "{home}");
     assert!(
         !home.contains("<h2>Authors</h2>"),

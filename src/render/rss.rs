@@ -8,8 +8,8 @@ use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
 use super::{
-    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media, splice,
-    title, whole_seconds,
+    HISTORY_NS, ITEMS_GO_HERE, Place, Prepared, body, bylines, clean, enclosed, media, title,
+    whole_seconds, with_items,
 };
 use crate::config::FeedMeta;
 use crate::entry::Entry;
@@ -26,23 +26,21 @@ pub fn render(
     updated: Option<DateTime<Utc>>,
     place: &Place,
 ) -> Vec<u8> {
-    let mut channel = channel(meta, updated, place);
+    let head = channel(meta, updated, place);
     // An archive's `<fh:archive/>` is in the head, before every item.
-    let write_head = |channel: &Channel| match place.archive.is_archive {
-        true => self_closing_marker(write(channel)),
-        false => write(channel),
+    let write_with = |items| {
+        let channel = Channel {
+            items,
+            ..head.clone()
+        };
+        match place.archive.is_archive {
+            true => self_closing_marker(write(&channel)),
+            false => write(&channel),
+        }
     };
-    let items: Option<Vec<&[u8]>> = entries.iter().map(|e| e.rss.as_deref()).collect();
-    let spliced = items.and_then(|items| {
-        let marker = marker_item();
-        let written = written(marker.clone())?;
-        channel.items = vec![marker];
-        splice(b"", &write_head(&channel), &written, &items)
-    });
-    spliced.unwrap_or_else(|| {
-        channel.items = entries.iter().map(|e| item(&e.entry)).collect();
-        [write_head(&channel).as_slice(), b"\n"].concat()
-    })
+    let prepared = entries.iter().map(|e| e.rss.as_deref()).collect();
+    let whole = || entries.iter().map(|e| item(&e.entry)).collect();
+    with_items(b"", prepared, marker_item(), written, whole, write_with)
 }
 
 /// An entry's `<item>…</item>` as the crate writes it in a channel.
