@@ -172,7 +172,7 @@ impl Indexer {
                 match seed::parse_key_with_doubts(&bytes, &self.reader.context(stamp)) {
                     Ok((key, doubts)) => {
                         for doubt in doubts {
-                            warn!(path = %path.display(), %doubt, "seed date passed over");
+                            warn!(path = %path.display(), %doubt, "seed read with a doubt");
                         }
                         Outcome::Seed(key, stamp)
                     }

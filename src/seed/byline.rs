@@ -317,8 +317,9 @@ mod tests {
                 utc("2024-04-10T00:37:36Z"),
             ),
             (
+                // The paper as the source of a translation: not a person.
                 "<address>《纽约时报》</address><p>x</p>",
-                &["《纽约时报》"],
+                &[],
                 None,
             ),
             (

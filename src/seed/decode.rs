@@ -1,6 +1,10 @@
 //! Seed bytes → text. Chinese news archives are mostly UTF-8 but also hold GB18030/GBK and Big5
 //! files. Those are decoded only when the detector names the encoding and the whole file decodes
 //! in it without a single error; anything else is rejected — never served as mojibake.
+//!
+//! Control bytes (NUL and the other C0 codes but tab, line feed and carriage return) inside
+//! otherwise good text are a torn write or a bad copy: they cost those bytes, not the article
+//! (the index logs how many went). A file with more of them than text has is binary.
 
 use std::borrow::Cow;
 
@@ -16,19 +20,39 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, SeedError> {
             .decode_without_bom_handling_and_without_replacement(rest)
             .ok_or_else(|| SeedError::Undecodable(format!("invalid {}", encoding.name())));
     }
-    let nuls = bytes.iter().filter(|&&b| b == 0).count();
-    if nuls > 0 {
-        // A stray NUL in a text seed (a torn write, a bad copy) costs that byte, not the
-        // article. Binary data has them by the percent, and no clean text around them.
-        if nuls * 100 > bytes.len() {
-            return Err(SeedError::Binary);
-        }
-        let text: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
-        return decode_text(&text)
-            .map(|text| Cow::Owned(text.into_owned()))
-            .map_err(|_| SeedError::Binary);
+    let controls = control_bytes(bytes);
+    if controls == 0 {
+        return decode_text(bytes);
     }
-    decode_text(bytes)
+    // Binary data has them by the percent, and no clean text around them. (In UTF-8, GB18030
+    // and Big5 alike a byte below 0x20 is never part of a longer character.)
+    if controls > MAX_CONTROL_BYTES.max(bytes.len() / 100) {
+        return Err(SeedError::Binary);
+    }
+    let has_nul = bytes.contains(&0);
+    let text: Vec<u8> = bytes.iter().copied().filter(|&b| !is_control(b)).collect();
+    match decode_text(&text) {
+        Ok(text) => Ok(Cow::Owned(text.into_owned())),
+        Err(_) if has_nul => Err(SeedError::Binary),
+        Err(error) => Err(error),
+    }
+}
+
+/// Control bytes a seed may hold and still be text, however short it is.
+const MAX_CONTROL_BYTES: usize = 16;
+
+/// How many control bytes `decode` drops from `bytes` (none from a file with a byte-order
+/// mark: UTF-16 is full of zero bytes).
+pub fn control_bytes(bytes: &[u8]) -> usize {
+    match Encoding::for_bom(bytes) {
+        Some(_) => 0,
+        None => bytes.iter().filter(|&&b| is_control(b)).count(),
+    }
+}
+
+/// NUL and the C0 control codes, but tab, line feed and carriage return.
+fn is_control(byte: u8) -> bool {
+    byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r')
 }
 
 /// Bytes without a byte-order mark or NULs: UTF-8, or detected GB18030/GBK or Big5.
@@ -86,13 +110,20 @@ mod tests {
     }
 
     #[test]
-    fn a_stray_nul_in_text_is_dropped_not_the_seed() {
+    fn stray_control_bytes_in_text_are_dropped_not_the_seed() {
         let mut bytes = SIMPLIFIED.as_bytes().to_vec();
-        bytes.insert(60, 0);
+        for (at, byte) in [(60, 0), (30, 0x01), (0, 0x1b), (90, 0x0c)] {
+            bytes.insert(at, byte);
+        }
+        assert_eq!(control_bytes(&bytes), 4);
         assert_eq!(decode(&bytes).unwrap(), SIMPLIFIED);
         let mut gbk = encode(SIMPLIFIED, GBK);
         gbk.insert(0, 0);
         assert_eq!(decode(&gbk).unwrap(), SIMPLIFIED);
+        // A short seed keeps its few too; tab, line feed and carriage return are text.
+        let short = "[t](https://x.example/a)\r\n------\n\n\t<p>a\0b</p>";
+        assert_eq!(decode(short.as_bytes()).unwrap(), short.replace('\0', ""));
+        assert_eq!(control_bytes(b"a\tb\nc\rd"), 0);
     }
 
     #[test]
@@ -116,7 +147,12 @@ mod tests {
             decode(b"[caf\xe9](https://x.example/a)\n------\n\n<p>na\xefve</p>"),
             Err(SeedError::NotUtf8(_))
         ));
-        assert_eq!(decode(b"ab\0cd"), Err(SeedError::Binary));
+        assert_eq!(decode(b"ab\0cd\xff"), Err(SeedError::Binary));
+        assert_eq!(
+            decode(&[0u8; 40]),
+            Err(SeedError::Binary),
+            "more controls than text"
+        );
         let mut binary_with_few_nuls: Vec<u8> = (1..=255u8).cycle().take(5000).collect();
         binary_with_few_nuls[100] = 0;
         assert_eq!(decode(&binary_with_few_nuls), Err(SeedError::Binary));

@@ -5,6 +5,7 @@
 
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
+use url::Url;
 
 use super::dom::{self, static_selector};
 use super::outlets::Outlet;
@@ -25,7 +26,7 @@ pub fn is_screen_reader_only(e: scraper::ElementRef<'_>) -> bool {
 static_selector!(LINK, "a");
 // Not svg: the sanitiser drops it, and a link holding only an icon is then empty.
 static_selector!(HAS_MEDIA, "img, video, audio, picture");
-static_selector!(BLOCK, "p, li, div, small, figcaption, aside");
+static_selector!(BLOCK, "p, li, div, small, figcaption, aside, footer");
 static_selector!(LABEL, "h2, h3, h4, h5, h6, p, strong, b");
 static_selector!(LIST, "ul, ol");
 static_selector!(LIST_ITEM, "li");
@@ -52,8 +53,8 @@ const RELATED_LABELS: &[&str] = &[
 /// one is article text that happens to mention it.
 const MAX_MARKED_BLOCK_CHARS: usize = 400;
 
-/// Removes the furniture from `html`; true when anything went.
-pub fn strip(html: &mut Html, outlet: Option<&Outlet>) -> bool {
+/// Removes the furniture from the article at `link` in `html`; true when anything went.
+pub fn strip(html: &mut Html, outlet: Option<&Outlet>, link: &Url) -> bool {
     let root = html.root_element();
     let mut doomed: Vec<NodeId> = root.select(&SCREEN_READER_ONLY).map(|e| e.id()).collect();
     doomed.extend(
@@ -62,6 +63,12 @@ pub fn strip(html: &mut Html, outlet: Option<&Outlet>) -> bool {
             .map(|a| a.id()),
     );
     doomed.extend(related_link_lists(root));
+    let site = Site::of(link, outlet);
+    doomed.extend(
+        root.select(&LIST)
+            .filter(|list| is_link_list(*list) && links_within(*list, &site))
+            .map(|list| list.id()),
+    );
     if let Some(outlet) = outlet {
         for rule in &outlet.strip {
             doomed.extend(root.select(&rule.selector).map(|e| e.id()));
@@ -131,6 +138,45 @@ fn related_link_lists(root: ElementRef<'_>) -> Vec<NodeId> {
     doomed
 }
 
+/// The hosts an article's own site answers at: its link's, and its outlet's.
+struct Site {
+    hosts: Vec<String>,
+}
+
+impl Site {
+    fn of(link: &Url, outlet: Option<&Outlet>) -> Site {
+        let own = link
+            .host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
+        let outlets = outlet.into_iter().flat_map(|o| o.hosts.iter().cloned());
+        Site {
+            hosts: own.into_iter().chain(outlets).collect(),
+        }
+    }
+
+    /// Whether `href` leads to another page of the site (a relative one always does).
+    fn holds(&self, href: &str) -> bool {
+        let Ok(url) = Url::parse(href.trim()) else {
+            return !href.trim().is_empty();
+        };
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        self.hosts.iter().any(|h| {
+            host == *h
+                || host
+                    .strip_suffix(h.as_str())
+                    .is_some_and(|r| r.ends_with('.'))
+        })
+    }
+}
+
+/// Whether every link in `list` leads to another page of the article's own site: an untitled
+/// list of related articles (BBC since 2021, RFA's three single-link lists of 2020), wherever it
+/// stands in the text.
+fn links_within(list: ElementRef<'_>, site: &Site) -> bool {
+    list.select(&LINK)
+        .all(|a| a.value().attr("href").is_some_and(|href| site.holds(href)))
+}
+
 /// A list (or a wrapper holding only one) whose every item is a single link.
 fn is_link_list(element: ElementRef<'_>) -> bool {
     let list = if LIST.matches(&element) {
@@ -193,8 +239,40 @@ mod tests {
 
     fn stripped(body: &str, outlet: Option<&Outlet>) -> String {
         let mut html = Html::parse_fragment(body);
-        strip(&mut html, outlet);
+        let link = Url::parse("https://www.x.example/news/1").unwrap();
+        strip(&mut html, outlet, &link);
         html.root_element().inner_html()
+    }
+
+    #[test]
+    fn an_untitled_list_of_links_to_the_site_goes_one_to_elsewhere_or_with_text_stays() {
+        let cases = [
+            // The site's other articles, one list or three of one item each.
+            (
+                r#"<p>a</p><ul><li><a href="https://x.example/2">T2</a></li><li><a href="/3">T3</a></li></ul><p>b</p>"#,
+                "<p>a</p><p>b</p>",
+            ),
+            (
+                r#"<ul><li><b><a class="external-link" href="http://www.x.example/9">T</a></b></li></ul><p>b</p>"#,
+                "<p>b</p>",
+            ),
+            // Links elsewhere are sources; items with words of their own are article text.
+            (
+                r#"<ul><li><a href="https://other.example/2">T2</a></li></ul>"#,
+                r#"<ul><li><a href="https://other.example/2">T2</a></li></ul>"#,
+            ),
+            (
+                r#"<ul><li>see <a href="/2">T2</a></li></ul>"#,
+                r#"<ul><li>see <a href="/2">T2</a></li></ul>"#,
+            ),
+            (
+                r#"<ul><li>one</li><li>two</li></ul>"#,
+                "<ul><li>one</li><li>two</li></ul>",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(stripped(body, None), want, "{body}");
+        }
     }
 
     #[test]

@@ -126,7 +126,8 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let mut seed = Essentials::read(&text, context)?;
     // After the dates are read (they must equal `parse_key`'s), before anything else is.
     let images_settled = images::settle(&mut seed.html);
-    let furniture_gone = furniture::strip(&mut seed.html, context.outlet_of(&seed.link));
+    let outlet = context.outlet_of(&seed.link);
+    let furniture_gone = furniture::strip(&mut seed.html, outlet, &seed.link);
     let cleaned = (images_settled || furniture_gone).then(|| seed.html.root_element().inner_html());
     let body = cleaned.as_deref().unwrap_or(seed.body);
     let root = seed.html.root_element();
@@ -155,7 +156,8 @@ pub fn parse_key(bytes: &[u8], context: &SeedContext) -> Result<Key, SeedError> 
     parse_key_with_doubts(bytes, context).map(|(key, _)| key)
 }
 
-/// [`parse_key`], with what the index should log about the seed: dates it did not trust.
+/// [`parse_key`], with what the index should log about the seed: dates it did not trust, and
+/// control bytes dropped from its text.
 pub fn parse_key_with_doubts(
     bytes: &[u8],
     context: &SeedContext,
@@ -171,7 +173,13 @@ pub fn parse_key_with_doubts(
             (byline::read(html.root_element(), zone, None).date, None)
         }
     };
-    let dates = heading.dates(stated, context);
+    let mut dates = heading.dates(stated, context);
+    let dropped = decode::control_bytes(bytes);
+    if dropped > 0 {
+        let doubt =
+            format!("{dropped} control bytes (NUL or other C0 codes) dropped from the text");
+        dates.doubts.push(doubt);
+    }
     let outlet = context.outlet_of(&heading.link);
     let key = Key {
         id: canonical_id(&heading.link).into(),

@@ -24,25 +24,79 @@ const ROLES: &[&str] = &[
     "报道",
     "报导",
     "文",
+    "编者按",
 ];
 
 /// What follows a name to say how the piece was made (`李鱼 综合报导`). Titles such as 记者 are
 /// not cut from the end: `陈记者` names someone.
-const TRAILING_ROLES: &[&str] = &["综合报道", "综合报导", "报道", "报导", "摘编", "编译"];
+const TRAILING_ROLES: &[&str] = &[
+    "综合报道",
+    "综合报导",
+    "报道",
+    "报导",
+    "摘编",
+    "编译",
+    "撰文",
+];
 
 /// What an empty byline field is filled with by a broken template.
 const PLACEHOLDERS: &[&str] = &["null", "undefined", "none", "nil", "n/a"];
+
+/// Newspapers, broadcasters and agencies a byline names as the source: not a person. The
+/// outlet's own name stays the feed's author for an entry with no other (the Economist names
+/// no writers, so the paper is the author there, and is not listed here).
+const ORGANISATIONS: &[&str] = &[
+    "《纽约时报》",
+    "纽约时报",
+    "纽约时报中文网",
+    "The New York Times",
+    "德国之声",
+    "德国之声中文网",
+    "ARD",
+    "ZDF",
+    "dpa",
+    "美联社",
+    "路透社",
+    "法新社",
+    "德新社",
+    "新华社",
+    "中央社",
+    "美国之音",
+    "自由亚洲电台",
+];
 
 /// Places that end a "NAME PLACE报道" line; a name written together with one
 /// (`家傲华盛顿报道`) is the name without it.
 const PLACES: &[&str] = &[
     "华盛顿",
+    "華盛頓",
     "纽约",
+    "紐約",
     "洛杉矶",
+    "洛杉磯",
     "旧金山",
+    "舊金山",
     "台北",
+    "臺北",
+    "新北",
+    "桃園",
+    "桃园",
+    "新竹",
+    "苗栗縣",
+    "苗栗县",
+    "苗栗",
     "台中",
+    "臺中",
+    "彰化",
+    "嘉義",
+    "台南",
+    "臺南",
     "高雄",
+    "屏東",
+    "花蓮",
+    "宜蘭",
+    "台東",
+    "基隆",
     "香港",
     "澳门",
     "北京",
@@ -50,10 +104,13 @@ const PLACES: &[&str] = &[
     "广州",
     "深圳",
     "东京",
+    "東京",
     "首尔",
+    "首爾",
     "曼谷",
     "新德里",
     "伦敦",
+    "倫敦",
     "巴黎",
     "柏林",
     "布鲁塞尔",
@@ -74,7 +131,7 @@ const MAX_NAME_CHARS: usize = 60;
 /// dropped, order kept.
 pub fn split(byline: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for part in one_line(byline).split([',', '，', '、', '/', ';', '；', '|']) {
+    for part in one_line(byline).split([',', '，', '、', '/', '／', ';', '；', '|']) {
         let part = without_role_label(part.trim());
         let pieces: Vec<&str> = if is_han_names(part) {
             part.split(' ').collect()
@@ -135,7 +192,9 @@ fn clean(raw: &str) -> Option<String> {
         name = rest.to_string();
     }
     let name = name.trim();
+    let name = strip_prefix_word(name, "by").unwrap_or(name);
     let plausible = !name.is_empty()
+        && !ORGANISATIONS.iter().any(|o| o.eq_ignore_ascii_case(name))
         && name.chars().count() <= MAX_NAME_CHARS
         && !PLACEHOLDERS.contains(&name.to_ascii_lowercase().as_str())
         && !ROLES.contains(&name)
@@ -210,7 +269,16 @@ mod tests {
             ),
             ("储百亮、王月眉，Amy Qin", &["储百亮", "王月眉", "Amy Qin"]),
             ("KONEY BAI,KONEY BAI", &["KONEY BAI"]),
-            ("《纽约时报》", &["《纽约时报》"]),
+            ("《纽约时报》", &[]),
+            ("德国之声中文网", &[]),
+            ("ARD", &[]),
+            ("by Luke Leitch", &["Luke Leitch"]),
+            ("張雄風台北", &["張雄風"]),
+            ("陳偉婷、許秩維台北", &["陳偉婷", "許秩維"]),
+            ("管瑞平苗栗縣", &["管瑞平"]),
+            ("徐简、谢佳宣、李言", &["徐简", "谢佳宣", "李言"]),
+            ("James R. Gorrie撰文／原泉", &["James R. Gorrie", "原泉"]),
+            ("编者按", &[]),
             ("  张平（摘编）", &["张平"]),
             ("苗子(摘编)", &["苗子"]),
             ("张慈 （综合报道）", &["张慈"]),

@@ -294,7 +294,7 @@ fn an_archive_label_before_the_title_is_cut_and_names_the_section() {
         "[[國際] 中領館遭關升級美中衝突](https://www.rti.org.tw/news/view/id/2071234)\n------\n\n<p>x</p>\n",
     );
     assert_eq!(e.title, "中領館遭關升級美中衝突");
-    assert_eq!(e.categories, ["國際", "中央广播电台"]);
+    assert_eq!(e.categories, ["國際", "中央廣播電臺"]);
 }
 
 #[test]
