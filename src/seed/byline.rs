@@ -350,7 +350,7 @@ mod tests {
             (
                 "<div><i>2020年 6月 29日</i></div>",
                 &[],
-                utc("2020-06-29T00:00:00Z"),
+                utc("2020-06-29T12:00:00Z"),
             ),
             (
                 r#"<div><strong>标题：</strong>t<br><strong>作者：</strong><a href="x">廖宇彬</a><br><strong>发表日期：</strong>2025.2.11</div>"#,
@@ -360,7 +360,7 @@ mod tests {
             (
                 r#"<aside><time dateTime="2020-12-05T00:00:00Z">Dec 5th 2020</time><meta itemProp="author" content="The Economist"/></aside>"#,
                 &["The Economist"],
-                utc("2020-12-05T00:00:00Z"),
+                utc("2020-12-05T12:00:00Z"),
             ),
             ("<p>nothing marked here, 2020-07-03 09:47:13</p>", &[], None),
             ("", &[], None),

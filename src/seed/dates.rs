@@ -2,10 +2,14 @@
 //!
 //! Dates without an offset are wall-clock times in the outlet's zone (the NYT seeds write
 //! Beijing time without saying so, Reuters UTC, RFI Paris time). A date without a time of
-//! day is that calendar day, starting at midnight UTC, in any zone.
+//! day is that calendar day, served at noon UTC: the same calendar day from UTC−12 to UTC+11,
+//! where midnight UTC is the evening before in the Americas.
+//!
+//! A link can name a day too (`/20210416/`, `story20210412-`, `/2020/12/05/`): [`in_link`].
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use url::Url;
 
 /// A date the seed states, and whether it carried a time of day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +27,6 @@ pub fn parse(text: &str, zone: Tz) -> Option<Stated> {
         return None;
     }
     let stated = with_offset(text)
-        .map(|instant| Stated {
-            instant,
-            date_only: false,
-        })
         .or_else(|| {
             without_offset(text)
                 .and_then(|naive| local(naive, zone))
@@ -35,28 +35,49 @@ pub fn parse(text: &str, zone: Tz) -> Option<Stated> {
                     date_only: false,
                 })
         })
-        .or_else(|| {
-            date_only(text).map(|d| Stated {
-                instant: d.and_time(NaiveTime::MIN).and_utc(),
-                date_only: true,
-            })
-        })?;
+        .or_else(|| date_only(text).map(Stated::day))?;
     plausible(stated.instant).then_some(stated)
+}
+
+impl Stated {
+    /// A calendar day, as an instant: see the module's note.
+    pub fn day(day: NaiveDate) -> Stated {
+        Stated {
+            instant: day.and_time(NOON).and_utc(),
+            date_only: true,
+        }
+    }
+}
+
+const NOON: NaiveTime = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+
+/// `2020-12-05T00:00:00Z` is how sites write a day (the Economist's `<time dateTime>`): an
+/// article published at midnight UTC to the second is far rarer than a date-only field.
+fn midnight_utc(instant: DateTime<Utc>) -> Option<NaiveDate> {
+    (instant.time() == NaiveTime::MIN).then(|| instant.date_naive())
 }
 
 /// Years a news article can carry; anything else is a parse accident. Keeping four-digit
 /// years also keeps RFC 822 and RFC 3339 output valid.
 pub fn plausible(instant: DateTime<Utc>) -> bool {
-    use chrono::Datelike;
     (1970..=2999).contains(&instant.year())
 }
 
-fn with_offset(text: &str) -> Option<DateTime<Utc>> {
-    let parsed: Option<DateTime<FixedOffset>> = DateTime::parse_from_rfc3339(text)
+/// A date with its offset; midnight at offset zero is a day (see [`midnight_utc`]), midnight at
+/// +08:00 a time.
+fn with_offset(text: &str) -> Option<Stated> {
+    let parsed: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(text)
         .ok()
         .or_else(|| DateTime::parse_from_rfc2822(text).ok())
-        .or_else(|| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S %z").ok());
-    parsed.map(|d| d.with_timezone(&Utc))
+        .or_else(|| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S %z").ok())?;
+    let instant = parsed.with_timezone(&Utc);
+    Some(match midnight_utc(instant) {
+        Some(day) if parsed.offset().local_minus_utc() == 0 => Stated::day(day),
+        _ => Stated {
+            instant,
+            date_only: false,
+        },
+    })
 }
 
 fn without_offset(text: &str) -> Option<NaiveDateTime> {
@@ -101,9 +122,64 @@ fn local(naive: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
     Some(resolved.with_timezone(&Utc))
 }
 
-/// Whether `instant` falls on the day that starts at `midnight`.
-pub fn same_day(midnight: DateTime<Utc>, instant: DateTime<Utc>) -> bool {
-    instant >= midnight && instant < midnight + chrono::Duration::hours(24)
+/// Whether `instant` falls on `day` in `zone`: a day an outlet prints is its own calendar's.
+pub fn on_day(day: NaiveDate, instant: DateTime<Utc>, zone: Tz) -> bool {
+    instant.with_timezone(&zone).date_naive() == day
+}
+
+/// The day a link names, if it names exactly one: a run of digits that reads as `YYYYMMDD` or
+/// `MMDDYYYY`, alone or followed by a 4-digit serial or a 6-digit time (NYT `/20210416/`,
+/// Zaobao `story20210412-…`, CNA `/202105070364.aspx`, RFA `-07152020104912.html`, VOA
+/// `-12242020/`), or three folders `YYYY/MM/DD` or `YY/M/D` (the Economist, Epoch Times).
+/// Only the path counts; links naming two different days name none.
+pub fn in_link(link: &Url) -> Option<NaiveDate> {
+    let path = link.path();
+    let mut days = digit_runs(path).filter_map(run_day).chain(folder_day(path));
+    let first = days.next()?;
+    days.all(|d| d == first).then_some(first)
+}
+
+/// Maximal runs of ASCII digits.
+fn digit_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+}
+
+fn run_day(run: &str) -> Option<NaiveDate> {
+    if !matches!(run.len(), 8 | 12 | 14) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| run[range].parse::<u32>().ok();
+    let ymd = || linked_day(number(0..4)?, number(4..6)?, number(6..8)?);
+    let mdy = || linked_day(number(4..8)?, number(0..2)?, number(2..4)?);
+    ymd().or_else(mdy)
+}
+
+fn folder_day(path: &str) -> Option<NaiveDate> {
+    let folders: Vec<&str> = path.split('/').collect();
+    folders.windows(3).find_map(|w| {
+        let all_digits = w
+            .iter()
+            .all(|f| !f.is_empty() && f.len() <= 4 && f.bytes().all(|b| b.is_ascii_digit()));
+        if !all_digits || w[1].len() > 2 || w[2].len() > 2 {
+            return None;
+        }
+        let year: u32 = w[0].parse().ok()?;
+        let year = match w[0].len() {
+            4 => year,
+            2 => 2000 + year,
+            _ => return None,
+        };
+        linked_day(year, w[1].parse().ok()?, w[2].parse().ok()?)
+    })
+}
+
+/// Years of the web's news archives: a number outside them is an id, not a date.
+fn linked_day(year: u32, month: u32, day: u32) -> Option<NaiveDate> {
+    if !(1995..=2099).contains(&year) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year as i32, month, day)
 }
 
 #[cfg(test)]
@@ -138,9 +214,12 @@ mod tests {
                 false,
             ),
             ("09/07/2020 - 13:26", "2020-07-09T05:26:00Z", false),
-            ("2020年 6月 29日", "2020-06-29T00:00:00Z", true),
-            ("2021-05-06", "2021-05-06T00:00:00Z", true),
-            ("2020-12-05T00:00:00Z", "2020-12-05T00:00:00Z", false),
+            ("2020年 6月 29日", "2020-06-29T12:00:00Z", true),
+            ("2021-05-06", "2021-05-06T12:00:00Z", true),
+            // a day written as midnight UTC; midnight at another offset is a time
+            ("2020-12-05T00:00:00Z", "2020-12-05T12:00:00Z", true),
+            ("2020-12-05T00:00:00+08:00", "2020-12-04T16:00:00Z", false),
+            ("2020-12-05T00:00:01Z", "2020-12-05T00:00:01Z", false),
         ];
         for (input, want, date_only) in cases {
             let got = parse(input, Shanghai).unwrap_or_else(|| panic!("{input:?} did not parse"));
@@ -164,14 +243,70 @@ mod tests {
     }
 
     #[test]
-    fn a_day_is_from_its_midnight_up_to_the_next() {
-        let midnight = utc("2020-07-17T00:00:00Z");
-        let second = chrono::Duration::seconds(1);
-        let day = chrono::Duration::hours(24);
-        assert!(same_day(midnight, midnight));
-        assert!(same_day(midnight, midnight + day - second));
-        assert!(!same_day(midnight, midnight + day));
-        assert!(!same_day(midnight, midnight - second));
+    fn a_day_is_the_outlets_calendar_day() {
+        let day = NaiveDate::from_ymd_opt(2021, 4, 12).unwrap();
+        let singapore = chrono_tz::Asia::Singapore;
+        // 00:30 on the 13th in Singapore is still the 12th in UTC
+        assert!(!on_day(day, utc("2021-04-12T16:30:00Z"), singapore));
+        assert!(on_day(day, utc("2021-04-12T16:30:00Z"), chrono_tz::UTC));
+        assert!(on_day(day, utc("2021-04-11T16:00:00Z"), singapore));
+        assert!(on_day(day, utc("2021-04-12T15:59:59Z"), singapore));
+        assert!(!on_day(day, utc("2021-04-11T15:59:59Z"), singapore));
+    }
+
+    #[test]
+    fn links_name_their_day() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let cases = [
+            (
+                "https://cn.nytimes.com/health/20210416/coronavirus-vaccines/",
+                day(2021, 4, 16),
+            ),
+            (
+                "https://www.zaobao.com/realtime/china/story20210412-1138869",
+                day(2021, 4, 12),
+            ),
+            (
+                "https://www.cna.com.tw/news/firstnews/202105070364.aspx",
+                day(2021, 5, 7),
+            ),
+            (
+                "https://www.rfa.org/mandarin/yataibaodao/gangtai/ql1-07212020062426.html",
+                day(2020, 7, 21),
+            ),
+            (
+                "https://www.voachinese.com/a/covid-19-part-1-12242020/5712310.html",
+                day(2020, 12, 24),
+            ),
+            (
+                "https://www.voachinese.com/a/china-economy-20200709/5496497.html",
+                day(2020, 7, 9),
+            ),
+            (
+                "https://www.economist.com/leaders/2020/12/05/does-it-matter",
+                day(2020, 12, 5),
+            ),
+            (
+                "https://www.epochtimes.com/gb/21/4/1/n12852711.htm",
+                day(2021, 4, 1),
+            ),
+            (
+                "http://www.rfi.fr//cn/%E4%B8%AD%E5%9B%BD/20200714-%E6%BD%98",
+                day(2020, 7, 14),
+            ),
+            // ids, months, numbers that are no day, and two days that disagree
+            ("https://www.bbc.com/zhongwen/simp/world-57007009", None),
+            ("https://cn.ft.com/story/001088460?full=y", None),
+            ("https://chinadigitaltimes.net/chinese/2020/07/slug/", None),
+            ("https://www.rti.org.tw/news/view/id/2073206", None),
+            ("https://www.solidot.org/story?sid=67591&d=20210412", None),
+            ("https://example.com/a/20210230/", None),
+            ("https://example.com/20210412/story20210413-1", None),
+            ("https://example.com/20210412/2021/04/12/", day(2021, 4, 12)),
+        ];
+        for (link, want) in cases {
+            assert_eq!(in_link(&Url::parse(link).unwrap()), want, "{link}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod text;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use scraper::{ElementRef, Html};
 use url::Url;
@@ -76,7 +76,7 @@ pub enum SeedError {
 /// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
 /// another id or other dates: index caches written under other rules are then rebuilt, not
 /// trusted.
-pub const KEY_RULES: &str = "2026-11-30 outlet zones, UTC days, fetch-time bound, canonical ids; title, section, quick authors";
+pub const KEY_RULES: &str = "2026-12-07 outlet zones, days at noon UTC in the outlet calendar, link days, fetch-time bound, canonical ids; title, section, quick authors";
 
 /// Summaries are cut to about this many characters.
 pub const SUMMARY_CHARS: usize = 300;
@@ -251,8 +251,10 @@ impl<'t> Heading<'t> {
     /// `published` and `updated` from the date the body states (if any), the header's `日期`
     /// line, the header's epoch and the file's mtime, in that order of trust. The epoch is
     /// when the archive fetched the article, so a stated date later than it is a wrong zone or
-    /// a wrong read: it is passed over (and noted) for the next one.
+    /// a wrong read: it is passed over (and noted) for the next one. Then the link's day, if
+    /// it names one, holds `published` back (see [`held_to_link_day`]).
     fn dates(&self, stated: Option<dates::Stated>, context: &SeedContext) -> Dates {
+        let zone = context.zone_for(&self.link);
         let epoch = self
             .head
             .epoch_ms
@@ -260,13 +262,13 @@ impl<'t> Heading<'t> {
             .filter(|&d| dates::plausible(d));
         let from_body = stated.map(|stated| match epoch {
             // A bare date is less precise than the archive's timestamp of the same day.
-            Some(e) if stated.date_only && dates::same_day(stated.instant, e) => e,
+            Some(e) if stated.date_only && dates::on_day(stated.instant.date_naive(), e, zone) => e,
             _ => stated.instant,
         });
         let from_header = self
             .head
             .stated_date
-            .and_then(|d| dates::parse(d, context.zone_for(&self.link)))
+            .and_then(|d| dates::parse(d, zone))
             .map(|s| s.instant);
         let mut doubts = Vec::new();
         // An epoch before the web archives existed is a broken header, not a fetch time.
@@ -285,17 +287,33 @@ impl<'t> Heading<'t> {
                 _ => Some(candidate),
             }
         };
-        let published = trusted(from_body, "the date in the body")
+        let found = trusted(from_body, "the date in the body")
             .or_else(|| trusted(from_header, "the 日期 line"))
             .or(epoch)
             .unwrap_or(context.modified);
-        let updated = epoch.filter(|&e| e > published).unwrap_or(published);
+        let published = held_to_link_day(found, dates::in_link(&self.link), zone);
+        let updated = epoch.into_iter().chain([found]).max().unwrap_or(found);
         Dates {
             published,
-            updated,
+            updated: updated.max(published),
             fetched: epoch,
             doubts,
         }
+    }
+}
+
+/// A link that names a day was made the day the article first appeared, in the outlet's
+/// calendar, so a date found on a later day is not the first publication: a republication
+/// (NYT's `pudate` a week on, while the `<time>` text and `/20210416/` agree), or the fetch
+/// time of a seed that states no time, after midnight (Zaobao's `story20210412-…` fetched at
+/// 00:30 on the 13th). The entry is then published on the link's day; the later date is kept
+/// as `updated`. An earlier date stands: print editions date links ahead of the web.
+fn held_to_link_day(found: DateTime<Utc>, link_day: Option<NaiveDate>, zone: Tz) -> DateTime<Utc> {
+    match link_day {
+        Some(day) if found.with_timezone(&zone).date_naive() > day => {
+            dates::Stated::day(day).instant
+        }
+        _ => found,
     }
 }
 

@@ -187,13 +187,13 @@ fn a_day_without_a_time_keeps_its_calendar_day_in_utc() {
         "<div><i>2020年 7月 17日</i></div><p>x</p>",
     ));
     assert_eq!(e.published, utc("2020-07-17T09:30:00Z"));
-    // fetched days later: the stated day, at midnight UTC, not the day before
+    // fetched days later: the stated day, at noon UTC (the 17th from UTC−12 to UTC+11)
     let e = entry(&fetched(
         utc("2020-07-20T09:30:00Z").timestamp_millis(),
         "https://www.bbc.com/zhongwen/simp/world-53436020",
         r#"<time datetime="2020-07-17">x</time>"#,
     ));
-    assert_eq!(e.published, utc("2020-07-17T00:00:00Z"));
+    assert_eq!(e.published, utc("2020-07-17T12:00:00Z"));
 }
 
 #[test]

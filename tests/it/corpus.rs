@@ -65,10 +65,12 @@ fn every_seed_parses_with_title_and_absolute_link() {
     }
 }
 
-/// `<time pudate="YYYY-MM-DD HH:MM:SS">` is Beijing time: UTC is eight hours earlier.
+/// `<time pudate="YYYY-MM-DD HH:MM:SS">` is Beijing time: UTC is eight hours earlier. A pudate
+/// on a later day than the link's `/YYYYMMDD/` is a republication: the link's day is served
+/// (at noon UTC, the time of a date with no hour).
 #[test]
 fn time_seeds_get_the_right_utc_instant() {
-    let mut checked = 0;
+    let (mut checked, mut republished) = (0, 0);
     for path in all_seed_files() {
         let (text, entry) = parse_file(&path);
         let Some(start) = text.find("pudate=\"") else {
@@ -76,11 +78,21 @@ fn time_seeds_get_the_right_utc_instant() {
         };
         let value = &text[start + 8..start + 8 + 19];
         let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S").unwrap();
-        let want: DateTime<Utc> = (local - chrono::Duration::hours(8)).and_utc();
+        let mut want: DateTime<Utc> = (local - chrono::Duration::hours(8)).and_utc();
+        let link_day = entry.link.split('/').find_map(|part| {
+            (part.len() == 8 && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| chrono::NaiveDate::parse_from_str(part, "%Y%m%d").ok())
+                .flatten()
+        });
+        if let Some(day) = link_day.filter(|day| local.date() > *day) {
+            want = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+            republished += 1;
+        }
         assert_eq!(entry.published, want, "{}", path.display());
         checked += 1;
     }
     assert!(checked >= 100, "only {checked} <time> seeds");
+    assert!(republished >= 1, "no republished <time> seed");
 }
 
 #[test]

@@ -492,4 +492,89 @@ mod every_folder {
             assert_eq!(names, *want, "{seed}");
         }
     }
+
+    /// (folder, the outlet's zone, the day its link names, as the link writes it).
+    fn link_day(folder: &str, link: &str) -> Option<(chrono_tz::Tz, chrono::NaiveDate)> {
+        let (zone, marker, digits): (chrono_tz::Tz, &str, usize) = match folder {
+            "nyt" => (chrono_tz::Asia::Shanghai, "cn.nytimes.com/", 8),
+            "zaobao" => (chrono_tz::Asia::Singapore, "/story", 8),
+            "cna" => (chrono_tz::Asia::Taipei, "/news/", 8),
+            _ => return None,
+        };
+        let after = &link[link.find(marker)? + marker.len()..];
+        // nyt: `section/20210416/slug`, cna: `firstnews/202105070364.aspx`
+        let after = after.split('/').find(|part| {
+            part.len() >= digits && part[..digits].bytes().all(|b| b.is_ascii_digit())
+        })?;
+        let day = chrono::NaiveDate::parse_from_str(&after[..digits], "%Y%m%d").ok()?;
+        Some((zone, day))
+    }
+
+    #[test]
+    fn no_entry_is_dated_after_the_day_its_link_names() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let mut checked = 0;
+        for folder in ["nyt", "zaobao", "cna"] {
+            for item in items(&server, folder) {
+                let url = item["url"].as_str().unwrap();
+                let Some((zone, day)) = link_day(folder, url) else {
+                    continue;
+                };
+                let published: DateTime<Utc> =
+                    item["date_published"].as_str().unwrap().parse().unwrap();
+                let local = published.with_timezone(&zone).date_naive();
+                assert!(
+                    local <= day,
+                    "{url}: published {published}, on {local} in {zone}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 70, "{checked}");
+    }
+
+    #[test]
+    fn a_republished_article_keeps_its_first_day_and_a_day_reads_as_that_day_everywhere() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let item = |seed: &str| {
+            let text = std::fs::read_to_string(Path::new(ARCHIVE).join(seed)).unwrap();
+            let (folder, link) = (seed.split('/').next().unwrap(), link_of(&text));
+            items(&server, folder)
+                .into_iter()
+                .find(|item| item["url"] == link.as_str())
+                .unwrap_or_else(|| panic!("{seed}: {link} not served"))
+        };
+        let date = |item: &serde_json::Value, field: &str| -> DateTime<Utc> {
+            item[field].as_str().unwrap().parse().unwrap()
+        };
+        // `<time pudate="2021-04-23 07:22:31">2021年4月16日</time>` at `/20210416/`, fetched
+        // on the 26th: published on the 16th, updated when fetched (after the republication)
+        let nyt = item("nyt/025_f348d62ef8ae68cd.md");
+        let day = |text: &str| text.parse::<chrono::NaiveDate>().unwrap();
+        let beijing = chrono_tz::Asia::Shanghai;
+        assert_eq!(
+            date(&nyt, "date_published")
+                .with_timezone(&beijing)
+                .date_naive(),
+            day("2021-04-16")
+        );
+        assert_eq!(
+            date(&nyt, "date_modified"),
+            "2021-04-26T03:07:01Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        // `<time dateTime="2020-08-26T00:00:00Z">Aug 26th 2020</time>`, fetched at 00:09 on the
+        // 27th in London: the 26th in London, New York and Beijing alike
+        let economist = date(&item("economist/152_91036da427799f0c.md"), "date_published");
+        for zone in [
+            chrono_tz::Europe::London,
+            chrono_tz::America::New_York,
+            beijing,
+        ] {
+            assert_eq!(
+                economist.with_timezone(&zone).date_naive(),
+                day("2020-08-26"),
+                "{zone}"
+            );
+        }
+    }
 }
