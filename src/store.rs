@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::scope::{Month, Scope, slug};
-use crate::seed::Key;
+use crate::seed::{Key, Section};
 use crate::seedfs::Stamp;
 use crate::urls::entry_hash;
 
@@ -158,6 +158,11 @@ fn named(name: &str) -> Option<Named<'_>> {
     Some((slug(name), name)).filter(|(s, _)| !s.is_empty())
 }
 
+/// A section's slug (made from its term, as its feed's URL is) and the name readers see.
+fn section_named(section: &Section) -> Option<Named<'_>> {
+    Some((slug(&section.term), &*section.name)).filter(|(s, _)| !s.is_empty())
+}
+
 /// The slugs of an entry's authors and section, each with the name it is written as.
 fn facets_of(key: &Key) -> (Vec<Named<'_>>, Option<Named<'_>>) {
     let mut authors: Vec<Named> = key
@@ -168,7 +173,7 @@ fn facets_of(key: &Key) -> (Vec<Named<'_>>, Option<Named<'_>>) {
         .collect();
     authors.sort();
     authors.dedup_by(|a, b| a.0 == b.0);
-    (authors, key.section.as_deref().and_then(named))
+    (authors, key.section.as_ref().and_then(section_named))
 }
 
 /// Two files hold the same link; `winner` is served, `loser` is not.
@@ -871,7 +876,7 @@ mod tests {
     fn by(link: &str, hour: i64, authors: Option<&[&str]>, section: Option<&str>) -> Key {
         Key {
             authors: authors.map(|a| a.iter().map(|s| s.to_string()).collect()),
-            section: section.map(Arc::from),
+            section: section.map(|term| Section::named(term.into(), None)),
             ..entry(link, hour)
         }
     }

@@ -472,7 +472,8 @@ limit = 50
         assert_eq!(builtin.for_host("www.bbc.com").unwrap().name, "BBC中文");
 
         let text = format!(
-            "{GOOD}[outlets.rfi]\ntimezone = \"UTC\"\n[outlets.mine]\nhosts = [\"News.Example.\"]\n"
+            "{GOOD}[outlets.rfi]\ntimezone = \"UTC\"\n[outlets.mine]\nhosts = [\"News.Example.\"]\n\
+             [outlets.mine.sections]\nWorld = \"天下\"\n"
         );
         let outlets = Config::parse(&text, Path::new("/base")).unwrap().outlets;
         assert_eq!(zone(&outlets, "www.rfi.fr").as_deref(), Some("UTC"));
@@ -481,6 +482,7 @@ limit = 50
         let mine = outlets.for_host("a.news.example").unwrap();
         assert_eq!((mine.key.as_str(), mine.name.as_str()), ("mine", "mine"));
         assert_eq!(mine.timezone, None);
+        assert_eq!(mine.section_name("world").map(|n| &**n), Some("天下"));
         assert_ne!(outlets.fingerprint(), builtin.fingerprint());
     }
 
@@ -565,6 +567,11 @@ limit = 50
             (
                 "[outlets.bbc]\nauthor_selectors = ['ul[[']\n",
                 "[outlets.bbc] author_selectors",
+                15,
+            ),
+            (
+                "[outlets.rfa]\nsections = { gangtai = \" \" }\n",
+                "[outlets.rfa] sections",
                 15,
             ),
             (

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -32,6 +33,7 @@ struct RawOutlet {
     title_suffixes: Option<Vec<String>>,
     title_prefixes: Option<Vec<String>>,
     section_segment: Option<usize>,
+    sections: Option<BTreeMap<String, String>>,
     byline_patterns: Option<Vec<String>>,
     author_selectors: Option<Vec<String>>,
     strip: Option<Vec<String>>,
@@ -99,12 +101,13 @@ pub(super) fn validate(config: RawOutlets, text: &str) -> Result<Outlets, Config
                     message,
                 },
             };
+            let rules = toml::to_string(&fields).unwrap_or_default();
             let raw = RawOutlet::deserialize(toml::Value::Table(fields)).map_err(|error| {
                 let message = error.message().to_string();
                 let field = unknown_field(&message).unwrap_or("").to_string();
                 refuse(&field, message)
             })?;
-            raw.validate(key.clone(), &refuse)
+            raw.validate(key.clone(), rules, &refuse)
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Outlets::new)
@@ -123,6 +126,7 @@ impl RawOutlet {
     fn validate(
         self,
         key: String,
+        rules: String,
         refuse: &dyn Fn(&str, String) -> ConfigError,
     ) -> Result<Outlet, ConfigError> {
         let hosts: Vec<String> = self
@@ -176,6 +180,7 @@ impl RawOutlet {
                 refuse,
             )?,
             section_segment: self.section_segment,
+            sections: section_names(self.sections, refuse)?,
             byline_patterns: each_one(
                 "byline_patterns",
                 self.byline_patterns,
@@ -190,8 +195,26 @@ impl RawOutlet {
             )?,
             strip: each_one("strip", self.strip, selector, refuse)?,
             strip_text: lines("strip_text", self.strip_text, "a marker")?,
+            rules,
         })
     }
+}
+
+/// `sections`: each section's display name by its name in lower case; none empty.
+fn section_names(
+    written: Option<BTreeMap<String, String>>,
+    refuse: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<BTreeMap<String, Arc<str>>, ConfigError> {
+    let mut names = BTreeMap::new();
+    for (term, name) in written.unwrap_or_default() {
+        let (term, name) = (one_line(&term).to_lowercase(), one_line(&name));
+        if term.is_empty() || name.is_empty() {
+            let message = format!("{term:?} = {name:?}: a section and its name must not be empty");
+            return Err(refuse("sections", message));
+        }
+        names.insert(term, Arc::from(name));
+    }
+    Ok(names)
 }
 
 /// Each of the strings written for `field`, parsed.

@@ -6,7 +6,7 @@
 //! Format: magic, format version, settings fingerprint, record count, records, SHA-256 of all
 //! that. Integers are little-endian; strings and paths are length-prefixed bytes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -15,12 +15,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::seed::Key;
 use crate::seed::outlets::Outlets;
+use crate::seed::{Key, Section};
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What a cache file holds, by path.
 /// The cache's keys by path. Looked up by the path's bytes: hashing a `Path` parses its
@@ -61,7 +61,10 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
     if Sha256::digest(body).as_slice() != checksum {
         return Err("checksum mismatch (corrupt or truncated)".into());
     }
-    let mut reader = Reader { bytes: body };
+    let mut reader = Reader {
+        bytes: body,
+        sections: HashSet::new(),
+    };
     if reader.take(MAGIC.len())? != MAGIC {
         return Err("not a seedfeed index cache".into());
     }
@@ -86,7 +89,7 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
             updated: reader.time()?,
             fetched: reader.optional_time()?,
             title: reader.shared()?,
-            section: reader.optional(Reader::shared)?,
+            section: reader.optional(Reader::section)?,
             authors: reader
                 .optional(|r| {
                     let count = r.u32()? as usize;
@@ -152,8 +155,12 @@ fn write_records<'a>(
         put_time(out, key.updated);
         put_optional_time(out, key.fetched);
         put_bytes(out, key.title.as_bytes());
-        put_optional(out, key.section.as_ref(), |out, s| {
-            put_bytes(out, s.as_bytes())
+        put_optional(out, key.section.as_ref(), |out, section| {
+            put_bytes(out, section.term.as_bytes());
+            let renamed = section.name != section.term;
+            put_optional(out, renamed.then_some(&section.name), |out, name| {
+                put_bytes(out, name.as_bytes())
+            });
         });
         put_optional(out, key.authors.as_ref(), |out, authors| {
             out.extend_from_slice(&(authors.len() as u32).to_le_bytes());
@@ -193,6 +200,8 @@ fn put_optional<T>(out: &mut Vec<u8>, value: Option<&T>, put: impl Fn(&mut Vec<u
 
 struct Reader<'a> {
     bytes: &'a [u8],
+    /// Section terms and names read so far: a few hundred strings shared by every key.
+    sections: HashSet<Arc<str>>,
 }
 
 impl<'a> Reader<'a> {
@@ -234,6 +243,27 @@ impl<'a> Reader<'a> {
         self.str().map(Arc::from)
     }
 
+    /// A text many keys hold, one `Arc` for all of them.
+    fn interned(&mut self) -> Result<Arc<str>, String> {
+        let text = self.str()?;
+        if let Some(shared) = self.sections.get(text) {
+            return Ok(shared.clone());
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.sections.insert(shared.clone());
+        Ok(shared)
+    }
+
+    /// A section's term, then its name where that differs (one `Arc` where it does not).
+    fn section(&mut self) -> Result<Section, String> {
+        let term = self.interned()?;
+        let name = self.optional(Reader::interned)?;
+        Ok(Section {
+            name: name.unwrap_or_else(|| term.clone()),
+            term,
+        })
+    }
+
     fn str(&mut self) -> Result<&'a str, String> {
         std::str::from_utf8(self.bytes_field()?).map_err(|_| "bad text".to_string())
     }
@@ -259,7 +289,7 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn sample() -> (PathBuf, Stamp, Key) {
+    fn sample(section: Section) -> (PathBuf, Stamp, Key) {
         let at = DateTime::from_timestamp(1_712_707_200, 123_456_789).unwrap();
         (
             PathBuf::from("/seeds/2024/日本.txt"),
@@ -274,7 +304,7 @@ mod tests {
                 updated: at,
                 fetched: Some(at),
                 title: "标题 <t>".into(),
-                section: Some("world".into()),
+                section: Some(section),
                 authors: Some(Arc::from(vec!["储百亮".to_string(), "Amy Qin".to_string()])),
             },
         )
@@ -284,10 +314,17 @@ mod tests {
     fn round_trips_and_refuses_anything_else() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sub/index");
-        let (path, stamp, key) = sample();
-        save(&file, "fp", std::iter::once((path.as_path(), &stamp, &key))).unwrap();
-        let records = load(&file, "fp").unwrap();
-        assert_eq!(records.get(&path), Some(&(stamp, key)));
+        let as_named = Section::named("world".into(), None);
+        let renamed = Section {
+            term: "gangtai".into(),
+            name: "港台".into(),
+        };
+        for section in [as_named, renamed] {
+            let (path, stamp, key) = sample(section);
+            save(&file, "fp", std::iter::once((path.as_path(), &stamp, &key))).unwrap();
+            let records = load(&file, "fp").unwrap();
+            assert_eq!(records.get(&path), Some(&(stamp, key)));
+        }
 
         assert!(load(&file, "other settings").is_err());
         let mut bytes = std::fs::read(&file).unwrap();

@@ -318,7 +318,12 @@ impl Indexer {
             }
             let authors = key.authors.as_deref().unwrap_or_default();
             if query.is_none_or(|q| {
-                q.admits(&key.title, key.published, key.section.as_deref(), authors)
+                q.admits(
+                    &key.title,
+                    key.published,
+                    key.section.as_ref().map(|s| &*s.term),
+                    authors,
+                )
             }) {
                 walk.found.push((path.to_path_buf(), key.clone(), stamp));
                 if walk.found.len() == walk.limit.unwrap_or(usize::MAX) {

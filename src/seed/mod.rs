@@ -95,12 +95,33 @@ pub struct Key {
     pub fetched: Option<DateTime<Utc>>,
     /// The entry's title (for `q=` searches and lists). Shared: keys are cloned often.
     pub title: Arc<str>,
-    /// The section it is filed under: its first category, unless that is only the outlet.
-    pub section: Option<Arc<str>>,
+    /// The section it is filed under (its first category, unless that is only the outlet).
+    pub section: Option<Section>,
     /// Its authors, when the body's first few KB settle them; `None` when only a whole-body
     /// parse can tell ([`read_authors`]): that costs about as much again as the key, so the
     /// index reads them after the feeds are served.
     pub authors: Option<Arc<[String]>>,
+}
+
+/// A section: the term that names it in the link or a title label (`gangtai`), which the
+/// section feed's URL is made from and `?section=` matches, and the name readers are shown
+/// (港台: the outlet's `sections` table; the term itself where that lists none, one `Arc`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub term: Arc<str>,
+    pub name: Arc<str>,
+}
+
+impl Section {
+    /// The section `term` names at `outlet`.
+    pub fn named(term: String, outlet: Option<&outlets::Outlet>) -> Section {
+        let term: Arc<str> = Arc::from(term);
+        let name = outlet.and_then(|o| o.section_name(&term)).cloned();
+        Section {
+            name: name.unwrap_or_else(|| term.clone()),
+            term,
+        }
+    }
 }
 
 impl Key {
@@ -115,7 +136,7 @@ impl Key {
             && self.published == entry.published
             && self.updated == entry.updated
             && *self.title == *entry.title
-            && self.section.as_deref() == section.map(String::as_str)
+            && self.section.as_ref().map(|s| &*s.name) == section.map(String::as_str)
             && self.authors.as_ref().is_none_or(|a| **a == *entry.authors)
     }
 }
@@ -186,7 +207,7 @@ pub fn parse_key_with_doubts(
         published: dates.published,
         updated: dates.updated,
         fetched: dates.fetched,
-        section: section(&heading.link, outlet, heading.title_section).map(Arc::from),
+        section: section(&heading.link, outlet, heading.title_section),
         title: heading.title.into(),
         authors: authors.map(Arc::from),
     };
@@ -226,16 +247,18 @@ impl<'t> Heading<'t> {
         let head = header::split(text)?;
         let link = parse_link(head.raw_link)?;
         let title = one_line(&decode_entities(head.raw_title));
-        let (title, title_section) = match context.outlet_of(&link) {
+        let outlet = context.outlet_of(&link);
+        let (title, title_section) = match outlet {
             Some(outlet) => {
                 let (title, section) = outlet.without_title_prefix(&title);
                 (outlet.without_title_suffix(title), section)
             }
             None => (title.as_str(), None),
         };
+        // A label the outlet names a section for is one (BBC's `[Chinese]` is its China news).
         let title_section = title_section
             .map(str::to_lowercase)
-            .filter(|s| is_section_name(s));
+            .filter(|s| is_section_name(s) || outlet.is_some_and(|o| o.section_name(s).is_some()));
         let title = truncate_chars(title, TITLE_CHARS);
         if title.is_empty() {
             return Err(SeedError::EmptyTitle);
@@ -481,7 +504,10 @@ fn categories(
     outlet: Option<&outlets::Outlet>,
     title_section: Option<String>,
 ) -> Vec<String> {
-    let mut categories: Vec<String> = section(link, outlet, title_section).into_iter().collect();
+    let mut categories: Vec<String> = section(link, outlet, title_section)
+        .map(|s| s.name.to_string())
+        .into_iter()
+        .collect();
     match outlet {
         Some(outlet) => categories.push(outlet.name.clone()),
         None => {
@@ -503,7 +529,7 @@ fn section(
     link: &Url,
     outlet: Option<&outlets::Outlet>,
     title_section: Option<String>,
-) -> Option<String> {
+) -> Option<Section> {
     let folders: Vec<String> = link
         .path_segments()
         .map(|segments| {
@@ -522,7 +548,8 @@ fn section(
             .filter(|s| is_section_name(s)),
         None => folders.iter().find(|s| is_section_name(s)),
     };
-    section.cloned().or(title_section)
+    let term = section.cloned().or(title_section)?;
+    Some(Section::named(term, outlet))
 }
 
 /// A path segment with its percent-escapes decoded, if they decode to UTF-8.

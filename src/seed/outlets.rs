@@ -2,6 +2,9 @@
 //! should assume for it. The rows come from `src/outlets.toml` (embedded) and the config's
 //! `[outlets.*]` tables, read by `config/outlets.rs`; this module only looks them up.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use chrono_tz::Tz;
 use regex::Regex;
 use scraper::Selector;
@@ -24,6 +27,9 @@ pub struct Outlet {
     pub title_prefixes: Vec<TitlePrefix>,
     /// Which folder of the link's path names the section (0: the first), if any does.
     pub section_segment: Option<usize>,
+    /// What readers are shown for a section the link or a title label names, by that name in
+    /// lower case (`gangtai` → 港台); a section not listed is shown as named.
+    pub sections: BTreeMap<String, Arc<str>>,
     /// Patterns over the body's text whose `names` group is a byline (RFA's closing
     /// `记者：NAME 责编：…`); the last match of the first pattern that matches is taken.
     pub byline_patterns: Vec<BylinePattern>,
@@ -33,6 +39,9 @@ pub struct Outlet {
     pub strip: Vec<CssSelector>,
     /// Text that marks a short block as furniture (the NYT's subscription blurb).
     pub strip_text: Vec<String>,
+    /// The outlet's table as read (built in and config merged), in TOML: any of its fields
+    /// may change a seed's key, so the index cache is trusted only when this is unchanged.
+    pub rules: String,
 }
 
 /// A compiled byline pattern; equal when written the same.
@@ -115,6 +124,11 @@ impl PartialEq for CssSelector {
 impl Eq for CssSelector {}
 
 impl Outlet {
+    /// The name readers are shown for the section `term` (a link folder or a title label).
+    pub fn section_name(&self, term: &str) -> Option<&Arc<str>> {
+        self.sections.get(&term.to_lowercase())
+    }
+
     /// `title` without the first of the outlet's title suffixes it ends with, unless nothing
     /// would be left.
     pub fn without_title_suffix<'t>(&self, title: &'t str) -> &'t str {
@@ -173,15 +187,13 @@ impl Outlets {
         self.outlets.iter()
     }
 
-    /// A line per outlet naming everything that can change a seed's key (which outlet a link
-    /// belongs to, and its zone); the index cache is trusted only when this is unchanged.
+    /// Everything that can change a seed's key: each outlet's rules as read (which outlet a
+    /// link belongs to, its zone, titles, sections, bylines); the index cache is trusted only
+    /// when this is unchanged.
     pub fn fingerprint(&self) -> String {
         self.outlets
             .iter()
-            .map(|o| {
-                let zone = o.timezone.map_or("-", |z| z.name());
-                format!("{} {} {}\n", o.key, o.hosts.join(","), zone)
-            })
+            .map(|o| format!("[{}]\n{}\n", o.key, o.rules))
             .collect()
     }
 }

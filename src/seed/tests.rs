@@ -59,7 +59,7 @@ fn the_project_seed_becomes_a_full_entry() {
         e.media[0].credit.as_deref(),
         Some("Russian Foreign Ministry Press Service, via Associated Press")
     );
-    assert_eq!(e.categories, ["world", "纽约时报中文网"]);
+    assert_eq!(e.categories, ["国际", "纽约时报中文网"]);
     assert!(
         e.content
             .starts_with("<figure><img src=\"https://images.weserv.nl/"),
@@ -279,11 +279,16 @@ fn an_archive_label_before_the_title_is_cut_and_names_the_section() {
     };
     let e = bbc("[World] 美国在台协会公布新任处长");
     assert_eq!(e.title, "美国在台协会公布新任处长");
-    assert_eq!(e.categories, ["world", "BBC中文"]);
-    // `Chinese` only names the language: cut, but no section
+    assert_eq!(e.categories, ["国际", "BBC中文"]);
+    // `Chinese` alone would name a language; BBC's sections say it is its China news
     let e = bbc("[Chinese] 耿潇男获刑三年");
     assert_eq!(e.title, "耿潇男获刑三年");
-    assert_eq!(e.categories, ["BBC中文"]);
+    assert_eq!(e.categories, ["中国", "BBC中文"]);
+    // a label no rule names is shown as written
+    assert_eq!(
+        bbc("[Travelogue] 游记").categories,
+        ["travelogue", "BBC中文"]
+    );
     // a label alone is the whole title: kept
     assert_eq!(bbc("[World]").title, "[World]");
     // another outlet's title keeps its brackets
@@ -567,6 +572,25 @@ fn hostile_bodies_still_parse_safely() {
     }
 }
 
+/// Readers see the outlet's name for a section; its feed's URL and `?section=` keep the term.
+#[test]
+fn a_section_is_shown_by_its_outlet_s_name_and_keyed_by_its_term() {
+    let seed = "[t](https://www.rfa.org/mandarin/yataibaodao/gangtai/x.html)\n------\n\n<p>x</p>\n";
+    let key = parse_key(seed.as_bytes(), &context()).unwrap();
+    let section = key.section.as_ref().unwrap();
+    assert_eq!((&*section.term, &*section.name), ("gangtai", "港台"));
+    let entry = entry(seed);
+    assert_eq!(entry.categories, ["港台", "自由亚洲电台"]);
+    assert!(key.agrees_with(&entry));
+    // an outlet's folder it names nothing for: shown as written, one string
+    let seed = seed.replace("gangtai", "xinjiang");
+    let section = parse_key(seed.as_bytes(), &context())
+        .unwrap()
+        .section
+        .unwrap();
+    assert!(Arc::ptr_eq(&section.term, &section.name));
+}
+
 #[test]
 fn categories_come_from_the_link() {
     let cat = |link: &str| {
@@ -576,7 +600,7 @@ fn categories_come_from_the_link() {
     let cases: &[(&str, &[&str])] = &[
         (
             "https://cn.nytimes.com/opinion/20210709/x/",
-            &["opinion", "纽约时报中文网"],
+            &["观点与评论", "纽约时报中文网"],
         ),
         (
             "https://www.nytimes.com/zh-hans/2021/06/24/world/x.html",
@@ -606,7 +630,7 @@ fn categories_come_from_the_link() {
         ("https://www.dw.com/zh/%E5%A2%99/a-54036727", &["德国之声"]),
         (
             "https://www.rfa.org/mandarin/yataibaodao/gangtai/x.html",
-            &["gangtai", "自由亚洲电台"],
+            &["港台", "自由亚洲电台"],
         ),
         (
             "https://chinadigitaltimes.net/chinese/2020/07/x/",
@@ -614,11 +638,15 @@ fn categories_come_from_the_link() {
         ),
         (
             "https://www.zaobao.com/realtime/china/story20210525",
-            &["china", "联合早报"],
+            &["中国", "联合早报"],
         ),
         (
             "https://www.economist.com/leaders/2020/12/05/x",
-            &["leaders", "经济学人"],
+            &["Leaders", "经济学人"],
+        ),
+        (
+            "https://www.cna.com.tw/news/aipl/202105070364.aspx",
+            &["政治", "中央社"],
         ),
         // an outlet nobody described: the first folder that is a section, and the host
         (

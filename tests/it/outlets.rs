@@ -138,7 +138,7 @@ fn titles_and_summaries_read_as_the_article_not_the_outlet() {
         "美国在台协会公布新任处长 拜登政府重新布局东亚外交官员"
     );
     let terms: Vec<&str> = atr.categories.iter().map(|c| c.term.as_str()).collect();
-    assert_eq!(terms, ["world", "BBC中文"]);
+    assert_eq!(terms, ["国际", "BBC中文"]);
     // `特朗\u{200b}\u{200b}普` in a VOA body: no visible space inside the name
     for entry in &feed.entries {
         let summary = entry.summary.as_ref().map_or("", |s| s.content.as_str());
@@ -185,7 +185,7 @@ fn categories_are_the_outlet_and_a_real_section_never_url_noise() {
         }
     }
     // Real sections where the links have them: NYT's, RFI's, RFA's…
-    for section in ["china", "opinion", "中国", "港澳台", "gangtai"] {
+    for section in ["中国", "观点与评论", "港澳台", "港台"] {
         assert!(sections.contains(section), "{section} not in {sections:?}");
     }
 }
@@ -491,6 +491,56 @@ mod every_folder {
                 .collect();
             assert_eq!(names, *want, "{seed}");
         }
+    }
+
+    /// Readers are shown a section's name (港台, 观点与评论, Middle East & Africa), never the
+    /// link's pinyin or English slug; its feed keeps the slug's URL and shows the name.
+    #[test]
+    fn sections_are_shown_by_their_names_at_their_slugs_urls() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let mut shown = std::collections::BTreeSet::new();
+        for folder in [
+            "nyt",
+            "rfa",
+            "zaobao",
+            "cna",
+            "bbc",
+            "rfi",
+            "rti",
+            "economist",
+        ] {
+            let feed = server.feed(&format!("/{folder}/atom.xml"));
+            for entry in &feed.entries {
+                let [section, _outlet] = entry.categories.as_slice() else {
+                    continue;
+                };
+                let term = section.term.as_str();
+                let slug_like = term
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_');
+                assert!(!slug_like, "{folder} {}: section {term}", entry.id);
+                shown.insert(term.to_string());
+            }
+        }
+        for name in [
+            "港台",
+            "经贸",
+            "观点与评论",
+            "商业与经济",
+            "中国",
+            "Middle East & Africa",
+        ] {
+            assert!(shown.contains(name), "{name} not in {shown:?}");
+        }
+        let feed = server.feed("/sections/gangtai/atom.xml");
+        let title = feed.title.map(|t| t.content).unwrap_or_default();
+        assert!(title.starts_with("港台 · "), "{title}");
+        assert!(feed.entries.len() >= 10, "{}", feed.entries.len());
+        for entry in &feed.entries {
+            assert_eq!(entry.categories[0].term, "港台", "{}", entry.id);
+        }
+        let filtered = server.feed("/rfa/atom.xml?section=gangtai");
+        assert_eq!(filtered.entries.len(), feed.entries.len());
     }
 
     /// (folder, the outlet's zone, the day its link names, as the link writes it).
