@@ -49,7 +49,8 @@ enum Work {
         view: bool,
     },
     Entry {
-        seed: super::Seed,
+        /// Boxed: a key is most of the enum's size, and feed work is far more common.
+        seed: Box<super::Seed>,
         feeds: Vec<FeedLink>,
         root_url: url::Url,
         path: String,
@@ -130,11 +131,12 @@ impl Job {
                 super::current::feed_pages(&meta, &entries, &related, &place, &dir)
             }
             Work::Entry {
-                seed: (path, key, stamp),
+                seed,
                 feeds,
                 root_url,
                 path: page_path,
             } => {
+                let (path, key, stamp) = *seed;
                 // Parsed again, not taken from the shown entries: those keep only what lists
                 // need.
                 let Some(entry) = reader.whole_entry(&path, &key, stamp) else {
@@ -409,7 +411,7 @@ impl Indexer {
             feeds.push(self.root_link());
         }
         let work = Work::Entry {
-            seed,
+            seed: Box::new(seed),
             feeds,
             root_url: self.feeds.root().base_url.clone(),
             path: Location::Entry(hash).path(),
