@@ -493,6 +493,46 @@ mod every_folder {
         }
     }
 
+    /// Embedded players are links to what they play, in the article's language; links go where
+    /// they say, without the archive subscriber's tracking.
+    #[test]
+    fn embeds_and_links_lead_where_they_say() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let content = |folder: &str| -> Vec<String> {
+            items(&server, folder)
+                .iter()
+                .map(|item| {
+                    item["content_html"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        };
+        let economist = content("economist");
+        assert!(economist.iter().all(|c| !c.contains("嵌入内容")));
+        assert!(economist.iter().any(|c| c.contains(">Acast podcast: ")));
+        let cna_videos: usize = content("cna")
+            .iter()
+            .map(|c| c.matches("href=\"https://www.youtube.com/watch?v=").count())
+            .sum();
+        assert!(cna_videos >= 3, "CNA's lazily loaded players: {cna_videos}");
+        for folder in FURNITURE.iter().map(|(folder, _)| *folder) {
+            for html in content(folder) {
+                assert!(!html.contains(">youtube iframe<"), "{folder}: {html}");
+                let hrefs = html
+                    .split("href=\"")
+                    .skip(1)
+                    .filter_map(|h| h.split('"').next());
+                for href in hrefs {
+                    for wrong in ["comhttp", "user_id=", "emc=edit", "utm_source"] {
+                        assert!(!href.contains(wrong), "{folder}: {wrong} in {href}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Readers are shown a section's name (港台, 观点与评论, Middle East & Africa), never the
     /// link's pinyin or English slug; its feed keeps the slug's URL and shows the name.
     #[test]

@@ -1,0 +1,130 @@
+//! A link in an article as a reader should follow it: a host the page doubled in front of an
+//! absolute address is dropped (`https://www.economist.comhttps://open.spotify.com/…`), and
+//! parameters that only track the click are taken off (the NYT's newsletter links carry the
+//! archive subscriber's `user_id`).
+
+use std::borrow::Cow;
+
+use url::Url;
+
+/// Query parameters that only track, on any host.
+const TRACKING: &[&str] = &["fbclid", "gclid", "_ga", "mc_cid", "mc_eid"];
+
+/// Query parameters that only track on the NYT's hosts (its newsletters' links).
+const NYT_TRACKING: &[&str] = &[
+    "te",
+    "nl",
+    "emc",
+    "campaign_id",
+    "instance_id",
+    "segment_id",
+    "user_id",
+    "regi_id",
+    "smid",
+    "smtyp",
+];
+
+/// `value` (an `href` or `src` as written) with a doubled host and tracking parameters gone;
+/// anything else unchanged.
+pub fn cleaned(value: &str) -> Cow<'_, str> {
+    let value = without_doubled_host(value);
+    match Url::parse(value) {
+        Ok(url) if url.query().is_some_and(|_| has_tracking(&url)) => untracked(url).into(),
+        _ => value.into(),
+    }
+}
+
+/// `https://a.example.comhttps://b.example/x` → `https://b.example/x`: a second address begins
+/// before the first one's host ends.
+fn without_doubled_host(value: &str) -> &str {
+    let trimmed = value.trim_start();
+    let Some(rest) = ["https://", "http://"].iter().find_map(|scheme| {
+        trimmed
+            .get(..scheme.len())
+            .filter(|s| s.eq_ignore_ascii_case(scheme))
+            .map(|s| &trimmed[s.len()..])
+    }) else {
+        return value;
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    match ["https://", "http://", "https:", "http:"]
+        .iter()
+        .find_map(|inner| host.find(inner))
+    {
+        Some(at) if at > 0 => &rest[at..],
+        _ => value,
+    }
+}
+
+fn is_tracking(url: &Url, name: &str) -> bool {
+    let nyt = url
+        .host_str()
+        .is_some_and(|h| h == "nytimes.com" || h.ends_with(".nytimes.com"));
+    name.starts_with("utm_") || TRACKING.contains(&name) || (nyt && NYT_TRACKING.contains(&name))
+}
+
+fn has_tracking(url: &Url) -> bool {
+    url.query_pairs().any(|(name, _)| is_tracking(url, &name))
+}
+
+/// `url` with its tracking parameters removed (the rest kept in order).
+fn untracked(mut url: Url) -> String {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !is_tracking(&url, name))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubled_hosts_and_tracking_go_and_nothing_else_changes() {
+        let cases = [
+            (
+                "https://www.economist.comhttps://open.spotify.com/show/3a5n4DoT1xrV5rgBWBPxnR",
+                "https://open.spotify.com/show/3a5n4DoT1xrV5rgBWBPxnR",
+            ),
+            (
+                "https://www.economist.comhttps://apps.apple.com/app/id1239397626?pt=344884&ct=a",
+                "https://apps.apple.com/app/id1239397626?pt=344884&ct=a",
+            ),
+            (
+                "https://www.nytimes.com/2021/07/03/world/asia/x.html?campaign_id=2&emc=edit_th_20210704&instance_id=34564&nl=todaysheadlines&regi_id=1&segment_id=6&user_id=abc",
+                "https://www.nytimes.com/2021/07/03/world/asia/x.html",
+            ),
+            (
+                "https://cn.nytimes.com/a/?te=1&page=2",
+                "https://cn.nytimes.com/a/?page=2",
+            ),
+            (
+                "https://example.org/x?utm_source=nl&id=7",
+                "https://example.org/x?id=7",
+            ),
+            // `te` and `nl` mean something elsewhere
+            (
+                "https://example.org/x?nl=1&te=2",
+                "https://example.org/x?nl=1&te=2",
+            ),
+            ("https://example.org/a?b=1#c", "https://example.org/a?b=1#c"),
+            ("../img/p.jpg", "../img/p.jpg"),
+            (
+                "https://example.org/?q=https://x",
+                "https://example.org/?q=https://x",
+            ),
+            ("mailto:a@example.org", "mailto:a@example.org"),
+        ];
+        for (value, want) in cases {
+            assert_eq!(cleaned(value), want, "{value}");
+        }
+    }
+}
