@@ -14,17 +14,17 @@ mod media;
 mod names;
 pub mod outlets;
 mod sanitize;
+mod summary;
 pub mod text;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use scraper::{ElementRef, Html};
+use scraper::Html;
 use url::Url;
 
 pub use crate::entry::Entry;
-use dom::static_selector;
 use outlets::Outlets;
 use text::{decode_entities, one_line, truncate_chars};
 
@@ -80,8 +80,7 @@ pub enum SeedError {
 /// trusted.
 pub const KEY_RULES: &str = "2026-12-07 outlet zones, days at noon UTC in the outlet calendar, link days, fetch-time bound, canonical ids; title, section, quick authors";
 
-/// Summaries are cut to about this many characters.
-pub const SUMMARY_CHARS: usize = 300;
+pub use summary::SUMMARY_CHARS;
 const TITLE_CHARS: usize = 500;
 
 /// What ordering and lookups need of a seed, and nothing more: exactly the values a full
@@ -160,7 +159,7 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
         authors: seed.authors,
         published: seed.published,
         updated: seed.updated,
-        summary: summary(root),
+        summary: summary::summary(root),
         content: sanitize::content(body, &seed.link),
         media: media::extract(root, &seed.link),
         categories: categories(
@@ -417,83 +416,6 @@ fn parse_link(raw: &str) -> Result<Url, SeedError> {
         return Err(bad());
     }
     Ok(url)
-}
-
-static_selector!(PARAGRAPH, "p");
-
-/// Containers whose paragraphs are not the article's opening.
-const NOT_OPENING: &[&str] = &[
-    "footer",
-    "figcaption",
-    "figure",
-    "aside",
-    "nav",
-    "header",
-    "address",
-    "time",
-];
-
-/// The first real paragraph as plain text: not a caption or footer, and not only an aside in
-/// italics or links (such as a subscription blurb). Falls back to the body's text.
-fn summary(root: ElementRef<'_>) -> String {
-    let opening = root
-        .select(&PARAGRAPH)
-        .filter(|p| !dom::inside(*p, NOT_OPENING))
-        .find_map(|p| {
-            let text = one_line(&dom::text_of(p));
-            let main_text = dom::text_without(p, &|e| {
-                matches!(e.value().name(), "i" | "em" | "small" | "a")
-            });
-            let real = text.chars().any(char::is_alphanumeric)
-                && one_line(&main_text).chars().any(char::is_alphanumeric)
-                && !is_about_the_article(p, &text);
-            real.then_some(text)
-        });
-    let text = opening.unwrap_or_else(|| {
-        one_line(&dom::text_without(root, &|e| {
-            NOT_OPENING.contains(&e.value().name())
-        }))
-    });
-    truncate_chars(&text, SUMMARY_CHARS)
-}
-
-/// Labels that open a byline, a credit or an editor's note rather than the article.
-const BYLINE_LABELS: &[&str] = &["作者", "文/", "文／", "记者", "编译", "撰文", "撰稿", "By "];
-const CREDIT_LABELS: &[&str] = &[
-    "图像来源",
-    "图片来源",
-    "图片版权",
-    "图片：",
-    "图：",
-    "Photo",
-    "摄影",
-];
-const NOTE_MARKERS: &[&str] = &["编辑注", "编者注", "编注："];
-
-/// A paragraph about the article, not of it: a byline (`作者 张金栋`), a credit
-/// (`图像来源，AFP`), an editor's note (`（新增…回应）`, `CDT编辑注：…`), a salutation or label
-/// (`致编辑：`), or a heading written as a bold paragraph. Only short ones: a long paragraph
-/// that starts so is article text.
-fn is_about_the_article(p: ElementRef<'_>, text: &str) -> bool {
-    let chars = text.chars().count();
-    if chars > 80 {
-        return false;
-    }
-    let short = chars <= 40;
-    let bracketed = (text.starts_with('（') && text.ends_with('）'))
-        || (text.starts_with('(') && text.ends_with(')'));
-    let starts_with_any = |labels: &[&str]| labels.iter().any(|l| text.starts_with(l));
-    let all_bold = one_line(&dom::text_without(p, &|e| {
-        matches!(e.value().name(), "strong" | "b")
-    }))
-    .is_empty();
-    bracketed
-        || NOTE_MARKERS.iter().any(|m| text.contains(m))
-        || (short
-            && (starts_with_any(BYLINE_LABELS)
-                || starts_with_any(CREDIT_LABELS)
-                || text.ends_with(['：', ':'])
-                || all_bold))
 }
 
 /// The section, where the link has a real one, and the outlet's display name (the host for an

@@ -437,8 +437,14 @@ mod every_folder {
     ];
 
     fn items(server: &Server, folder: &str) -> Vec<serde_json::Value> {
-        let body = server.get(&format!("/{folder}/feed.json")).body;
-        let feed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let response = server.get(&format!("/{folder}/feed.json"));
+        assert_eq!(
+            response.status,
+            200,
+            "/{folder}/feed.json: {}",
+            response.text()
+        );
+        let feed: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
         feed["items"].as_array().cloned().unwrap_or_default()
     }
 
@@ -491,6 +497,29 @@ mod every_folder {
                 .collect();
             assert_eq!(names, *want, "{seed}");
         }
+    }
+
+    /// A summary is the article's opening: no dateline or bracketed byline (the feed carries
+    /// both), no programme greeting, no book listing, no teaser's `......more`.
+    #[test]
+    fn summaries_are_the_article_s_text() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let mut checked = 0;
+        for (folder, _) in FURNITURE {
+            for item in items(&server, folder) {
+                let summary = item["summary"].as_str().unwrap_or_default();
+                let url = item["url"].as_str().unwrap_or_default();
+                let starts = ["【", "（中央社", "(中央社", "大家好", "观众朋友", "•"];
+                assert!(
+                    !starts.iter().any(|s| summary.starts_with(s)),
+                    "{folder} {url}: {summary}"
+                );
+                assert!(!summary.ends_with("more"), "{folder} {url}: {summary}");
+                assert!(!summary.contains(" pages; $"), "{folder} {url}: {summary}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
     }
 
     /// Embedded players are links to what they play, in the article's language; links go where

@@ -1,0 +1,228 @@
+//! The entry's summary: the article's opening as plain text, as a reader's list shows it under
+//! the title. Not a caption, byline, credit, editor's note, heading, dateline, a programme's
+//! greeting or a book's listing: the first paragraph that is the article itself.
+
+use std::borrow::Cow;
+
+use scraper::ElementRef;
+
+use super::dom::{self, static_selector};
+use super::text::{one_line, truncate_chars};
+
+/// Summaries are cut to about this many characters.
+pub const SUMMARY_CHARS: usize = 300;
+
+static_selector!(PARAGRAPH, "p");
+
+/// Containers whose paragraphs are not the article's opening.
+const NOT_OPENING: &[&str] = &[
+    "footer",
+    "figcaption",
+    "figure",
+    "aside",
+    "nav",
+    "header",
+    "address",
+    "time",
+];
+
+/// The first real paragraph as plain text, without a leading dateline: not a caption or
+/// footer, not only an aside in italics or links (such as a subscription blurb), not about the
+/// article. Falls back to the body's text. A teaser's trailing `......more` (RTI's) is `…`.
+pub fn summary(root: ElementRef<'_>) -> String {
+    let opening = root
+        .select(&PARAGRAPH)
+        .filter(|p| !dom::inside(*p, NOT_OPENING))
+        .find_map(|p| {
+            let text = one_line(&dom::text_of(p));
+            let main_text = dom::text_without(p, &|e| {
+                matches!(e.value().name(), "i" | "em" | "small" | "a")
+            });
+            let opening = without_dateline(&text);
+            let real = text.chars().any(char::is_alphanumeric)
+                && one_line(&main_text).chars().any(char::is_alphanumeric)
+                && !is_about_the_article(p, &text)
+                && is_article_text(opening);
+            real.then(|| opening.to_string())
+        });
+    let text = opening.unwrap_or_else(|| {
+        let whole = one_line(&dom::text_without(root, &|e| {
+            NOT_OPENING.contains(&e.value().name())
+        }));
+        without_dateline(&whole).to_string()
+    });
+    truncate_chars(&without_read_more(&text), SUMMARY_CHARS)
+}
+
+/// Labels that open a byline, a credit or an editor's note rather than the article.
+const BYLINE_LABELS: &[&str] = &["作者", "文/", "文／", "记者", "编译", "撰文", "撰稿", "By "];
+const CREDIT_LABELS: &[&str] = &[
+    "图像来源",
+    "图片来源",
+    "图片版权",
+    "图片：",
+    "图：",
+    "Photo",
+    "摄影",
+];
+const NOTE_MARKERS: &[&str] = &["编辑注", "编者注", "编注："];
+
+/// A paragraph about the article, not of it: a byline (`作者 张金栋`), a credit
+/// (`图像来源，AFP`), an editor's note (`（新增…回应）`, `CDT编辑注：…`), a salutation or label
+/// (`致编辑：`), or a heading written as a bold paragraph (a bold sentence is a lead, not a
+/// heading). Only short ones: a long paragraph that starts so is article text.
+fn is_about_the_article(p: ElementRef<'_>, text: &str) -> bool {
+    let chars = text.chars().count();
+    if chars > 80 {
+        return false;
+    }
+    let short = chars <= 40;
+    let bracketed = (text.starts_with('（') && text.ends_with('）'))
+        || (text.starts_with('(') && text.ends_with(')'));
+    let starts_with_any = |labels: &[&str]| labels.iter().any(|l| text.starts_with(l));
+    let all_bold = one_line(&dom::text_without(p, &|e| {
+        matches!(e.value().name(), "strong" | "b")
+    }))
+    .is_empty();
+    bracketed
+        || NOTE_MARKERS.iter().any(|m| text.contains(m))
+        || (short
+            && (starts_with_any(BYLINE_LABELS)
+                || starts_with_any(CREDIT_LABELS)
+                || text.ends_with(['：', ':'])
+                || (all_bold && !is_sentence(text))))
+}
+
+/// Whether `text` ends as a sentence does (`。`, `?`, `！”`…), as a heading does not.
+fn is_sentence(text: &str) -> bool {
+    text.trim_end_matches(['”', '"', '’', '」', '』', ')', '）', ' '])
+        .ends_with(['。', '！', '？', '.', '!', '?'])
+}
+
+/// How a programme greets its audience before it starts (Epoch Times' shows, VOA's).
+const GREETINGS: &[&str] = &[
+    "大家好",
+    "观众朋友",
+    "觀眾朋友",
+    "各位观众",
+    "各位觀眾",
+    "听众朋友",
+    "聽眾朋友",
+    "各位听众",
+    "各位聽眾",
+    "欢迎收看",
+    "歡迎收看",
+    "欢迎收听",
+    "歡迎收聽",
+    "欢迎来到",
+    "歡迎來到",
+];
+
+/// Whether an opening (its dateline gone) is the article's text: not empty, not a greeting or
+/// a programme's `今天是4月27日，星期二。`, not a book's listing (`… 354 pages; $39.99`).
+fn is_article_text(text: &str) -> bool {
+    let chars = text.chars().count();
+    let greeting = chars <= 100 && GREETINGS.iter().any(|g| text.starts_with(g));
+    let date_line = chars <= 25 && text.starts_with("今天是") && text.contains("星期");
+    let listing = text.contains(" pages; ") && text.contains(['$', '£', '€']);
+    text.chars().any(char::is_alphanumeric) && !greeting && !date_line && !listing
+}
+
+/// What a leading bracket holds when it is a dateline or a byline, not text.
+const DATELINE_MARKS: &[&str] = &[
+    "讯", "訊", "电", "電", "记者", "記者", "报导", "報導", "报道", "報道", "编译", "編譯", "撰文",
+];
+
+/// `text` without its leading datelines, sources and bracketed bylines
+/// (`【大纪元2021年06月20日讯】`, `【财新网】`, `（大纪元记者易如采访报导）`,
+/// `（中央社記者張雄風台北28日電）`) and list bullets: the feed carries the date and the authors
+/// already.
+fn without_dateline(text: &str) -> &str {
+    let mut rest = text.trim_start_matches(['•', '●', '▪', ' ']);
+    while let Some(after) = [('【', '】'), ('（', '）'), ('(', ')')]
+        .iter()
+        .find_map(|&(open, close)| bracketed_dateline(rest, open, close))
+    {
+        rest = after.trim_start();
+    }
+    rest
+}
+
+/// The text after a leading `open…close` that is a dateline (short, with a dateline's words).
+fn bracketed_dateline(text: &str, open: char, close: char) -> Option<&str> {
+    let inner = text.strip_prefix(open)?;
+    let end = inner.find(close)?;
+    let inside = &inner[..end];
+    let chars = inside.chars().count();
+    // `【财新网】`, `【网络民议】`: a short label in these brackets names a source or a column
+    let label = open == '【' && chars <= 12;
+    let dateline = chars <= 40 && (label || DATELINE_MARKS.iter().any(|m| inside.contains(m)));
+    dateline.then(|| &inner[end + close.len_utf8()..])
+}
+
+/// `…我們認為在關閉的領事館出現火......more` → `…出現火…`: the teaser's link to the rest.
+fn without_read_more(text: &str) -> Cow<'_, str> {
+    match text.trim_end().strip_suffix("more") {
+        Some(rest) if rest.ends_with("...") || rest.ends_with('…') => {
+            format!("{}…", rest.trim_end_matches(['.', '…', ' '])).into()
+        }
+        _ => text.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    fn of(body: &str) -> String {
+        summary(Html::parse_fragment(body).root_element())
+    }
+
+    #[test]
+    fn the_opening_is_the_article_not_its_dateline_greeting_or_listing() {
+        let cases = [
+            (
+                "<p>【大纪元2021年06月20日讯】（大纪元记者易如采访报导）近期，广东疫情再起。</p>",
+                "近期，广东疫情再起。",
+            ),
+            (
+                "<p>（中央社記者張雄風台北28日電）疫情影響，許多民眾上網購買生鮮蔬果。</p>",
+                "疫情影響，許多民眾上網購買生鮮蔬果。",
+            ),
+            (
+                "<p>（中央社台北12日電）大樂透今晚開獎。</p>",
+                "大樂透今晚開獎。",
+            ),
+            // a bracket that is text stays
+            ("<p>（見下圖）照片如下。</p>", "（見下圖）照片如下。"),
+            ("<p>（本報訊）照片如下。</p>", "照片如下。"),
+            (
+                "<p>【大纪元2021年02月06日讯】大家好，欢迎来到《时事纵横》，我是扶摇。今天是2021年2月5日，星期五。</p><p>美国总统拜登周四表示……</p>",
+                "美国总统拜登周四表示……",
+            ),
+            (
+                "<p>【大纪元2021年04月28日讯】今天是4月27日，星期二。</p><p>正文。</p>",
+                "正文。",
+            ),
+            (
+                "<p><strong>The Antichrist. </strong>By Philip Almond. <em>Cambridge University Press; 354 pages; $39.99 and £29.99</em></p><p>IN THE 1970s, a book…</p>",
+                "IN THE 1970s, a book…",
+            ),
+            (
+                "<p>• 商界领袖对特朗普失去耐心。</p>",
+                "商界领袖对特朗普失去耐心。",
+            ),
+            // a short bold sentence is the lead; a bold heading is not
+            ("<p><b>疫情再起。</b></p><p>正文。</p>", "疫情再起。"),
+            ("<p><b>背景</b></p><p>正文。</p>", "正文。"),
+            (
+                "<img src=x><br>美國與中國緊張關係持續升溫。我們認為在關閉的領事館出現火...<a href=y>...more</a>",
+                "美國與中國緊張關係持續升溫。我們認為在關閉的領事館出現火…",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(of(body), want, "{body}");
+        }
+    }
+}
