@@ -71,7 +71,9 @@ fn outlet_byline(root: ElementRef<'_>, outlet: &Outlet) -> Vec<String> {
     if outlet.byline_patterns.is_empty() {
         return Vec::new();
     }
-    let text = one_line(&dom::text_of(root));
+    // A line per block: a pattern can keep a byline to its block (`(?m)^…$`, `[^\n]`), so
+    // `BBC网络安全事务记者` closing one paragraph does not take `这些` from the next.
+    let text = dom::blocks_of(root).join("\n");
     outlet
         .byline_patterns
         .iter()
@@ -191,10 +193,17 @@ fn find_tag(text: &str, name: &str) -> Option<usize> {
 }
 
 fn time_date(time: ElementRef<'_>, zone: Tz) -> Option<Stated> {
-    ["pudate", "datetime"]
+    let stated = ["pudate", "datetime"]
         .iter()
         .filter_map(|a| time.value().attr(a))
-        .find_map(|v| dates::parse(v, zone))
+        .find_map(|v| dates::parse(v, zone))?;
+    Some(Stated {
+        ago: stated
+            .date_only
+            .then(|| dates::ago(&dom::text_of(time)))
+            .flatten(),
+        ..stated
+    })
 }
 
 /// What the body's leading element states, for the dialects that put the byline there.

@@ -7,7 +7,9 @@
 //!
 //! A link can name a day too (`/20210416/`, `story20210412-`, `/2020/12/05/`): [`in_link`].
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use url::Url;
 
@@ -16,6 +18,9 @@ use url::Url;
 pub struct Stated {
     pub instant: DateTime<Utc>,
     pub date_only: bool,
+    /// A day the page showed as `3 小时前` ("3 hours ago", BBC): that long before the archive
+    /// fetched it ([`ago`]), which says more than the day.
+    pub ago: Option<TimeDelta>,
 }
 
 /// Reads any of the date forms found in the corpus:
@@ -33,6 +38,7 @@ pub fn parse(text: &str, zone: Tz) -> Option<Stated> {
                 .map(|instant| Stated {
                     instant,
                     date_only: false,
+                    ago: None,
                 })
         })
         .or_else(|| date_only(text).map(Stated::day))?;
@@ -45,6 +51,7 @@ impl Stated {
         Stated {
             instant: day.and_time(NOON).and_utc(),
             date_only: true,
+            ago: None,
         }
     }
 }
@@ -55,6 +62,17 @@ const NOON: NaiveTime = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
 /// article published at midnight UTC to the second is far rarer than a date-only field.
 fn midnight_utc(instant: DateTime<Utc>) -> Option<NaiveDate> {
     (instant.time() == NaiveTime::MIN).then(|| instant.date_naive())
+}
+
+/// `3 小时前`, `28 分钟前` (the text of BBC's `<time datetime="2021-07-08">`): how long before
+/// the page was saved it appeared.
+pub fn ago(text: &str) -> Option<TimeDelta> {
+    let text = text.trim().strip_suffix('前')?.trim_end();
+    let (number, unit) = [("分钟", 60), ("分鐘", 60), ("小时", 3600), ("小時", 3600)]
+        .iter()
+        .find_map(|&(unit, seconds)| Some((text.strip_suffix(unit)?.trim_end(), seconds)))?;
+    let count: i64 = number.parse().ok().filter(|n| (0..=48).contains(n))?;
+    Some(TimeDelta::seconds(count * unit))
 }
 
 /// Years a news article can carry; anything else is a parse accident. Keeping four-digit
@@ -76,6 +94,7 @@ fn with_offset(text: &str) -> Option<Stated> {
         _ => Stated {
             instant,
             date_only: false,
+            ago: None,
         },
     })
 }

@@ -70,6 +70,25 @@ fn breaks_text(name: &str) -> bool {
 /// The text a reader sees in `root`, leaving out subtrees for which `skip` answers true.
 /// White space is not collapsed here; callers pass the result through `text::one_line`.
 pub fn text_without(root: ElementRef<'_>, skip: &dyn Fn(ElementRef<'_>) -> bool) -> String {
+    text_with_breaks(root, skip, ' ')
+}
+
+/// The visible text of `root` a block at a time (paragraphs, list items, lines broken by
+/// `<br>`), each with its white space collapsed; empty blocks left out.
+pub fn blocks_of(root: ElementRef<'_>) -> Vec<String> {
+    text_with_breaks(root, &|_| false, '\n')
+        .split('\n')
+        .map(super::text::one_line)
+        .filter(|block| !block.is_empty())
+        .collect()
+}
+
+/// [`text_without`], with `block_break` after each element that ends a block of text.
+fn text_with_breaks(
+    root: ElementRef<'_>,
+    skip: &dyn Fn(ElementRef<'_>) -> bool,
+    block_break: char,
+) -> String {
     let mut out = String::new();
     let mut skipping = 0usize;
     for edge in root.traverse() {
@@ -91,7 +110,7 @@ pub fn text_without(root: ElementRef<'_>, skip: &dyn Fn(ElementRef<'_>) -> bool)
                     if skipping > 0 {
                         skipping -= 1;
                     } else if breaks_text(e.name()) {
-                        out.push(' ');
+                        out.push(block_break);
                     }
                 }
             }

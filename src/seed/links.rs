@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use url::Url;
 
 /// Query parameters that only track, on any host.
-const TRACKING: &[&str] = &["fbclid", "gclid", "_ga", "mc_cid", "mc_eid"];
+const TRACKING: &[&str] = &["fbclid", "gclid", "_ga", "mc_cid", "mc_eid", "ref_src"];
 
 /// Query parameters that only track on the NYT's hosts (its newsletters' links).
 const NYT_TRACKING: &[&str] = &[
@@ -116,6 +116,10 @@ mod tests {
                 "https://example.org/x?nl=1&te=2",
             ),
             ("https://example.org/a?b=1#c", "https://example.org/a?b=1#c"),
+            (
+                "https://twitter.com/BBCChinese?ref_src=twsrc%5Etfw",
+                "https://twitter.com/BBCChinese",
+            ),
             ("../img/p.jpg", "../img/p.jpg"),
             (
                 "https://example.org/?q=https://x",

@@ -78,7 +78,7 @@ pub enum SeedError {
 /// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
 /// another id or other dates: index caches written under other rules are then rebuilt, not
 /// trusted.
-pub const KEY_RULES: &str = "2026-12-07 outlet zones, days at noon UTC in the outlet calendar, link days, fetch-time bound, canonical ids; title, section, quick authors";
+pub const KEY_RULES: &str = "2026-12-07b outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
 
 pub use summary::SUMMARY_CHARS;
 const TITLE_CHARS: usize = 500;
@@ -284,9 +284,15 @@ impl<'t> Heading<'t> {
             .epoch_ms
             .and_then(DateTime::from_timestamp_millis)
             .filter(|&d| dates::plausible(d));
-        let from_body = stated.map(|stated| match epoch {
+        let from_body = stated.map(|stated| match (epoch, stated.ago) {
+            // The page said how long before it was saved: more precise than its day.
+            (Some(e), Some(ago)) => e - ago,
             // A bare date is less precise than the archive's timestamp of the same day.
-            Some(e) if stated.date_only && dates::on_day(stated.instant.date_naive(), e, zone) => e,
+            (Some(e), None)
+                if stated.date_only && dates::on_day(stated.instant.date_naive(), e, zone) =>
+            {
+                e
+            }
             _ => stated.instant,
         });
         let from_header = self

@@ -12,7 +12,39 @@ use super::text::{one_line, truncate_chars};
 /// Summaries are cut to about this many characters.
 pub const SUMMARY_CHARS: usize = 300;
 
-static_selector!(PARAGRAPH, "p");
+static_selector!(PARAGRAPH, "p, div");
+
+/// Elements that sit inside a line of text.
+const INLINE: &[&str] = &[
+    "span", "a", "b", "strong", "i", "em", "u", "small", "sub", "sup", "br", "font", "mark", "q",
+    "cite", "abbr",
+];
+
+/// A picture's credit line, by its class (BBC 2020: `<p class="Copyright-sc-…"><span>图像来源，
+/// </span><span>Getty Images</span>`, whose label only screen readers hear).
+fn is_credit(element: ElementRef<'_>) -> bool {
+    let credit = |e: ElementRef<'_>| {
+        e.value()
+            .attr("class")
+            .is_some_and(|c| c.to_ascii_lowercase().contains("copyright"))
+    };
+    credit(element) || dom::ancestor(element, 4, &credit).is_some()
+}
+
+/// A `<p>`, or a `<div>` written as one: only text and inline elements in it, and paragraphs
+/// after it (CNA writes its opening so, around a glossary term: `<div class="dictionary">
+/// <span>（中央社…）美國政府…</span>…</div><p>…`; a caption's `<div>` ends its figure).
+fn is_paragraph(element: ElementRef<'_>) -> bool {
+    if element.value().name() == "p" {
+        return true;
+    }
+    let inline_only = element.children().all(|child| match child.value() {
+        scraper::Node::Element(e) => INLINE.contains(&e.name()),
+        _ => true,
+    });
+    let text_goes_on = dom::next_element(element).is_some_and(|next| next.value().name() == "p");
+    inline_only && text_goes_on && !dom::text_of(element).trim().is_empty()
+}
 
 /// Containers whose paragraphs are not the article's opening.
 const NOT_OPENING: &[&str] = &[
@@ -32,7 +64,7 @@ const NOT_OPENING: &[&str] = &[
 pub fn summary(root: ElementRef<'_>) -> String {
     let opening = root
         .select(&PARAGRAPH)
-        .filter(|p| !dom::inside(*p, NOT_OPENING))
+        .filter(|p| is_paragraph(*p) && !dom::inside(*p, NOT_OPENING) && !is_credit(*p))
         .find_map(|p| {
             let text = one_line(&dom::text_of(p));
             let main_text = dom::text_without(p, &|e| {
@@ -216,6 +248,15 @@ mod tests {
             // a short bold sentence is the lead; a bold heading is not
             ("<p><b>疫情再起。</b></p><p>正文。</p>", "疫情再起。"),
             ("<p><b>背景</b></p><p>正文。</p>", "正文。"),
+            (
+                "<div class=\"Figure\"><p role=\"text\" class=\"Copyright-sc-11lgtw-0\"><span lang=\"en-GB\">Getty Images</span></p></div><p>研究结果凸显勤洗手。</p>",
+                "研究结果凸显勤洗手。",
+            ),
+            // CNA's opening around a glossary term (the pop-up already gone), after a caption
+            (
+                "<div class=\"fullPic\"><div class=\"wrap\"><img src=x></div><div class=\"picinfo\">圖為美國空軍偵察機。</div></div><div class=\"paragraph\"><div class=\"dictionary\"><span>（中央社華盛頓22日綜合外電報導）美國政府今天宣布正式退出「</span><span class=\"news-dic-inline\"><span>開放天空條約</span></span><span>」。</span></div><p>美國國務院透過聲明指出。</p></div>",
+                "美國政府今天宣布正式退出「開放天空條約」。",
+            ),
             (
                 "<img src=x><br>美國與中國緊張關係持續升溫。我們認為在關閉的領事館出現火...<a href=y>...more</a>",
                 "美國與中國緊張關係持續升溫。我們認為在關閉的領事館出現火…",

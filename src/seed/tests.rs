@@ -101,13 +101,20 @@ fn date_precedence() {
     // then the file's mtime
     let e = seed("", "", "<p>x</p>");
     assert_eq!(e.published, context().modified);
-    // a bare date on the epoch's day takes the epoch's precision
+    // a bare date on the epoch's day takes the epoch's precision (less what the page said it
+    // was ago)
+    let e = seed(
+        "<!--1620290510000-->\n",
+        "",
+        r#"<time datetime="2021-05-06">2021年5月6日</time>"#,
+    );
+    assert_eq!(e.published, utc("2021-05-06T08:41:50Z"));
     let e = seed(
         "<!--1620290510000-->\n",
         "",
         r#"<time datetime="2021-05-06">10 分钟前</time>"#,
     );
-    assert_eq!(e.published, utc("2021-05-06T08:41:50Z"));
+    assert_eq!(e.published, utc("2021-05-06T08:31:50Z"));
     // updated is never before published
     let e = seed(
         "<!--1000-->\n",
@@ -745,4 +752,86 @@ fn bbc_text_for_screen_readers_only_is_not_article_text() {
             "{class}"
         );
     }
+}
+
+/// BBC pages show the day in `datetime` and "N hours ago" as text, as of when they were saved.
+#[test]
+fn a_day_shown_as_hours_ago_is_that_long_before_the_fetch() {
+    let seed = |time: &str| {
+        format!(
+            "<!--1625709347000-->\n[t](https://www.bbc.com/zhongwen/simp/world-57746922)\n------\n\n{time}<p>x</p>\n"
+        )
+    };
+    // fetched 2021-07-08T01:55:47Z, 02:55 in London
+    let e = entry(&seed(r#"<time datetime="2021-07-08">3 小时前</time>"#));
+    assert_eq!(
+        e.published,
+        utc("2021-07-07T22:55:47Z"),
+        "the evening before in UTC, 23:55 in London"
+    );
+    assert_eq!(e.updated, utc("2021-07-08T01:55:47Z"));
+    let e = entry(&seed(r#"<time datetime="2021-07-08">45 分钟前</time>"#));
+    assert_eq!(e.published, utc("2021-07-08T01:10:47Z"));
+    let e = entry(&seed(r#"<time datetime="2021-07-08">2021年7月8日</time>"#));
+    assert_eq!(e.published, utc("2021-07-08T01:55:47Z"));
+    for (text, want) in [
+        ("3 小时前", Some(3 * 3600)),
+        ("28 分钟前", Some(28 * 60)),
+        ("12分鐘前", Some(720)),
+        ("3 天前", None),
+        ("前", None),
+    ] {
+        assert_eq!(dates::ago(text).map(|d| d.num_seconds()), want, "{text}");
+    }
+}
+
+/// Rules taken from seeds of the public archive the sample does not hold (read in review).
+#[test]
+fn outlet_rules_from_unseen_seeds() {
+    let seed = |link: &str, title: &str, body: &str| {
+        entry(&format!(
+            "<!--1601600000000-->\n[{title}]({link})\n------\n\n{body}\n"
+        ))
+    };
+    // RFA's closing line without a colon
+    let e = seed(
+        "https://www.rfa.org/mandarin/yataibaodao/zhengzhi/ql1-10012020100000.html",
+        "t",
+        "<p>正文。</p><p>记者乔龙 责编 胡力汉</p>",
+    );
+    assert_eq!(e.authors, ["乔龙"]);
+    // BBC 2020's analysis box, a block of its own; a correspondent named in running text is not
+    // the byline
+    let e = seed(
+        "https://www.bbc.com/zhongwen/simp/science-54375726",
+        "t",
+        "<p><i>BBC科学记者格什</i><i>（Pallab Ghosh）</i><i>分析</i></p><p>BBC科学事物记者加拉格尔(James Gallagher)解释说，正文。</p>",
+    );
+    assert_eq!(e.authors, ["格什（Pallab Ghosh）"]);
+    let e = seed(
+        "https://www.bbc.com/zhongwen/simp/world-54375726",
+        "t",
+        r##"<p>正文。</p><a href="#skip-facebook-content-1">跳过 Facebook 帖子, 1</a><p><small>BBC对外部网站内容不负责任。</small></p><p id="skip-facebook-content-1">结尾 Facebook 帖子, 1</p><img alt="line" src="https://ichef.bbci.co.uk/x.png">"##,
+    );
+    assert!(!e.content.contains("Facebook 帖子"), "{}", e.content);
+    assert!(
+        !e.content.contains("不负责任") && !e.content.contains("x.png"),
+        "{}",
+        e.content
+    );
+    // RFI's press review logo; its column names end titles
+    let e = seed(
+        "https://www.rfi.fr/cn/法国报纸摘要/20201010-x",
+        "李恒青看美国大选：辩论 - 国际纵横",
+        r#"<p><img src="https://s.rfi.fr/media/display/fa_guo_bao_zhi_zhai_yao_wb15399-rfi-cn-20100304_cartouche.jpg"></p><p>正文。</p>"#,
+    );
+    assert!(e.media.is_empty(), "{:?}", e.media);
+    assert_eq!(e.title, "李恒青看美国大选：辩论");
+    // CNA's video mark
+    let e = seed(
+        "https://www.cna.com.tw/news/aopl/202010100001.aspx",
+        "國際刑事法院審理[影]",
+        "<p>正文。</p>",
+    );
+    assert_eq!(e.title, "國際刑事法院審理");
 }

@@ -434,6 +434,9 @@ mod every_folder {
         ("bbc/243_4d3974cbb77371b6.md", &["吕嘉鸿"]),
         ("nyt/081_5a2d1429d3d6abc5.md", &["荣筱箐"]),
         ("rfi/112_af1e12fe76945dd0.md", &["纪锦玲"]),
+        // a byline closing one block, the text going on in the next (`这些…` is no name)
+        ("bbc/241_cd807e9716445e75.md", &["乔·泰迪（Joe Tidy）"]),
+        ("cna/145_2760d97314d6eb94.md", &["陳彥鈞"]),
     ];
 
     fn items(server: &Server, folder: &str) -> Vec<serde_json::Value> {
@@ -520,6 +523,63 @@ mod every_folder {
             }
         }
         assert!(checked > 500, "{checked}");
+        // CNA's opening sits around a glossary term, not in a <p>
+        let cna = items(&server, "cna");
+        let opening = cna
+            .iter()
+            .find(|i| i["url"] == "https://www.cna.com.tw/news/firstnews/202011230005.aspx")
+            .unwrap();
+        let summary = opening["summary"].as_str().unwrap();
+        assert!(
+            summary.starts_with("美國政府今天宣布正式退出「"),
+            "{summary}"
+        );
+    }
+
+    /// BBC pages show a day and `3 小时前` ("3 hours ago"): the entry is published that long
+    /// before the archive saved the page.
+    #[test]
+    fn a_day_shown_as_hours_ago_is_that_long_before_the_fetch() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let served: HashMap<String, String> = items(&server, "bbc")
+            .iter()
+            .map(|i| {
+                (
+                    i["url"].as_str().unwrap().to_string(),
+                    i["date_published"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let mut checked = 0;
+        for file in std::fs::read_dir(Path::new(ARCHIVE).join("bbc")).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            let Some(ago) = text
+                .split("</time>")
+                .next()
+                .and_then(|t| t.rsplit_once('>'))
+                .map(|(_, ago)| ago.to_string())
+            else {
+                continue;
+            };
+            let Some(amount) = ago
+                .strip_suffix(" 小时前")
+                .map(|n| (n, 3600))
+                .or_else(|| ago.strip_suffix(" 分钟前").map(|n| (n, 60)))
+            else {
+                continue;
+            };
+            let epoch: i64 = text[4..text.find("-->").unwrap()].parse().unwrap();
+            let seconds = amount.0.parse::<i64>().unwrap() * amount.1;
+            let want = DateTime::from_timestamp(epoch / 1000 - seconds, 0).unwrap();
+            let published = &served[&link_of(&text)];
+            assert_eq!(
+                DateTime::parse_from_rfc3339(published).unwrap(),
+                want,
+                "{ago}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 10, "{checked}");
     }
 
     /// Embedded players are links to what they play, in the article's language; links go where
