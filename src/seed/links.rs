@@ -1,14 +1,20 @@
 //! A link in an article as a reader should follow it: a host the page doubled in front of an
 //! absolute address is dropped (`https://www.economist.comhttps://open.spotify.com/…`), and
 //! parameters that only track the click are taken off (the NYT's newsletter links carry the
-//! archive subscriber's `user_id`).
+//! archive subscriber's `user_id`); DW's links to its data interface go to the article's page.
 
 use std::borrow::Cow;
 
 use url::Url;
 
 /// Query parameters that only track, on any host.
-const TRACKING: &[&str] = &["fbclid", "gclid", "_ga", "mc_cid", "mc_eid", "ref_src"];
+const TRACKING: &[&str] = &[
+    "fbclid", "gclid", "_ga", "mc_cid", "mc_eid", "ref_src", "ref_url",
+];
+
+/// DW's pages link other articles through its data interface, which answers JSON: the
+/// article's page is `www.dw.com/zh/a-<id>`.
+const DW_API: &str = "https://api.dw.com/api/detail/article/";
 
 /// Query parameters that only track on the NYT's hosts (its newsletters' links).
 const NYT_TRACKING: &[&str] = &[
@@ -28,6 +34,12 @@ const NYT_TRACKING: &[&str] = &[
 /// anything else unchanged.
 pub fn cleaned(value: &str) -> Cow<'_, str> {
     let value = without_doubled_host(value);
+    if let Some(id) = value.trim().strip_prefix(DW_API)
+        && !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+    {
+        return format!("https://www.dw.com/zh/a-{id}").into();
+    }
     match Url::parse(value) {
         Ok(url) if url.query().is_some_and(|_| has_tracking(&url)) => untracked(url).into(),
         _ => value.into(),
@@ -116,6 +128,10 @@ mod tests {
                 "https://example.org/x?nl=1&te=2",
             ),
             ("https://example.org/a?b=1#c", "https://example.org/a?b=1#c"),
+            (
+                "https://api.dw.com/api/detail/article/53222979",
+                "https://www.dw.com/zh/a-53222979",
+            ),
             (
                 "https://twitter.com/BBCChinese?ref_src=twsrc%5Etfw",
                 "https://twitter.com/BBCChinese",

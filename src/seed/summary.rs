@@ -20,13 +20,15 @@ const INLINE: &[&str] = &[
     "cite", "abbr",
 ];
 
-/// A picture's credit line, by its class (BBC 2020: `<p class="Copyright-sc-…"><span>图像来源，
-/// </span><span>Getty Images</span>`, whose label only screen readers hear).
+/// A picture's credit or caption, by its class (BBC 2020: `<p class="Copyright-sc-…"><span>
+/// 图像来源，</span><span>Getty Images</span>`, whose label only screen readers hear;
+/// WordPress's `<p class="wp-caption-text">`).
 fn is_credit(element: ElementRef<'_>) -> bool {
     let credit = |e: ElementRef<'_>| {
-        e.value()
-            .attr("class")
-            .is_some_and(|c| c.to_ascii_lowercase().contains("copyright"))
+        e.value().attr("class").is_some_and(|c| {
+            let class = c.to_ascii_lowercase();
+            class.contains("copyright") || class.contains("caption")
+        })
     };
     credit(element) || dom::ancestor(element, 4, &credit).is_some()
 }
@@ -162,8 +164,25 @@ fn is_article_text(text: &str) -> bool {
 
 /// What a leading bracket holds when it is a dateline or a byline, not text.
 const DATELINE_MARKS: &[&str] = &[
-    "讯", "訊", "电", "電", "记者", "記者", "报导", "報導", "报道", "報道", "编译", "編譯", "撰文",
+    "讯",
+    "訊",
+    "电",
+    "電",
+    "记者",
+    "記者",
+    "报导",
+    "報導",
+    "报道",
+    "報道",
+    "编译",
+    "編譯",
+    "撰文",
+    "中文网",
+    "中文網",
 ];
+
+/// Wire services whose stories open `路透上海10月13日 - …`.
+const WIRES: &[&str] = &["路透", "法新社", "美联社", "彭博"];
 
 /// `text` without its leading datelines, sources and bracketed bylines
 /// (`【大纪元2021年06月20日讯】`, `【财新网】`, `（大纪元记者易如采访报导）`,
@@ -177,7 +196,14 @@ fn without_dateline(text: &str) -> &str {
     {
         rest = after.trim_start();
     }
-    rest
+    wire_dateline(rest).unwrap_or(rest)
+}
+
+/// The text after a wire story's `路透上海10月13日 - ` (a place and a day, then a dash).
+fn wire_dateline(text: &str) -> Option<&str> {
+    WIRES.iter().find(|w| text.starts_with(*w))?;
+    let (line, rest) = text.split_once(" - ")?;
+    (line.chars().count() <= 24 && line.ends_with('日')).then_some(rest.trim_start())
 }
 
 /// The text after a leading `open…close` that is a dateline (short, with a dateline's words).

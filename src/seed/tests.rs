@@ -464,11 +464,8 @@ fn the_summary_is_the_first_paragraph_of_the_article_itself() {
             "<p><strong>開放天空條約小百科</strong></p><p>正文第一段。</p>",
             "正文第一段。",
         ),
-        // the outlet's dateline opens the article
-        (
-            "<p>（德国之声中文网）正文第一段。</p>",
-            "（德国之声中文网）正文第一段。",
-        ),
+        // the outlet's dateline is no part of the summary: the feed names the outlet
+        ("<p>（德国之声中文网）正文第一段。</p>", "正文第一段。"),
         // a long paragraph that starts like a byline is article text
         (
             "<p>作者说，这是一段很长的正文，讲述了许多事情，远远超过一个署名的长度，因此它就是文章的开头。</p>",

@@ -512,7 +512,17 @@ mod every_folder {
             for item in items(&server, folder) {
                 let summary = item["summary"].as_str().unwrap_or_default();
                 let url = item["url"].as_str().unwrap_or_default();
-                let starts = ["【", "（中央社", "(中央社", "大家好", "观众朋友", "•"];
+                let starts = [
+                    "【",
+                    "（中央社",
+                    "(中央社",
+                    "（德国之声中文网）",
+                    "路透上海",
+                    "路透北京",
+                    "大家好",
+                    "观众朋友",
+                    "•",
+                ];
                 assert!(
                     !starts.iter().any(|s| summary.starts_with(s)),
                     "{folder} {url}: {summary}"
@@ -614,7 +624,14 @@ mod every_folder {
                     .skip(1)
                     .filter_map(|h| h.split('"').next());
                 for href in hrefs {
-                    for wrong in ["comhttp", "user_id=", "emc=edit", "utm_source"] {
+                    for wrong in [
+                        "comhttp",
+                        "user_id=",
+                        "emc=edit",
+                        "utm_source",
+                        "ref_src=",
+                        "api.dw.com",
+                    ] {
                         assert!(!href.contains(wrong), "{folder}: {wrong} in {href}");
                     }
                 }
