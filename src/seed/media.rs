@@ -125,7 +125,21 @@ fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String
             .next()
             .map(dom::text_of)
             .or_else(|| holder.and_then(copyright_note));
+        // NYT's zh-hans pages glue the credit on: `星舰火箭爆炸前的瞬间。Credit...Patrick T. Fallon`
+        if credit.is_none()
+            && let Some((caption, credit)) = caption.split_once("Credit...")
+        {
+            return (non_empty(caption), non_empty(credit));
+        }
         return (non_empty(&caption), credit.as_deref().and_then(non_empty));
+    }
+    // Zaobao: `<div class="figure-media"><img …></div><figcaption>…` beside the picture's box
+    let beside = dom::ancestor(element, 2, &|a| {
+        dom::next_element(a).is_some_and(|n| n.value().name() == "figcaption")
+    })
+    .and_then(dom::next_element);
+    if let Some(figcaption) = beside {
+        return (non_empty(&dom::text_of(figcaption)), None);
     }
     if let Some(parent) = element.parent().and_then(ElementRef::wrap)
         && parent.value().name() == "p"
@@ -142,7 +156,28 @@ fn caption_and_credit(element: ElementRef<'_>) -> (Option<String>, Option<String
     {
         return (non_empty(&dom::text_of(small)), None);
     }
-    (element.value().attr("alt").and_then(non_empty), None)
+    let described = ["alt", "title"]
+        .iter()
+        .filter_map(|name| element.value().attr(name))
+        .filter_map(non_empty)
+        .find(|text| says_something(text));
+    (described, None)
+}
+
+/// Whether an `alt` or `title` describes the picture: not a mark (`。`, `1`), a word for any
+/// picture (`image`, `图片`) or a file name (`cm0715a.jpg`).
+fn says_something(text: &str) -> bool {
+    const NOTHING: &[&str] = &[
+        "image", "img", "photo", "picture", "图片", "圖片", "照片", "图像",
+    ];
+    let lower = text.to_lowercase();
+    let file_name = [".jpg", ".jpeg", ".png", ".gif", ".webp"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        && !lower.contains(' ');
+    text.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && !NOTHING.contains(&lower.as_str())
+        && !file_name
 }
 
 /// BBC's older pages put the credit in a `…copyright` span next to the image.
@@ -389,6 +424,41 @@ mod tests {
         assert_eq!(
             mime_from_url(&url("https://x.example/a"), Medium::Audio),
             "audio/mpeg"
+        );
+    }
+
+    #[test]
+    fn a_caption_is_words_about_the_picture() {
+        let caption = |body: &str| media(body)[0].caption.clone();
+        // marks, words for any picture and file names say nothing; a title may
+        for alt in [
+            "。",
+            "1",
+            "image",
+            "图片",
+            "cm0715a.jpg",
+            "20201208_tw_dsca-1_Large.jpg",
+        ] {
+            let body = format!(r#"<img src="https://x.example/a.jpg" alt="{alt}">"#);
+            assert_eq!(caption(&body), None, "{alt}");
+        }
+        assert_eq!(
+            caption(r#"<img src="https://x.example/a.jpg" alt="" title="中國駐休士頓總領事館。 (AP/達志影像)">"#).as_deref(),
+            Some("中國駐休士頓總領事館。 (AP/達志影像)")
+        );
+        // Zaobao: the caption after the picture's box
+        assert_eq!(
+            caption(r#"<div class="figure-media"><img src="https://x.example/a.jpg" alt=""></div><figcaption>美国国务院批准对台军售。</figcaption>"#).as_deref(),
+            Some("美国国务院批准对台军售。")
+        );
+        // NYT zh-hans: the credit glued to the caption
+        let m = media(
+            r#"<figure aria-label="media" role="group"><img src="https://x.example/a.jpg">Image<figcaption>星舰火箭爆炸前的瞬间。Credit...Patrick T. Fallon/Agence France-Presse — Getty Images</figcaption></figure>"#,
+        );
+        assert_eq!(m[0].caption.as_deref(), Some("星舰火箭爆炸前的瞬间。"));
+        assert_eq!(
+            m[0].credit.as_deref(),
+            Some("Patrick T. Fallon/Agence France-Presse — Getty Images")
         );
     }
 }

@@ -78,7 +78,7 @@ pub enum SeedError {
 /// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
 /// another id or other dates: index caches written under other rules are then rebuilt, not
 /// trusted.
-pub const KEY_RULES: &str = "2026-12-07b outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
+pub const KEY_RULES: &str = "2026-12-07c programme codes, outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
 
 pub use summary::SUMMARY_CHARS;
 const TITLE_CHARS: usize = 500;
@@ -260,7 +260,7 @@ impl<'t> Heading<'t> {
         let title_section = title_section
             .map(str::to_lowercase)
             .filter(|s| is_section_name(s) || outlet.is_some_and(|o| o.section_name(s).is_some()));
-        let title = truncate_chars(title, TITLE_CHARS);
+        let title = truncate_chars(without_programme_code(title), TITLE_CHARS);
         if title.is_empty() {
             return Err(SeedError::EmptyTitle);
         }
@@ -392,6 +392,23 @@ impl<'t> Essentials<'t> {
             published,
             updated,
         })
+    }
+}
+
+/// `… 不收手續費、不查帳 - 200722-2` → `… 不收手續費、不查帳`: a broadcaster's code for the
+/// programme an item aired in (RTI's `YYMMDD-N`), not part of the title.
+fn without_programme_code(title: &str) -> &str {
+    let Some((rest, code)) = title.rsplit_once(" - ") else {
+        return title;
+    };
+    let is_code = code.split_once('-').is_some_and(|(day, n)| {
+        day.len() == 6
+            && (1..=3).contains(&n.len())
+            && day.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit())
+    });
+    match is_code && !rest.trim().is_empty() {
+        true => rest.trim_end(),
+        false => title,
     }
 }
 

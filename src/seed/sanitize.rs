@@ -11,8 +11,8 @@ use super::text::strip_illegal;
 
 /// Sanitised HTML for `content:encoded` and Atom `content`.
 pub fn content(body: &str, base: &Url) -> String {
-    let body = cut_advert(strip_lead_byline(body));
-    let body = embeds::as_links(body, base);
+    let body = without_filing_codes(cut_advert(strip_lead_byline(body)));
+    let body = embeds::as_links(&body, base);
     let clean = builder(base).clean(&body).to_string();
     // `]]>` cannot occur in text (ammonia escapes `>`), but can in an attribute value; `&gt;`
     // means the same there and keeps any CDATA section that carries this HTML intact.
@@ -58,6 +58,16 @@ fn cut_advert(body: &str) -> &str {
         };
     }
     &body[..end]
+}
+
+/// CNA closes each story `（編輯：楊蘭軒）1100512`: the editor, then the filing day in the
+/// Republic of China calendar (year 110 is 2021), a code for the newsroom. The code goes; the
+/// editor stays.
+fn without_filing_codes(body: &str) -> std::borrow::Cow<'_, str> {
+    static FILING_CODE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(（編輯：[^）<]{1,30}）)\s*\d{7}(\s*</p>|\s*$)").expect("valid pattern")
+    });
+    FILING_CODE.replace_all(body, "$1$2")
 }
 
 /// The leading `<div><i>AUTHOR<br>DATE</i></div>` (VOA, DW, Reuters, NYT 2020) or
@@ -122,6 +132,19 @@ mod tests {
             clean("<img src=\"../img/p.jpg\"><a href=\"other.html\">o</a>"),
             "<img src=\"https://www.rfi.fr/cn/img/p.jpg\"><a href=\"https://www.rfi.fr/cn/a/other.html\" rel=\"noopener noreferrer nofollow\">o</a>"
         );
+    }
+
+    #[test]
+    fn filing_codes_go_and_the_editor_stays() {
+        assert_eq!(
+            clean("<p>線上繳納。（編輯：楊蘭軒）1100512</p><p>x</p>"),
+            "<p>線上繳納。（編輯：楊蘭軒）</p><p>x</p>"
+        );
+        assert_eq!(
+            clean("<p>（編輯：沈朋達/周慧盈）1090926</p>"),
+            "<p>（編輯：沈朋達/周慧盈）</p>"
+        );
+        assert_eq!(clean("<p>電話 1100512</p>"), "<p>電話 1100512</p>");
     }
 
     #[test]

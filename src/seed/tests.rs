@@ -824,6 +824,20 @@ fn outlet_rules_from_unseen_seeds() {
     );
     assert!(e.media.is_empty(), "{:?}", e.media);
     assert_eq!(e.title, "李恒青看美国大选：辩论");
+    // RTI's programme codes
+    let e = seed(
+        "https://www.rti.org.tw/news/view/id/2073029",
+        "[生活] 商家23日起可持三倍券至金融機構兌換現金 不收手續費、不查帳 - 200722-2",
+        "<p>正文。</p>",
+    );
+    assert_eq!(
+        e.title,
+        "商家23日起可持三倍券至金融機構兌換現金 不收手續費、不查帳"
+    );
+    assert_eq!(
+        seed("https://x.example/a", "Apollo - 1969-07", "<p>x</p>").title,
+        "Apollo - 1969-07"
+    );
     // CNA's video mark
     let e = seed(
         "https://www.cna.com.tw/news/aopl/202010100001.aspx",

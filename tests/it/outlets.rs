@@ -592,6 +592,50 @@ mod every_folder {
         assert!(checked >= 10, "{checked}");
     }
 
+    /// A picture's caption says something about it (not `。`, `1`, `image` or a file name);
+    /// titles carry no programme code; CNA's closing filing code is gone, its editor kept.
+    #[test]
+    fn captions_titles_and_closing_lines_read_as_written_for_readers() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        let mut captions = 0;
+        for (folder, _) in FURNITURE {
+            for item in items(&server, folder) {
+                let url = item["url"].as_str().unwrap_or_default();
+                let title = item["title"].as_str().unwrap_or_default();
+                assert!(
+                    !title.ends_with("-2") || !title.contains(" - 2007"),
+                    "{url}: {title}"
+                );
+                for attachment in item["attachments"].as_array().into_iter().flatten() {
+                    let Some(caption) = attachment["title"].as_str() else {
+                        continue;
+                    };
+                    let junk = ["。", "1", "image", "Image"].contains(&caption)
+                        || caption.ends_with(".jpg")
+                        || caption.ends_with(".jpeg");
+                    assert!(!junk, "{folder} {url}: caption {caption:?}");
+                    captions += 1;
+                }
+            }
+        }
+        assert!(captions > 200, "{captions}");
+        let cna = items(&server, "cna");
+        let closing = cna
+            .iter()
+            .map(|i| i["content_html"].as_str().unwrap_or_default())
+            .filter(|c| c.contains("（編輯："))
+            .count();
+        assert!(closing >= 20, "CNA's editors kept: {closing}");
+        for item in &cna {
+            let html = item["content_html"].as_str().unwrap_or_default();
+            let code = html.split("（編輯：").skip(1).any(|after| {
+                let rest = after.split_once('）').map_or("", |(_, r)| r);
+                rest.chars().take(7).all(|c| c.is_ascii_digit()) && rest.len() >= 7
+            });
+            assert!(!code, "{}: a filing code left", item["url"]);
+        }
+    }
+
     /// Embedded players are links to what they play, in the article's language; links go where
     /// they say, without the archive subscriber's tracking.
     #[test]
