@@ -60,6 +60,7 @@ impl Catalog {
             site_url: outlet
                 .and_then(|o| o.hosts.first())
                 .and_then(|host| url::Url::parse(&format!("https://{host}/")).ok()),
+            language: outlet.and_then(|o| o.language.clone()),
             ..FeedFields::default()
         };
         let said = self.folders.get(folder).cloned().unwrap_or_default();

@@ -24,6 +24,8 @@ pub struct Entry {
     pub media: Vec<Media>,
     /// Section (from the link's path) and the outlet's host.
     pub categories: Vec<String>,
+    /// The language it is written in, where its outlet's differs from the feed's (`zh-TW`).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

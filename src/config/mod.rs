@@ -570,6 +570,21 @@ limit = 50
                 15,
             ),
             (
+                "[outlets.dw]\nlink_rewrites = [['(', 'x']]\n",
+                "[outlets.dw] link_rewrites",
+                15,
+            ),
+            (
+                "[outlets.nyt]\ntracking_parameters = [\"\"]\n",
+                "[outlets.nyt] tracking_parameters",
+                15,
+            ),
+            (
+                "[outlets.rti]\nlanguage = \"zh_TW\"\n",
+                "[outlets.rti] language",
+                15,
+            ),
+            (
                 "[outlets.rfa]\nsections = { gangtai = \" \" }\n",
                 "[outlets.rfa] sections",
                 15,

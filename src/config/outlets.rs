@@ -12,8 +12,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::ConfigError;
-use super::check::Table;
-use crate::seed::outlets::{BylinePattern, CssSelector, Outlet, Outlets, TitlePrefix};
+use super::check::{Table, language_tag};
+use crate::seed::outlets::{BylinePattern, CssSelector, LinkRewrite, Outlet, Outlets, TitlePrefix};
 use crate::seed::text::one_line;
 
 /// The outlet rules shipped in the binary.
@@ -30,6 +30,7 @@ struct RawOutlet {
     name: Option<String>,
     hosts: Option<Vec<String>>,
     timezone: Option<String>,
+    language: Option<String>,
     title_suffixes: Option<Vec<String>>,
     title_prefixes: Option<Vec<String>>,
     section_segment: Option<usize>,
@@ -38,6 +39,8 @@ struct RawOutlet {
     author_selectors: Option<Vec<String>>,
     strip: Option<Vec<String>>,
     strip_text: Option<Vec<String>>,
+    tracking_parameters: Option<Vec<String>>,
+    link_rewrites: Option<Vec<(String, String)>>,
 }
 
 /// Where the config writes an outlet's table: its header, and each field it states.
@@ -172,6 +175,12 @@ impl RawOutlet {
             key,
             hosts,
             timezone,
+            language: self
+                .language
+                .map(language_tag)
+                .transpose()
+                .map_err(|message| refuse("language", message))?
+                .flatten(),
             title_suffixes: lines("title_suffixes", self.title_suffixes, "a title suffix")?,
             title_prefixes: each_one(
                 "title_prefixes",
@@ -195,6 +204,18 @@ impl RawOutlet {
             )?,
             strip: each_one("strip", self.strip, selector, refuse)?,
             strip_text: lines("strip_text", self.strip_text, "a marker")?,
+            tracking_parameters: lines(
+                "tracking_parameters",
+                self.tracking_parameters,
+                "a parameter name",
+            )?,
+            link_rewrites: self
+                .link_rewrites
+                .unwrap_or_default()
+                .iter()
+                .map(|(pattern, to)| LinkRewrite::new(pattern, to))
+                .collect::<Result<_, _>>()
+                .map_err(|e| refuse("link_rewrites", e))?,
             rules,
         })
     }

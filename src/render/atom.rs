@@ -155,8 +155,15 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
         length: m.length.map(|l| l.to_string()),
         hreflang: None,
     }));
+    // The entry's language where its outlet writes in another than the feed's (xml:lang on
+    // what readers show: the title, the summary, the text).
+    let lang = entry.language.clone();
+    let text = |value: String| Text {
+        lang: lang.clone(),
+        ..Text::plain(value)
+    };
     atom_syndication::Entry {
-        title: Text::plain(title(entry)),
+        title: text(title(entry)),
         id: entry.id.clone(),
         updated: distinct_updated(entry).fixed_offset(),
         published: Some(fixed(entry.published)),
@@ -177,10 +184,11 @@ fn entry(entry: &Entry) -> atom_syndication::Entry {
             })
             .collect(),
         links,
-        summary: (!entry.summary.is_empty()).then(|| Text::plain(clean(&entry.summary))),
+        summary: (!entry.summary.is_empty()).then(|| text(clean(&entry.summary))),
         content: Some(Content {
             value: Some(body(entry)),
             content_type: Some("html".into()),
+            lang: entry.language.clone(),
             ..Default::default()
         }),
         extensions: media::convert_map(media::extension_map(&entry.media), media::into_atom),

@@ -79,7 +79,7 @@ pub fn render(
     let body = body(entry);
     let shown = shown_in(&body);
     let page = EntryPage {
-        language: clean(&meta.language),
+        language: clean(entry.language.as_deref().unwrap_or(&meta.language)),
         title: title(entry),
         feed_title: clean(&meta.title),
         feed_page: clean(meta.base_url.as_str()),

@@ -64,6 +64,9 @@ struct Item<'a> {
     tags: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     attachments: Vec<Attachment<'a>>,
+    /// JSON Feed 1.1's item language, where the outlet's differs from the feed's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -165,6 +168,7 @@ fn item(entry: &Entry) -> Item<'_> {
             .map(|name| Author { name, url: None })
             .collect(),
         tags: entry.categories.iter().map(|c| clean(c)).collect(),
+        language: entry.language.as_deref(),
         attachments: entry
             .media
             .iter()

@@ -189,9 +189,13 @@ fn item(entry: &Entry) -> Item {
             })
             .collect(),
         enclosure,
-        dublin_core_ext: (!creators.is_empty()).then(|| DublinCoreExtension {
-            creators,
-            ..Default::default()
+        // RSS has no item language; Dublin Core's names the outlet's where it is not the feed's.
+        dublin_core_ext: (!creators.is_empty() || entry.language.is_some()).then(|| {
+            DublinCoreExtension {
+                creators,
+                languages: entry.language.iter().cloned().collect(),
+                ..Default::default()
+            }
         }),
         extensions,
         ..Default::default()

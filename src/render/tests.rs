@@ -60,6 +60,7 @@ fn sample(id: &str, hours: i64, authors: &[&str]) -> Entry {
             credit: Some("cred".into()),
         }],
         categories: vec!["world".into(), "x.example".into()],
+        language: None,
     }
 }
 
@@ -1231,4 +1232,27 @@ fn entries_fetched_together_have_distinct_atom_updated_values() {
     for (id, updated) in &part {
         assert_eq!(whole[id], *updated, "{id}: the same in every document");
     }
+}
+
+/// An entry of an outlet that writes in another language than the feed's says so in every
+/// format (Atom xml:lang on what is shown, JSON Feed's item language, Dublin Core's in RSS).
+#[test]
+fn an_entry_in_another_language_says_so() {
+    let mut e = sample("tw", 1, &[]);
+    e.language = Some("zh-TW".into());
+    let plain = sample("cn", 2, &[]);
+    let documents = current(&full_meta(), &[&plain, &e], &[]);
+    let atom = String::from_utf8(documents.atom).unwrap();
+    assert_eq!(atom.matches(r#"xml:lang="zh-TW""#).count(), 3, "{atom}");
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
+    assert_eq!(feed.entries.len(), 2);
+    let rss = String::from_utf8(documents.rss).unwrap();
+    assert_eq!(
+        rss.matches("<dc:language>zh-TW</dc:language>").count(),
+        1,
+        "{rss}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&documents.json).unwrap();
+    assert_eq!(json["items"][1]["language"], "zh-TW");
+    assert!(json["items"][0].get("language").is_none());
 }

@@ -1,48 +1,38 @@
 //! A link in an article as a reader should follow it: a host the page doubled in front of an
-//! absolute address is dropped (`https://www.economist.comhttps://open.spotify.com/…`), and
-//! parameters that only track the click are taken off (the NYT's newsletter links carry the
-//! archive subscriber's `user_id`); DW's links to its data interface go to the article's page.
+//! absolute address is dropped (`https://www.economist.comhttps://open.spotify.com/…`),
+//! parameters that only track the click are taken off (generic ones here; an outlet's own in
+//! its rules: the NYT newsletters' links carry the archive subscriber's `user_id`), and an
+//! outlet's rewrites are applied (DW's links to its data interface go to the article's page).
 
 use std::borrow::Cow;
 
 use url::Url;
+
+use super::outlets::{Outlet, Outlets};
 
 /// Query parameters that only track, on any host.
 const TRACKING: &[&str] = &[
     "fbclid", "gclid", "_ga", "mc_cid", "mc_eid", "ref_src", "ref_url",
 ];
 
-/// DW's pages link other articles through its data interface, which answers JSON: the
-/// article's page is `www.dw.com/zh/a-<id>`.
-const DW_API: &str = "https://api.dw.com/api/detail/article/";
-
-/// Query parameters that only track on the NYT's hosts (its newsletters' links).
-const NYT_TRACKING: &[&str] = &[
-    "te",
-    "nl",
-    "emc",
-    "campaign_id",
-    "instance_id",
-    "segment_id",
-    "user_id",
-    "regi_id",
-    "smid",
-    "smtyp",
-];
-
-/// `value` (an `href` or `src` as written) with a doubled host and tracking parameters gone;
-/// anything else unchanged.
-pub fn cleaned(value: &str) -> Cow<'_, str> {
+/// `value` (an `href` or `src` as written) with a doubled host gone, its outlet's rewrite
+/// applied and tracking parameters taken off; anything else unchanged.
+pub fn cleaned<'v>(value: &'v str, outlets: &Outlets) -> Cow<'v, str> {
     let value = without_doubled_host(value);
-    if let Some(id) = value.trim().strip_prefix(DW_API)
-        && !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_digit())
+    let Ok(url) = Url::parse(value) else {
+        return value.into();
+    };
+    let outlet = url.host_str().and_then(|host| outlets.for_host(host));
+    if let Some(rewritten) = outlet
+        .into_iter()
+        .flat_map(|o| &o.link_rewrites)
+        .find_map(|rewrite| rewrite.apply(url.as_str()))
     {
-        return format!("https://www.dw.com/zh/a-{id}").into();
+        return rewritten.into();
     }
-    match Url::parse(value) {
-        Ok(url) if url.query().is_some_and(|_| has_tracking(&url)) => untracked(url).into(),
-        _ => value.into(),
+    match url.query().is_some_and(|_| has_tracking(&url, outlet)) {
+        true => untracked(url, outlet).into(),
+        false => value.into(),
     }
 }
 
@@ -69,22 +59,22 @@ fn without_doubled_host(value: &str) -> &str {
     }
 }
 
-fn is_tracking(url: &Url, name: &str) -> bool {
-    let nyt = url
-        .host_str()
-        .is_some_and(|h| h == "nytimes.com" || h.ends_with(".nytimes.com"));
-    name.starts_with("utm_") || TRACKING.contains(&name) || (nyt && NYT_TRACKING.contains(&name))
+fn is_tracking(name: &str, outlet: Option<&Outlet>) -> bool {
+    name.starts_with("utm_")
+        || TRACKING.contains(&name)
+        || outlet.is_some_and(|o| o.tracking_parameters.iter().any(|p| p == name))
 }
 
-fn has_tracking(url: &Url) -> bool {
-    url.query_pairs().any(|(name, _)| is_tracking(url, &name))
+fn has_tracking(url: &Url, outlet: Option<&Outlet>) -> bool {
+    url.query_pairs()
+        .any(|(name, _)| is_tracking(&name, outlet))
 }
 
 /// `url` with its tracking parameters removed (the rest kept in order).
-fn untracked(mut url: Url) -> String {
+fn untracked(mut url: Url, outlet: Option<&Outlet>) -> String {
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(name, _)| !is_tracking(&url, name))
+        .filter(|(name, _)| !is_tracking(name, outlet))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     if kept.is_empty() {
@@ -100,7 +90,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn doubled_hosts_and_tracking_go_and_nothing_else_changes() {
+    fn doubled_hosts_tracking_and_rewrites_and_nothing_else_changes() {
+        let outlets = crate::config::builtin_outlets();
         let cases = [
             (
                 "https://www.economist.comhttps://open.spotify.com/show/3a5n4DoT1xrV5rgBWBPxnR",
@@ -122,19 +113,23 @@ mod tests {
                 "https://example.org/x?utm_source=nl&id=7",
                 "https://example.org/x?id=7",
             ),
-            // `te` and `nl` mean something elsewhere
+            // the NYT's tracking names mean something elsewhere
             (
                 "https://example.org/x?nl=1&te=2",
                 "https://example.org/x?nl=1&te=2",
             ),
             ("https://example.org/a?b=1#c", "https://example.org/a?b=1#c"),
             (
+                "https://twitter.com/BBCChinese?ref_src=twsrc%5Etfw",
+                "https://twitter.com/BBCChinese",
+            ),
+            (
                 "https://api.dw.com/api/detail/article/53222979",
                 "https://www.dw.com/zh/a-53222979",
             ),
             (
-                "https://twitter.com/BBCChinese?ref_src=twsrc%5Etfw",
-                "https://twitter.com/BBCChinese",
+                "https://api.dw.com/api/detail/other/1",
+                "https://api.dw.com/api/detail/other/1",
             ),
             ("../img/p.jpg", "../img/p.jpg"),
             (
@@ -144,7 +139,7 @@ mod tests {
             ("mailto:a@example.org", "mailto:a@example.org"),
         ];
         for (value, want) in cases {
-            assert_eq!(cleaned(value), want, "{value}");
+            assert_eq!(cleaned(value, &outlets), want, "{value}");
         }
     }
 }

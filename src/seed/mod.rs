@@ -160,13 +160,14 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
         published: seed.published,
         updated: seed.updated,
         summary: summary::summary(root),
-        content: sanitize::content(body, &seed.link),
+        content: sanitize::content(body, &seed.link, context.outlets),
         media: media::extract(root, &seed.link),
         categories: categories(
             &seed.link,
             context.outlet_of(&seed.link),
             seed.title_section,
         ),
+        language: outlet.and_then(|o| o.language.clone()),
         link: seed.link.to_string(),
     })
 }

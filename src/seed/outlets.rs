@@ -20,6 +20,9 @@ pub struct Outlet {
     pub hosts: Vec<String>,
     /// Zone for dates written without an offset; `None`: the configured default.
     pub timezone: Option<Tz>,
+    /// The language its articles are written in (`zh-TW`, `en`), where that is not the
+    /// feed's; `None`: the feed's.
+    pub language: Option<String>,
     /// Endings of titles that name the outlet, not the article (`– 法国国际广播电台 - RFI`),
     /// white space already collapsed.
     pub title_suffixes: Vec<String>,
@@ -39,10 +42,50 @@ pub struct Outlet {
     pub strip: Vec<CssSelector>,
     /// Text that marks a short block as furniture (the NYT's subscription blurb).
     pub strip_text: Vec<String>,
+    /// Query parameters that only track a click, on links to this outlet's hosts (the NYT
+    /// newsletters' `user_id`, `emc`).
+    pub tracking_parameters: Vec<String>,
+    /// Links to this outlet's hosts written another way before they are served (DW's data
+    /// interface → the article's page).
+    pub link_rewrites: Vec<LinkRewrite>,
     /// The outlet's table as read (built in and config merged), in TOML: any of its fields
     /// may change a seed's key, so the index cache is trusted only when this is unchanged.
     pub rules: String,
 }
+
+/// A link of the outlet's that reads better another way: a pattern over the whole link and
+/// its replacement (`$1` for the first group); equal when written the same.
+#[derive(Debug, Clone)]
+pub struct LinkRewrite {
+    pattern: Regex,
+    replacement: String,
+}
+
+impl LinkRewrite {
+    pub fn new(pattern: &str, replacement: &str) -> Result<LinkRewrite, String> {
+        let pattern = Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| format!("not a valid pattern: {e}"))?;
+        Ok(LinkRewrite {
+            pattern,
+            replacement: replacement.to_string(),
+        })
+    }
+
+    /// `link` rewritten, if the pattern matches it whole.
+    pub fn apply(&self, link: &str) -> Option<String> {
+        self.pattern
+            .is_match(link)
+            .then(|| self.pattern.replace(link, &self.replacement).into_owned())
+    }
+}
+
+impl PartialEq for LinkRewrite {
+    fn eq(&self, other: &Self) -> bool {
+        self.pattern.as_str() == other.pattern.as_str() && self.replacement == other.replacement
+    }
+}
+
+impl Eq for LinkRewrite {}
 
 /// A compiled byline pattern; equal when written the same.
 #[derive(Debug, Clone)]
@@ -155,15 +198,18 @@ impl Outlet {
     }
 }
 
-/// Every known outlet, looked up by a link's host.
+/// Every known outlet, looked up by a link's host. Cheap to clone (shared): a seed's links
+/// are cleaned by a callback that must own what it reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outlets {
-    outlets: Vec<Outlet>,
+    outlets: Arc<[Outlet]>,
 }
 
 impl Outlets {
     pub fn new(outlets: Vec<Outlet>) -> Outlets {
-        Outlets { outlets }
+        Outlets {
+            outlets: outlets.into(),
+        }
     }
 
     /// The outlet a host belongs to: the one with the longest matching host, so that

@@ -7,19 +7,21 @@ use url::Url;
 
 use super::embeds;
 use super::links;
+use super::outlets::Outlets;
 use super::text::strip_illegal;
 
 /// Sanitised HTML for `content:encoded` and Atom `content`.
-pub fn content(body: &str, base: &Url) -> String {
+pub fn content(body: &str, base: &Url, outlets: &Outlets) -> String {
     let body = without_filing_codes(cut_advert(strip_lead_byline(body)));
     let body = embeds::as_links(&body, base);
-    let clean = builder(base).clean(&body).to_string();
+    let clean = builder(base, outlets).clean(&body).to_string();
     // `]]>` cannot occur in text (ammonia escapes `>`), but can in an attribute value; `&gt;`
     // means the same there and keeps any CDATA section that carries this HTML intact.
     strip_illegal(&clean.replace("]]>", "]]&gt;"))
 }
 
-fn builder(base: &Url) -> ammonia::Builder<'static> {
+fn builder(base: &Url, outlets: &Outlets) -> ammonia::Builder<'static> {
+    let outlets = outlets.clone();
     let mut b = ammonia::Builder::default();
     b.rm_tags(["time"])
         .add_tags(["video", "audio", "source", "picture"])
@@ -32,8 +34,8 @@ fn builder(base: &Url) -> ammonia::Builder<'static> {
             "head",
         ]))
         // Before the base is applied: a doubled host or a tracking parameter is cut first.
-        .attribute_filter(|_element, attribute, value| match attribute {
-            "href" | "src" => Some(links::cleaned(value)),
+        .attribute_filter(move |_element, attribute, value| match attribute {
+            "href" | "src" => Some(links::cleaned(value, &outlets)),
             _ => Some(value.into()),
         })
         .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
@@ -96,7 +98,12 @@ mod tests {
     use super::*;
 
     fn clean(body: &str) -> String {
-        content(body, &Url::parse("https://www.rfi.fr/cn/a/b.html").unwrap())
+        let outlets = crate::config::builtin_outlets();
+        content(
+            body,
+            &Url::parse("https://www.rfi.fr/cn/a/b.html").unwrap(),
+            &outlets,
+        )
     }
 
     #[test]

@@ -185,6 +185,7 @@ fn arbitrary_entry(rng: &mut Rng) -> Entry {
             })
             .collect(),
         categories: vec![arbitrary_string(rng)],
+        language: (rng.next() % 2 == 0).then(|| "zh-TW".to_string()),
     }
 }
 

@@ -636,6 +636,37 @@ mod every_folder {
         }
     }
 
+    /// CNA and RTI write Traditional Chinese for Taiwan, the Economist English: their folders'
+    /// feeds are in that language, and so is each of their entries in the root's Chinese feed.
+    #[test]
+    fn each_outlet_s_entries_are_in_its_language() {
+        let server = Server::serving(Path::new(ARCHIVE), 1000);
+        for (folder, language) in [("cna", "zh-TW"), ("rti", "zh-TW"), ("economist", "en")] {
+            let feed = server.feed(&format!("/{folder}/atom.xml"));
+            assert_eq!(feed.language.as_deref(), Some(language), "{folder}");
+            for item in items(&server, folder) {
+                assert_eq!(item["language"], language, "{folder} {}", item["url"]);
+            }
+        }
+        let root: serde_json::Value =
+            serde_json::from_slice(&server.get("/feed.json?limit=500").body).unwrap();
+        for item in root["items"].as_array().unwrap() {
+            let url = item["url"].as_str().unwrap();
+            let want = if url.contains("cna.com.tw") || url.contains("rti.org.tw") {
+                Some("zh-TW")
+            } else if url.contains("economist.com") {
+                Some("en")
+            } else {
+                None
+            };
+            assert_eq!(item["language"].as_str(), want, "{url}");
+        }
+        assert_eq!(
+            server.feed("/nyt/atom.xml").language.as_deref(),
+            Some("zh-CN")
+        );
+    }
+
     /// Embedded players are links to what they play, in the article's language; links go where
     /// they say, without the archive subscriber's tracking.
     #[test]
