@@ -185,7 +185,7 @@ fn arbitrary_entry(rng: &mut Rng) -> Entry {
             })
             .collect(),
         categories: vec![arbitrary_string(rng)],
-        language: (rng.next() % 2 == 0).then(|| "zh-TW".to_string()),
+        language: rng.next().is_multiple_of(2).then(|| "zh-TW".to_string()),
     }
 }
 
