@@ -21,6 +21,19 @@ use crate::urls::entry_hash;
 /// The id is the key's own `Arc`: the copies in every order share one string.
 type OrderKey = (Reverse<DateTime<Utc>>, Arc<str>);
 
+/// A seed as it is taken to be shown: its path, its key (with [`Key::shows_site_graphic`]
+/// judged) and its stamp.
+pub type Seed = (PathBuf, Key, Stamp);
+
+/// How many of the entries published just before one, in its folder, are looked at to tell a
+/// site graphic from the article's own picture.
+const GRAPHIC_LOOKBACK: usize = 20;
+
+/// How many of those must lead with the same image for it to be the site's: a subscription
+/// banner or a site's one picture leads most entries (Solidot's all 22, Zaobao's banner 5 of
+/// 23), a news photo reused for a developing story a few.
+const GRAPHIC_SEEN: usize = 5;
+
 /// Files claiming one link, oldest first by (fetch time, file mtime, path): the last one, the
 /// newest fetch, wins. A seed that states no fetch time loses to one that does. The mtime
 /// alone cannot decide: after a `git clone` or a copy every file has the same one.
@@ -469,6 +482,34 @@ impl Store {
         }
     }
 
+    /// Whether `key`'s lead image is the site's rather than the article's: at least
+    /// [`GRAPHIC_SEEN`] of the [`GRAPHIC_LOOKBACK`] entries published before it in its folder
+    /// (the root's order for a seed directly in the seeds folder) lead with the same image.
+    /// Judged against older entries only, so a newer seed never changes what an older entry
+    /// shows; the first few entries of a graphic keep it.
+    pub fn lead_is_site_graphic(&self, path: &Path, key: &Key) -> bool {
+        if key.lead_image == 0 {
+            return false;
+        }
+        let scope = self.folder_of(path).map_or(Scope::All, Scope::Folder);
+        let seen = self
+            .orders_from(&scope, Bound::Excluded(&order_key(key)))
+            .take(GRAPHIC_LOOKBACK)
+            .filter_map(|order| self.entry_at(order))
+            .filter(|(_, older, _)| older.lead_image == key.lead_image)
+            .count();
+        seen >= GRAPHIC_SEEN
+    }
+
+    /// The seed at `path` as it is taken to be shown, its lead image judged.
+    pub fn seed(&self, path: &Path, key: &Key, stamp: Stamp) -> Seed {
+        let key = Key {
+            shows_site_graphic: self.lead_is_site_graphic(path, key),
+            ..key.clone()
+        };
+        (path.to_path_buf(), key, stamp)
+    }
+
     /// The entry an order key names.
     fn entry_at(&self, order: &OrderKey) -> Option<(&Path, &Key, Stamp)> {
         let path = self.order.get(order)?;
@@ -678,6 +719,8 @@ mod tests {
             title: format!("title of {link}").into(),
             section: None,
             authors: Some(Arc::from(Vec::new())),
+            lead_image: 0,
+            shows_site_graphic: false,
         }
     }
 
@@ -1072,5 +1115,46 @@ mod tests {
         store.reject(Path::new("/s/f/bad"), "bad".into());
         store.remove(Path::new("/s/nothing"));
         touched(&mut store, false, &[]);
+    }
+
+    /// An image leading 5 of the 20 entries published before one in its folder is the site's
+    /// for that entry; older entries are never judged by newer ones; folders apart.
+    #[test]
+    fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
+        let mut store = Store::with_folders(Path::new("/s"));
+        let graphic = 42;
+        let mut put = |store: &mut Store, name: &str, hour: i64, lead: u64| {
+            let key = Key {
+                lead_image: lead,
+                ..entry(&format!("https://x.example/{name}"), hour)
+            };
+            let path = PathBuf::from(format!("/s/{name}"));
+            store.upsert(&path, key.clone(), stamp(at(hour)));
+            (path, key)
+        };
+        // the site graphic leads every other entry of folder a, and one entry of folder b
+        let mut a = Vec::new();
+        for hour in 0..16 {
+            let lead = if hour % 2 == 0 {
+                graphic
+            } else {
+                100 + hour as u64
+            };
+            a.push(put(&mut store, &format!("a/{hour}"), hour, lead));
+        }
+        let b = put(&mut store, "b/0", 20, graphic);
+        let judged =
+            |store: &Store, (path, key): &(PathBuf, Key)| store.lead_is_site_graphic(path, key);
+        let verdicts: Vec<bool> = a.iter().map(|seed| judged(&store, seed)).collect();
+        // entries 0, 2, 4, 6, 8 have 0..4 graphics before them; 10, 12, 14 have 5, 6, 7
+        let want: Vec<bool> = (0..16).map(|h| h % 2 == 0 && h >= 10).collect();
+        assert_eq!(verdicts, want);
+        assert!(!judged(&store, &b), "another folder's count");
+        // a newer seed changes no older verdict
+        put(&mut store, "a/99", 99, graphic);
+        let again: Vec<bool> = a.iter().map(|seed| judged(&store, seed)).collect();
+        assert_eq!(again, want);
+        let (path, key) = &a[10];
+        assert!(store.seed(path, key, stamp(at(10))).1.shows_site_graphic);
     }
 }

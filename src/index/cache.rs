@@ -20,7 +20,7 @@ use crate::seed::{Key, Section};
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// What a cache file holds, by path.
 /// The cache's keys by path. Looked up by the path's bytes: hashing a `Path` parses its
@@ -96,6 +96,8 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
                     (0..count).map(|_| r.text()).collect::<Result<Vec<_>, _>>()
                 })?
                 .map(Arc::from),
+            lead_image: reader.u64()?,
+            shows_site_graphic: false,
         };
         records.0.insert(path, (stamp, key));
     }
@@ -168,6 +170,7 @@ fn write_records<'a>(
                 put_bytes(out, author.as_bytes());
             }
         });
+        out.extend_from_slice(&key.lead_image.to_le_bytes());
         flush(out)?;
     }
     Ok(())
@@ -306,6 +309,8 @@ mod tests {
                 title: "标题 <t>".into(),
                 section: Some(section),
                 authors: Some(Arc::from(vec!["储百亮".to_string(), "Amy Qin".to_string()])),
+                lead_image: 0x1234_5678_9abc_def0,
+                shows_site_graphic: false,
             },
         )
     }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use chrono::DateTime;
 
-use super::{Indexer, Seed, Window, on_threads};
+use super::{Indexer, Seed, Shown, Window, on_threads};
 use crate::render::{self, FeedGroup, FeedLink, Prepared};
 use crate::scope::{Month, Period, Scope};
 use crate::seed::Key;
@@ -75,7 +75,7 @@ impl Indexer {
         }
         let mut windows = self.windows(root_only);
         for window in windows.values_mut() {
-            window.retain(|(p, _, s)| self.shown.get(p).is_some_and(|(shown, _)| shown == s));
+            window.retain(|(p, k, s)| self.shown.get(p).is_some_and(|shown| shown.is(s, k)));
         }
         self.render_changed(windows)
     }
@@ -86,7 +86,7 @@ impl Indexer {
         let mut missing: Vec<&(PathBuf, Key, Stamp)> = windows
             .values()
             .flatten()
-            .filter(|(path, _, stamp)| !self.shown.get(path).is_some_and(|(s, _)| s == stamp))
+            .filter(|(path, key, stamp)| !self.shown.get(path).is_some_and(|s| s.is(stamp, key)))
             .collect();
         missing.sort_by(|a, b| a.0.cmp(&b.0));
         missing.dedup_by(|a, b| a.0 == b.0);
@@ -96,13 +96,18 @@ impl Indexer {
                 .map(Prepared::new)
         });
         let mut stale = Vec::new();
-        for ((path, _, stamp), entry) in missing.into_iter().zip(parsed) {
+        for ((path, key, stamp), entry) in missing.into_iter().zip(parsed) {
             match entry {
                 Some(entry) => {
                     // A new seed's byline, read now rather than by a second parse later.
                     let authors = entry.entry.authors.clone();
                     self.store.set_authors(path, *stamp, authors);
-                    self.shown.insert(path.clone(), (*stamp, Arc::new(entry)));
+                    let shown = Shown {
+                        stamp: *stamp,
+                        site_graphic: key.shows_site_graphic,
+                        entry: Arc::new(entry),
+                    };
+                    self.shown.insert(path.clone(), shown);
                 }
                 None => stale.push(path.clone()),
             }
@@ -118,7 +123,7 @@ impl Indexer {
             store
                 .newest_of(scope, None)
                 .take(limit)
-                .map(|(path, key, stamp)| (path.to_path_buf(), key.clone(), stamp))
+                .map(|(path, key, stamp)| store.seed(path, key, stamp))
                 .collect::<Vec<_>>()
         };
         let touched = self.store.take_touched_feeds();
@@ -173,7 +178,7 @@ impl Indexer {
         let missing = spares
             .values()
             .flatten()
-            .any(|(path, _, stamp)| !self.shown.get(path).is_some_and(|(s, _)| s == stamp));
+            .any(|(path, key, stamp)| !self.shown.get(path).is_some_and(|s| s.is(stamp, key)));
         // A stale spare is indexed again on its own event; it is only not prepared.
         missing && {
             self.ensure_shown(&spares);
@@ -269,7 +274,7 @@ impl Indexer {
     ) -> Vec<(String, Page)> {
         let entries: Vec<(Arc<Prepared>, Stamp)> = from
             .iter()
-            .filter_map(|(path, stamp)| Some((self.shown.get(path)?.1.clone(), *stamp)))
+            .filter_map(|(path, stamp)| Some((self.shown.get(path)?.entry.clone(), *stamp)))
             .collect();
         let meta = self.feeds.meta(scope);
         let related = match scope {

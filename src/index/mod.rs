@@ -43,7 +43,7 @@ pub struct Indexer {
     /// Files read since the current batch began.
     files_read: usize,
     /// Whole entries for the seeds the documents show, with the stamp they were parsed at.
-    shown: HashMap<PathBuf, (Stamp, Arc<Prepared>)>,
+    shown: HashMap<PathBuf, Shown>,
     /// Each feed's window as last taken; taken again only for the feeds the store says were
     /// touched since (a window costs ~50 lookups in maps of every seed: ~3 ms for 15 feeds
     /// at 100,000 seeds, most of a change's time when all were taken every time).
@@ -65,7 +65,22 @@ pub struct Indexer {
 }
 
 /// A seed as a window lists it: its file, and the key and stamp the index has for it.
-type Seed = (PathBuf, Key, Stamp);
+use crate::store::Seed;
+
+/// A seed's whole entry at hand, and what it was read as.
+struct Shown {
+    stamp: Stamp,
+    /// Whether its lead image was dropped as the site's ([`Key::shows_site_graphic`]).
+    site_graphic: bool,
+    entry: Arc<Prepared>,
+}
+
+impl Shown {
+    /// Whether this is the entry of the seed at `stamp` judged as `key` is.
+    fn is(&self, stamp: &Stamp, key: &Key) -> bool {
+        self.stamp == *stamp && self.site_graphic == key.shows_site_graphic
+    }
+}
 
 /// The seeds a feed shows, newest first.
 type Window = Vec<Seed>;

@@ -252,7 +252,7 @@ impl Indexer {
         let window: Window = in_month
             .by_ref()
             .take(per_page)
-            .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s))
+            .map(|(p, k, s)| self.store.seed(p, k, s))
             .collect();
         if window.is_empty() || skipped < (period.page - 1) * per_page {
             return Err(Reply::NotFound);
@@ -327,7 +327,7 @@ impl Indexer {
                     authors,
                 )
             }) {
-                walk.found.push((path.to_path_buf(), key.clone(), stamp));
+                walk.found.push(self.store.seed(path, key, stamp));
                 if walk.found.len() == walk.limit.unwrap_or(usize::MAX) {
                     break true;
                 }
@@ -371,8 +371,8 @@ impl Indexer {
     ) -> Job {
         let at_hand = window
             .iter()
-            .map(|(path, _, stamp)| match self.shown.get(path) {
-                Some((shown, entry)) if shown == stamp => Some(entry.clone()),
+            .map(|(path, key, stamp)| match self.shown.get(path) {
+                Some(shown) if shown.is(stamp, key) => Some(shown.entry.clone()),
                 _ => None,
             })
             .collect();
@@ -396,7 +396,7 @@ impl Indexer {
         let found = self
             .store
             .entry_by_hash(hash)
-            .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s));
+            .map(|(p, k, s)| self.store.seed(p, k, s));
         let Some(seed) = found else {
             return Err(Reply::NotFound);
         };

@@ -47,6 +47,7 @@ impl SeedReader {
             timezone: self.timezone,
             modified: stamp.modified,
             outlets: &self.outlets,
+            site_graphic: None,
         }
     }
 
@@ -58,7 +59,11 @@ impl SeedReader {
         if now != stamp {
             return None;
         }
-        seed::parse(&bytes, &self.context(stamp))
+        let context = SeedContext {
+            site_graphic: key.shows_site_graphic.then_some(key.lead_image),
+            ..self.context(stamp)
+        };
+        seed::parse(&bytes, &context)
             .ok()
             .filter(|entry| key.agrees_with(entry))
     }

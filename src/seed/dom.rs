@@ -156,3 +156,30 @@ pub fn first_element(root: ElementRef<'_>) -> Option<ElementRef<'_>> {
     static FIRST: LazyLock<Selector> = LazyLock::new(|| selector("*"));
     root.select(&FIRST).next()
 }
+
+/// The value of `name="…"`, `name='…'` or `name=…` inside one start tag (`src` is not the
+/// end of `data-src`: a name starts after white space).
+pub fn tag_attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let preceded_ok = lower[..at].ends_with([' ', '\t', '\n', '\r']);
+        let rest = lower[from..].trim_start();
+        if !preceded_ok || !rest.starts_with('=') {
+            continue;
+        }
+        let value_start = tag.len() - rest.len() + 1;
+        let value = tag[value_start..].trim_start();
+        return Some(match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or("").to_string(),
+            _ => value
+                .split([' ', '>', '\t', '\n'])
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    None
+}

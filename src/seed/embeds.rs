@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use url::Url;
 
+use super::dom;
 use super::text::{decode_entities, one_line};
 
 /// `<iframe src=X …></iframe>` → `<p><a href="page X shows">words</a></p>`. A lazily loaded
@@ -35,11 +36,11 @@ pub fn as_links<'b>(body: &'b str, base: &Url) -> Cow<'b, str> {
         // Attribute values are HTML: entities are decoded here once, and escaped once below.
         let src = ["src", "data-src", "data-lazy-src"]
             .iter()
-            .filter_map(|name| attribute(tag, name))
+            .filter_map(|name| dom::tag_attribute(tag, name))
             .map(|v| decode_entities(&v).trim().to_string())
             .find(|v| !v.is_empty());
         if let Some(src) = src {
-            let title = attribute(tag, "title").map(|v| one_line(&decode_entities(&v)));
+            let title = dom::tag_attribute(tag, "title").map(|v| one_line(&decode_entities(&v)));
             let (href, text) = match base.join(&src) {
                 Ok(url) => page_shown(&url, title.as_deref(), &words),
                 Err(_) => (src, words.embed.to_string()),
@@ -159,33 +160,6 @@ fn page_shown(url: &Url, title: Option<&str>, words: &Words) -> (String, String)
         }
         _ => (url.to_string(), named(format!("{host} {}", words.embed))),
     }
-}
-
-/// The value of `name="…"`, `name='…'` or `name=…` inside one start tag (`src` is not the
-/// end of `data-src`: a name starts after white space).
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(name) {
-        let at = from + i;
-        from = at + name.len();
-        let preceded_ok = lower[..at].ends_with([' ', '\t', '\n', '\r']);
-        let rest = lower[from..].trim_start();
-        if !preceded_ok || !rest.starts_with('=') {
-            continue;
-        }
-        let value_start = tag.len() - rest.len() + 1;
-        let value = tag[value_start..].trim_start();
-        return Some(match value.chars().next() {
-            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or("").to_string(),
-            _ => value
-                .split([' ', '>', '\t', '\n'])
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        });
-    }
-    None
 }
 
 fn escape_attribute(value: &str) -> String {

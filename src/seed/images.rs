@@ -8,7 +8,8 @@ use html5ever::{LocalName, QualName, ns};
 use scraper::node::Text;
 use scraper::{ElementRef, Html, Node};
 
-use super::dom::static_selector;
+use super::dom::{self, static_selector};
+use super::text::decode_entities;
 
 static_selector!(IMG, "img");
 static_selector!(SOURCE, "source");
@@ -217,6 +218,58 @@ fn noscript_copy(img: ElementRef<'_>) -> Option<String> {
     is_real(value).then(|| value.to_string())
 }
 
+/// A stable hash of an image's address as written (entities decoded, white space trimmed):
+/// what a seed's key keeps of its lead image, so that the store can see a site graphic recur
+/// without keeping addresses. FNV-1a: the same in every build, never 0 for an address.
+pub fn image_hash(src: &str) -> u64 {
+    let src = src.trim();
+    if src.is_empty() {
+        return 0;
+    }
+    let hash = src.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash.max(1)
+}
+
+/// The hash of the body's first `<img src>` (0 when it has none), read from the text without
+/// building its DOM: the index keeps it for every seed.
+pub fn lead_image(body: &str) -> u64 {
+    let lower = body.as_bytes();
+    let Some(start) = (0..lower.len().saturating_sub(4)).find(|&i| {
+        lower[i] == b'<'
+            && lower[i + 1..i + 4].eq_ignore_ascii_case(b"img")
+            && lower
+                .get(i + 4)
+                .is_some_and(|c| c.is_ascii_whitespace() || *c == b'/')
+    }) else {
+        return 0;
+    };
+    let end = body[start..].find('>').map_or(body.len(), |e| start + e);
+    dom::tag_attribute(&body[start..end], "src").map_or(0, |src| image_hash(&decode_entities(&src)))
+}
+
+/// Drops every image whose address hashes to `graphic` (the site's, not the article's: see
+/// `Store::lead_is_site_graphic`); true when the DOM changed.
+pub fn drop_site_graphic(html: &mut Html, graphic: u64) -> bool {
+    let ids: Vec<NodeId> = html
+        .root_element()
+        .select(&IMG)
+        .filter(|img| {
+            img.value()
+                .attr("src")
+                .is_some_and(|src| image_hash(src) == graphic)
+        })
+        .map(|img| img.id())
+        .collect();
+    for id in &ids {
+        if let Some(mut node) = html.tree.get_mut(*id) {
+            node.detach();
+        }
+    }
+    !ids.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +354,20 @@ mod tests {
         assert_eq!(largest("a.jpg").as_deref(), Some("a.jpg"));
         assert_eq!(largest("data:x 100w, b.jpg 50w").as_deref(), Some("b.jpg"));
         assert_eq!(largest(""), None);
+    }
+
+    #[test]
+    fn a_lead_image_is_known_by_the_hash_of_its_address_with_or_without_a_dom() {
+        let body = r#"<p>x</p><IMG alt="a" src=" https://x.example/a.jpg?w=1&amp;h=2 "><img src="https://x.example/b.jpg">"#;
+        let lead = lead_image(body);
+        assert_eq!(lead, image_hash("https://x.example/a.jpg?w=1&h=2"));
+        assert_ne!(lead, 0);
+        assert_eq!(lead_image("<p>no picture, an <imgur> word</p>"), 0);
+        assert_eq!(lead_image(r#"<img src="">"#), 0);
+        let mut html = Html::parse_fragment(body);
+        assert!(drop_site_graphic(&mut html, lead));
+        let left = html.root_element().html();
+        assert!(!left.contains("a.jpg") && left.contains("b.jpg"), "{left}");
+        assert!(!drop_site_graphic(&mut html, lead));
     }
 }

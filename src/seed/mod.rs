@@ -37,6 +37,10 @@ pub struct SeedContext<'a> {
     pub modified: DateTime<Utc>,
     /// What is known about each outlet, found by the link's host.
     pub outlets: &'a Outlets,
+    /// The hash of an image that is the site's, not the article's, where the index judged
+    /// this seed's lead image so ([`Key::shows_site_graphic`]): it is dropped wherever it
+    /// stands.
+    pub site_graphic: Option<u64>,
 }
 
 impl SeedContext<'_> {
@@ -102,6 +106,12 @@ pub struct Key {
     /// parse can tell ([`read_authors`]): that costs about as much again as the key, so the
     /// index reads them after the feeds are served.
     pub authors: Option<Arc<[String]>>,
+    /// The hash of the body's first image's address ([`images::image_hash`]; 0: none).
+    pub lead_image: u64,
+    /// Whether that image is the site's rather than the article's: judged by the store from
+    /// the entries published before this one in its folder (`Store::lead_is_site_graphic`)
+    /// when the seed is taken to be shown; never set by a parse.
+    pub shows_site_graphic: bool,
 }
 
 /// A section: the term that names it in the link or a title label (`gangtai`), which the
@@ -147,7 +157,10 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let text = decode::decode(bytes)?;
     let mut seed = Essentials::read(&text, context)?;
     // After the dates are read (they must equal `parse_key`'s), before anything else is.
-    let images_settled = images::settle(&mut seed.html);
+    let graphic_gone = context
+        .site_graphic
+        .is_some_and(|graphic| images::drop_site_graphic(&mut seed.html, graphic));
+    let images_settled = images::settle(&mut seed.html) || graphic_gone;
     let outlet = context.outlet_of(&seed.link);
     let furniture_gone = furniture::strip(&mut seed.html, outlet, &seed.link);
     let cleaned = (images_settled || furniture_gone).then(|| seed.html.root_element().inner_html());
@@ -212,6 +225,8 @@ pub fn parse_key_with_doubts(
         section: section(&heading.link, outlet, heading.title_section),
         title: heading.title.into(),
         authors: authors.map(Arc::from),
+        lead_image: images::lead_image(heading.head.body),
+        shows_site_graphic: false,
     };
     Ok((key, dates.doubts))
 }

@@ -17,6 +17,7 @@ mod fetches;
 mod folders;
 mod formats;
 mod fuzz;
+mod graphics;
 mod http;
 mod layout;
 mod live;
