@@ -1123,7 +1123,7 @@ mod tests {
     fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
         let mut store = Store::with_folders(Path::new("/s"));
         let graphic = 42;
-        let mut put = |store: &mut Store, name: &str, hour: i64, lead: u64| {
+        let put = |store: &mut Store, name: &str, hour: i64, lead: u64| {
             let key = Key {
                 lead_image: lead,
                 ..entry(&format!("https://x.example/{name}"), hour)
