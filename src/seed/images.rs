@@ -235,11 +235,12 @@ pub fn image_hash(src: &str) -> u64 {
 /// The hash of the body's first `<img src>` (0 when it has none), read from the text without
 /// building its DOM: the index keeps it for every seed.
 pub fn lead_image(body: &str) -> u64 {
-    let lower = body.as_bytes();
-    let Some(start) = (0..lower.len().saturating_sub(4)).find(|&i| {
-        lower[i] == b'<'
-            && lower[i + 1..i + 4].eq_ignore_ascii_case(b"img")
-            && lower
+    let bytes = body.as_bytes();
+    let Some(start) = body.match_indices('<').map(|(i, _)| i).find(|&i| {
+        bytes
+            .get(i + 1..i + 4)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"img"))
+            && bytes
                 .get(i + 4)
                 .is_some_and(|c| c.is_ascii_whitespace() || *c == b'/')
     }) else {
