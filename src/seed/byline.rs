@@ -147,7 +147,12 @@ impl<'b> Quick<'b> {
                     .prefix
                     .get(at..)
                     .is_some_and(|r| r.contains("</address"));
-                let address = root.select(&ADDRESS).next().filter(|_| closed)?;
+                // Closed in the text and in the DOM: something follows it within the prefix (a
+                // `<![CDATA[` inside it is a comment to HTML, which can swallow the close tag).
+                let address = root
+                    .select(&ADDRESS)
+                    .next()
+                    .filter(|a| closed && a.next_sibling().is_some())?;
                 Some(names::split(&dom::text_of(address)))
             }
             None => {
@@ -378,6 +383,21 @@ mod tests {
             let (got_authors, got_date) = byline(body);
             assert_eq!(got_authors, *authors, "{body}");
             assert_eq!(got_date, *date, "{body}");
+        }
+    }
+
+    /// `<![CDATA[` is a comment to HTML: it can swallow `</address>`, leaving the address open
+    /// to the end of the prefix; the quick answer must then be the whole parse's or none.
+    #[test]
+    fn an_address_the_dom_never_closes_is_not_settled_from_the_prefix() {
+        let filler = "<p>正文段落，足够长的一段文字。</p>".repeat(200);
+        let body = format!(
+            r#"<address>黄<![CDATA[瑞黎, ELSIE CHEN</address><time pudate="2021-06-02 10:29:49">2021年6月2日</time>{filler}"#
+        );
+        let zone = chrono_tz::Asia::Shanghai;
+        let whole = read(Html::parse_fragment(&body).root_element(), zone, None);
+        if let Some(authors) = quick(&body, zone).and_then(|q| q.authors) {
+            assert_eq!(authors, whole.authors);
         }
     }
 }
