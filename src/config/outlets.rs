@@ -124,47 +124,12 @@ fn unknown_field(message: &str) -> Option<&str> {
         .map(|(field, _)| field)
 }
 
+/// How a field's refusal is made: its name and the message.
+type Refuse<'r> = &'r dyn Fn(&str, String) -> ConfigError;
+
 impl RawOutlet {
     /// The outlet `key`, checked; a refusal names the field through `refuse`.
-    fn validate(
-        self,
-        key: String,
-        rules: String,
-        refuse: &dyn Fn(&str, String) -> ConfigError,
-    ) -> Result<Outlet, ConfigError> {
-        let hosts: Vec<String> = self
-            .hosts
-            .unwrap_or_default()
-            .iter()
-            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
-            .collect();
-        if hosts.is_empty() || hosts.iter().any(|h| !is_host_name(h)) {
-            return Err(refuse(
-                "hosts",
-                "must list the outlet's link hosts, such as [\"cn.nytimes.com\"]".into(),
-            ));
-        }
-        let timezone = self
-            .timezone
-            .map(|zone| {
-                zone.parse::<Tz>().map_err(|_| {
-                    let message =
-                        format!("unknown IANA time zone {zone:?} (e.g. \"Europe/Paris\")");
-                    refuse("timezone", message)
-                })
-            })
-            .transpose()?;
-        let lines = |field: &str, written: Option<Vec<String>>, what: &str| {
-            let lines: Vec<String> = written
-                .unwrap_or_default()
-                .iter()
-                .map(|s| one_line(s))
-                .collect();
-            match lines.iter().any(String::is_empty) {
-                true => Err(refuse(field, format!("{what} must not be empty"))),
-                false => Ok(lines),
-            }
-        };
+    fn validate(self, key: String, rules: String, refuse: Refuse) -> Result<Outlet, ConfigError> {
         let selector = |s: &str| CssSelector::new(s).map_err(|e| format!("{s:?}: {e}"));
         Ok(Outlet {
             name: self
@@ -173,15 +138,20 @@ impl RawOutlet {
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| key.clone()),
             key,
-            hosts,
-            timezone,
+            hosts: hosts(self.hosts, refuse)?,
+            timezone: timezone(self.timezone, refuse)?,
             language: self
                 .language
                 .map(language_tag)
                 .transpose()
                 .map_err(|message| refuse("language", message))?
                 .flatten(),
-            title_suffixes: lines("title_suffixes", self.title_suffixes, "a title suffix")?,
+            title_suffixes: lines(
+                "title_suffixes",
+                self.title_suffixes,
+                "a title suffix",
+                refuse,
+            )?,
             title_prefixes: each_one(
                 "title_prefixes",
                 self.title_prefixes,
@@ -203,28 +173,82 @@ impl RawOutlet {
                 refuse,
             )?,
             strip: each_one("strip", self.strip, selector, refuse)?,
-            strip_text: lines("strip_text", self.strip_text, "a marker")?,
+            strip_text: lines("strip_text", self.strip_text, "a marker", refuse)?,
             tracking_parameters: lines(
                 "tracking_parameters",
                 self.tracking_parameters,
                 "a parameter name",
+                refuse,
             )?,
-            link_rewrites: self
-                .link_rewrites
-                .unwrap_or_default()
-                .iter()
-                .map(|(pattern, to)| LinkRewrite::new(pattern, to))
-                .collect::<Result<_, _>>()
-                .map_err(|e| refuse("link_rewrites", e))?,
+            link_rewrites: link_rewrites(self.link_rewrites, refuse)?,
             rules,
         })
     }
 }
 
+/// `hosts`: lower case, without a final dot, at least one, each a host name.
+fn hosts(written: Option<Vec<String>>, refuse: Refuse) -> Result<Vec<String>, ConfigError> {
+    let hosts: Vec<String> = written
+        .unwrap_or_default()
+        .iter()
+        .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    if hosts.is_empty() || hosts.iter().any(|h| !is_host_name(h)) {
+        return Err(refuse(
+            "hosts",
+            "must list the outlet's link hosts, such as [\"cn.nytimes.com\"]".into(),
+        ));
+    }
+    Ok(hosts)
+}
+
+/// `timezone`: an IANA zone, if written.
+fn timezone(written: Option<String>, refuse: Refuse) -> Result<Option<Tz>, ConfigError> {
+    written
+        .map(|zone| {
+            zone.parse::<Tz>().map_err(|_| {
+                let message = format!("unknown IANA time zone {zone:?} (e.g. \"Europe/Paris\")");
+                refuse("timezone", message)
+            })
+        })
+        .transpose()
+}
+
+/// A field of texts, each on one line; none empty.
+fn lines(
+    field: &str,
+    written: Option<Vec<String>>,
+    what: &str,
+    refuse: Refuse,
+) -> Result<Vec<String>, ConfigError> {
+    let lines: Vec<String> = written
+        .unwrap_or_default()
+        .iter()
+        .map(|s| one_line(s))
+        .collect();
+    match lines.iter().any(String::is_empty) {
+        true => Err(refuse(field, format!("{what} must not be empty"))),
+        false => Ok(lines),
+    }
+}
+
+/// `link_rewrites`: each [pattern, replacement] compiled.
+fn link_rewrites(
+    written: Option<Vec<(String, String)>>,
+    refuse: Refuse,
+) -> Result<Vec<LinkRewrite>, ConfigError> {
+    written
+        .unwrap_or_default()
+        .iter()
+        .map(|(pattern, to)| LinkRewrite::new(pattern, to))
+        .collect::<Result<_, _>>()
+        .map_err(|e| refuse("link_rewrites", e))
+}
+
 /// `sections`: each section's display name by its name in lower case; none empty.
 fn section_names(
     written: Option<BTreeMap<String, String>>,
-    refuse: &dyn Fn(&str, String) -> ConfigError,
+    refuse: Refuse,
 ) -> Result<BTreeMap<String, Arc<str>>, ConfigError> {
     let mut names = BTreeMap::new();
     for (term, name) in written.unwrap_or_default() {
@@ -243,7 +267,7 @@ fn each_one<T>(
     field: &str,
     written: Option<Vec<String>>,
     parse: impl Fn(&str) -> Result<T, String>,
-    refuse: &dyn Fn(&str, String) -> ConfigError,
+    refuse: Refuse,
 ) -> Result<Vec<T>, ConfigError> {
     written
         .unwrap_or_default()
