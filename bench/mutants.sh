@@ -47,7 +47,7 @@ TIMEOUT=${TIMEOUT:-}
 EXTRA=${EXTRA:-}
 
 DEFAULT_MODULES=(src/config/ src/store.rs src/snapshot.rs src/document.rs src/http/
-    src/seed/dates.rs src/seed/header.rs src/index/ src/watch.rs src/feed/ src/urls.rs src/tail/)
+    src/seed/dates.rs src/seed/header.rs src/index/ src/watch.rs src/render/ src/urls.rs src/tail/)
 [ $# -gt 0 ] && MODULES=("$@") || MODULES=("${DEFAULT_MODULES[@]}")
 
 ALWAYS_SKIPPED='test(/^soak::/) | test(/^fuzz::/) | test(/^clients::a_stop_signal/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes)'
@@ -61,7 +61,7 @@ filter_for() { # MODULE_PATH
         # The stop-signal test is the only one that sends SIGTERM: http/mod.rs's signal handler.
         src/http/*) echo "not (test(/^soak::/) | test(/^fuzz::/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes) | $CORPUS_PARSE | $CORPUS_SERVE)" ;;
         src/seed/*) echo "not ($ALWAYS_SKIPPED)" ;;
-        src/feed/*) echo "not ($ALWAYS_SKIPPED | $CORPUS_PARSE)" ;;
+        src/render/*) echo "not ($ALWAYS_SKIPPED | $CORPUS_PARSE)" ;;
         *) echo "not ($ALWAYS_SKIPPED | $CORPUS_PARSE | $CORPUS_SERVE)" ;;
     esac
 }
@@ -71,7 +71,7 @@ filter_for() { # MODULE_PATH
 # filtered suite 75 s idle and 97-121 s loaded (index.rs, 2026-11-30): 90 s timed out sound runs.
 timeout_for() { # MODULE_PATH
     [ -n "$TIMEOUT" ] && { echo "$TIMEOUT"; return; }
-    case $1 in src/seed/* | src/feed/*) echo 300 ;; *) echo 240 ;; esac
+    case $1 in src/seed/* | src/render/*) echo 300 ;; *) echo 240 ;; esac
 }
 
 # src/http/ → http, src/seed/dates.rs → seed-dates
