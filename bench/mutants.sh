@@ -100,7 +100,7 @@ widest=$(filter_for src/x.rs)
 for m in "${MODULES[@]}"; do
     case $m in
         src/seed/*) widest=$(filter_for "$m"); break ;;
-        src/feed/*) widest=$(filter_for "$m") ;;
+        src/render/*) widest=$(filter_for "$m") ;;
     esac
 done
 mkdir -p "$ROOT/bench/out/mutants"
