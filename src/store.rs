@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::scope::{Month, Scope, slug};
-use crate::seed::{Key, Section};
+use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 use crate::urls::entry_hash;
 
@@ -21,18 +21,18 @@ use crate::urls::entry_hash;
 /// The id is the key's own `Arc`: the copies in every order share one string.
 type OrderKey = (Reverse<DateTime<Utc>>, Arc<str>);
 
-/// A seed as it is taken to be shown: its path, its key (with [`Key::shows_site_graphic`]
-/// judged) and its stamp.
+/// A seed as it is taken to be shown: its path, its key (with what it shares with its site
+/// judged: [`SiteParts`]) and its stamp.
 pub type Seed = (PathBuf, Key, Stamp);
 
-/// How many of the entries published just before one, in its folder, are looked at to tell a
-/// site graphic from the article's own picture.
-const GRAPHIC_LOOKBACK: usize = 20;
+/// How many of the entries published just before one, in its folder, are looked at to tell
+/// what is the site's (a graphic, a closing line) from what is the article's own.
+const SITE_LOOKBACK: usize = 20;
 
-/// How many of those must lead with the same image for it to be the site's: a subscription
-/// banner or a site's one picture leads most entries (Solidot's all 22, Zaobao's banner 5 of
-/// 23), a news photo reused for a developing story a few.
-const GRAPHIC_SEEN: usize = 5;
+/// How many of those must share it for it to be the site's: a subscription banner or a site's
+/// one picture leads most entries (Solidot's all 22, Zaobao's banner 5 of 23), a news photo
+/// reused for a developing story a few.
+const SITE_SEEN: usize = 5;
 
 /// Files claiming one link, oldest first by (fetch time, file mtime, path): the last one, the
 /// newest fetch, wins. A seed that states no fetch time loses to one that does. The mtime
@@ -482,32 +482,42 @@ impl Store {
         }
     }
 
-    /// Whether `key`'s lead image is the site's rather than the article's: at least
-    /// [`GRAPHIC_SEEN`] of the [`GRAPHIC_LOOKBACK`] entries published before it in its folder
-    /// (the root's order for a seed directly in the seeds folder) lead with the same image.
-    /// Judged against older entries only, so a newer seed never changes what an older entry
-    /// shows; the first few entries of a graphic keep it.
-    pub fn lead_is_site_graphic(&self, path: &Path, key: &Key) -> bool {
-        if key.lead_image == 0 {
+    /// Whether the part of `key` that `part` picks (a hash; 0: none) is the site's rather
+    /// than the article's: at least [`SITE_SEEN`] of the [`SITE_LOOKBACK`] entries published
+    /// before it in its folder (the root's order for a seed directly in the seeds folder) have
+    /// the same. Judged against older entries only, so a newer seed never changes what an
+    /// older entry shows; the first few entries of a graphic keep it.
+    fn recurs_before(&self, path: &Path, key: &Key, part: fn(&SiteParts) -> u64) -> bool {
+        let mine = part(&key.site);
+        if mine == 0 {
             return false;
         }
         let scope = self.folder_of(path).map_or(Scope::All, Scope::Folder);
         let seen = self
             .orders_from(&scope, Bound::Excluded(&order_key(key)))
-            .take(GRAPHIC_LOOKBACK)
+            .take(SITE_LOOKBACK)
             .filter_map(|order| self.entry_at(order))
-            .filter(|(_, older, _)| older.lead_image == key.lead_image)
+            .filter(|(_, older, _)| part(&older.site) == mine)
             .count();
-        seen >= GRAPHIC_SEEN
+        seen >= SITE_SEEN
     }
 
-    /// The seed at `path` as it is taken to be shown, its lead image judged.
+    /// The seed at `path` as it is taken to be shown: whether its lead image and its closing
+    /// paragraph are the site's, judged.
     pub fn seed(&self, path: &Path, key: &Key, stamp: Stamp) -> Seed {
-        let key = Key {
-            shows_site_graphic: self.lead_is_site_graphic(path, key),
-            ..key.clone()
+        let site = SiteParts {
+            image_is_site: self.recurs_before(path, key, |s| s.lead_image),
+            closing_is_site: self.recurs_before(path, key, |s| s.closing),
+            ..key.site
         };
-        (path.to_path_buf(), key, stamp)
+        (
+            path.to_path_buf(),
+            Key {
+                site,
+                ..key.clone()
+            },
+            stamp,
+        )
     }
 
     /// The entry an order key names.
@@ -719,8 +729,7 @@ mod tests {
             title: format!("title of {link}").into(),
             section: None,
             authors: Some(Arc::from(Vec::new())),
-            lead_image: 0,
-            shows_site_graphic: false,
+            site: SiteParts::default(),
         }
     }
 
@@ -1125,7 +1134,11 @@ mod tests {
         let graphic = 42;
         let put = |store: &mut Store, name: &str, hour: i64, lead: u64| {
             let key = Key {
-                lead_image: lead,
+                site: SiteParts {
+                    lead_image: lead,
+                    closing: 7,
+                    ..SiteParts::default()
+                },
                 ..entry(&format!("https://x.example/{name}"), hour)
             };
             let path = PathBuf::from(format!("/s/{name}"));
@@ -1143,8 +1156,9 @@ mod tests {
             a.push(put(&mut store, &format!("a/{hour}"), hour, lead));
         }
         let b = put(&mut store, "b/0", 20, graphic);
-        let judged =
-            |store: &Store, (path, key): &(PathBuf, Key)| store.lead_is_site_graphic(path, key);
+        let judged = |store: &Store, (path, key): &(PathBuf, Key)| {
+            store.seed(path, key, stamp(at(0))).1.site.image_is_site
+        };
         let verdicts: Vec<bool> = a.iter().map(|seed| judged(&store, seed)).collect();
         // entries 0, 2, 4, 6, 8 have 0..4 graphics before them; 10, 12, 14 have 5, 6, 7
         let want: Vec<bool> = (0..16).map(|h| h % 2 == 0 && h >= 10).collect();
@@ -1155,6 +1169,13 @@ mod tests {
         let again: Vec<bool> = a.iter().map(|seed| judged(&store, seed)).collect();
         assert_eq!(again, want);
         let (path, key) = &a[10];
-        assert!(store.seed(path, key, stamp(at(10))).1.shows_site_graphic);
+        let site = store.seed(path, key, stamp(at(10))).1.site;
+        assert!(site.image_is_site && site.closing_is_site, "{site:?}");
+        let (path, key) = &a[4];
+        let site = store.seed(path, key, stamp(at(4))).1.site;
+        assert!(
+            !site.image_is_site && !site.closing_is_site,
+            "4 before: {site:?}"
+        );
     }
 }

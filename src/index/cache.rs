@@ -16,11 +16,11 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::seed::outlets::Outlets;
-use crate::seed::{Key, Section};
+use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// What a cache file holds, by path.
 /// The cache's keys by path. Looked up by the path's bytes: hashing a `Path` parses its
@@ -96,8 +96,11 @@ pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
                     (0..count).map(|_| r.text()).collect::<Result<Vec<_>, _>>()
                 })?
                 .map(Arc::from),
-            lead_image: reader.u64()?,
-            shows_site_graphic: false,
+            site: SiteParts {
+                lead_image: reader.u64()?,
+                closing: reader.u64()?,
+                ..SiteParts::default()
+            },
         };
         records.0.insert(path, (stamp, key));
     }
@@ -170,7 +173,8 @@ fn write_records<'a>(
                 put_bytes(out, author.as_bytes());
             }
         });
-        out.extend_from_slice(&key.lead_image.to_le_bytes());
+        out.extend_from_slice(&key.site.lead_image.to_le_bytes());
+        out.extend_from_slice(&key.site.closing.to_le_bytes());
         flush(out)?;
     }
     Ok(())
@@ -309,8 +313,11 @@ mod tests {
                 title: "标题 <t>".into(),
                 section: Some(section),
                 authors: Some(Arc::from(vec!["储百亮".to_string(), "Amy Qin".to_string()])),
-                lead_image: 0x1234_5678_9abc_def0,
-                shows_site_graphic: false,
+                site: SiteParts {
+                    lead_image: 0x1234_5678_9abc_def0,
+                    closing: 7,
+                    ..SiteParts::default()
+                },
             },
         )
     }

@@ -104,7 +104,7 @@ impl Indexer {
                     self.store.set_authors(path, *stamp, authors);
                     let shown = Shown {
                         stamp: *stamp,
-                        site_graphic: key.shows_site_graphic,
+                        site: key.site,
                         entry: Arc::new(entry),
                     };
                     self.shown.insert(path.clone(), shown);

@@ -25,7 +25,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::render::Prepared;
 use crate::scope::Scope;
-use crate::seed::Key;
+use crate::seed::{Key, SiteParts};
 use crate::seedfs::Stamp;
 use crate::snapshot::Counts;
 use crate::store::Store;
@@ -71,15 +71,15 @@ use crate::store::Seed;
 /// A seed's whole entry at hand, and what it was read as.
 struct Shown {
     stamp: Stamp,
-    /// Whether its lead image was dropped as the site's ([`Key::shows_site_graphic`]).
-    site_graphic: bool,
+    /// What of it was dropped as the site's ([`crate::seed::SiteParts`]).
+    site: SiteParts,
     entry: Arc<Prepared>,
 }
 
 impl Shown {
     /// Whether this is the entry of the seed at `stamp` judged as `key` is.
     fn is(&self, stamp: &Stamp, key: &Key) -> bool {
-        self.stamp == *stamp && self.site_graphic == key.shows_site_graphic
+        self.stamp == *stamp && self.site == key.site
     }
 }
 

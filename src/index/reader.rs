@@ -47,7 +47,7 @@ impl SeedReader {
             timezone: self.timezone,
             modified: stamp.modified,
             outlets: &self.outlets,
-            site_graphic: None,
+            site: Default::default(),
         }
     }
 
@@ -60,7 +60,7 @@ impl SeedReader {
             return None;
         }
         let context = SeedContext {
-            site_graphic: key.shows_site_graphic.then_some(key.lead_image),
+            site: key.site,
             ..self.context(stamp)
         };
         seed::parse(&bytes, &context)

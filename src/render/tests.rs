@@ -1167,7 +1167,7 @@ fn every_corpus_seed_s_documents_equal_those_written_whole() {
         timezone: chrono_tz::Asia::Shanghai,
         modified: DateTime::UNIX_EPOCH,
         outlets: &outlets,
-        site_graphic: None,
+        site: Default::default(),
     };
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut files: Vec<_> = walk(&corpus);

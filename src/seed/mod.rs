@@ -14,6 +14,7 @@ mod media;
 mod names;
 pub mod outlets;
 mod sanitize;
+mod site_text;
 mod summary;
 pub mod text;
 
@@ -37,10 +38,9 @@ pub struct SeedContext<'a> {
     pub modified: DateTime<Utc>,
     /// What is known about each outlet, found by the link's host.
     pub outlets: &'a Outlets,
-    /// The hash of an image that is the site's, not the article's, where the index judged
-    /// this seed's lead image so ([`Key::shows_site_graphic`]): it is dropped wherever it
-    /// stands.
-    pub site_graphic: Option<u64>,
+    /// What of this seed the index judged the site's rather than the article's (its lead
+    /// image, its closing paragraph: [`SiteParts`]); dropped by the whole parse.
+    pub site: SiteParts,
 }
 
 impl SeedContext<'_> {
@@ -106,12 +106,20 @@ pub struct Key {
     /// parse can tell ([`read_authors`]): that costs about as much again as the key, so the
     /// index reads them after the feeds are served.
     pub authors: Option<Arc<[String]>>,
-    /// The hash of the body's first image's address ([`images::image_hash`]; 0: none).
+    /// What the seed may share with its site (its lead image, its closing paragraph).
+    pub site: SiteParts,
+}
+
+/// What a seed may share with its site rather than hold of its own: hashes of its lead image's
+/// address and of its short closing paragraph (0: none), read by [`parse_key`]; and whether
+/// each is the site's, judged by the store when the seed is taken to be shown (it recurs in
+/// the entries published just before it in its folder: `Store::seed`), never by a parse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SiteParts {
     pub lead_image: u64,
-    /// Whether that image is the site's rather than the article's: judged by the store from
-    /// the entries published before this one in its folder (`Store::lead_is_site_graphic`)
-    /// when the seed is taken to be shown; never set by a parse.
-    pub shows_site_graphic: bool,
+    pub closing: u64,
+    pub image_is_site: bool,
+    pub closing_is_site: bool,
 }
 
 /// A section: the term that names it in the link or a title label (`gangtai`), which the
@@ -157,9 +165,12 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let text = decode::decode(bytes)?;
     let mut seed = Essentials::read(&text, context)?;
     // After the dates are read (they must equal `parse_key`'s), before anything else is.
-    let graphic_gone = context
-        .site_graphic
-        .is_some_and(|graphic| images::drop_site_graphic(&mut seed.html, graphic));
+    let site = context.site;
+    let graphic_gone =
+        site.image_is_site && images::drop_site_graphic(&mut seed.html, site.lead_image);
+    let closing_gone =
+        site.closing_is_site && site_text::drop_closing_paragraph(&mut seed.html, site.closing);
+    let graphic_gone = graphic_gone || closing_gone;
     let images_settled = images::settle(&mut seed.html) || graphic_gone;
     let outlet = context.outlet_of(&seed.link);
     let furniture_gone = furniture::strip(&mut seed.html, outlet, &seed.link);
@@ -225,8 +236,11 @@ pub fn parse_key_with_doubts(
         section: section(&heading.link, outlet, heading.title_section),
         title: heading.title.into(),
         authors: authors.map(Arc::from),
-        lead_image: images::lead_image(heading.head.body),
-        shows_site_graphic: false,
+        site: SiteParts {
+            lead_image: images::lead_image(heading.head.body),
+            closing: site_text::closing_paragraph(heading.head.body),
+            ..SiteParts::default()
+        },
     };
     Ok((key, dates.doubts))
 }

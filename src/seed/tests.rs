@@ -9,7 +9,7 @@ fn context() -> SeedContext<'static> {
         timezone: Shanghai,
         modified: utc("2030-01-01T00:00:00Z"),
         outlets: &OUTLETS,
-        site_graphic: None,
+        site: Default::default(),
     }
 }
 

@@ -39,7 +39,7 @@ fn parse_file(path: &Path) -> (String, Entry) {
         timezone: chrono_tz::Asia::Shanghai,
         modified: DateTime::UNIX_EPOCH,
         outlets: &outlets,
-        site_graphic: None,
+        site: Default::default(),
     };
     let entry = seed::parse(text.as_bytes(), &context)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -225,7 +225,7 @@ fn the_index_key_agrees_with_the_full_parse_for_every_seed() {
             timezone: chrono_tz::Asia::Shanghai,
             modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             outlets: &outlets,
-            site_graphic: None,
+            site: Default::default(),
         };
         let entry = seed::parse(&bytes, &context).unwrap();
         let key = seed::parse_key(&bytes, &context).unwrap();

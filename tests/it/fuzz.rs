@@ -229,7 +229,7 @@ fn parser_and_renderers_survive_arbitrary_input() {
         timezone: chrono_tz::Asia::Shanghai,
         modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
         outlets: &outlets,
-        site_graphic: None,
+        site: Default::default(),
     };
     let (mut parsed, mut rejected) = (0, 0);
     for case in 0..cases {

@@ -1,6 +1,7 @@
 //! A site's own picture (a banner, a logo, a subscription offer) leading many entries of one
 //! folder is not the articles' picture: it is left out of the text, the attachments and the
-//! entry's image. Each entry is judged against the entries published before it in its folder,
+//! entry's image; a short closing paragraph many of them end with (a subscription prompt) is
+//! not their text. Each entry is judged against the entries published before it in its folder,
 //! so a newer seed never changes what an older entry shows.
 
 use std::collections::BTreeMap;
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::support::{Server, seed, write};
 
 const BANNER: &str = "https://blog.example.org/banner.png";
+const PROMPT: &str = "Subscribe to the Blog Weekly!";
 
 /// The `i`-th post of a blog nobody wrote rules for: the banner first, then its own photo.
 fn post(i: i64, banner: bool) -> String {
@@ -20,13 +22,14 @@ fn post(i: i64, banner: bool) -> String {
         &format!("https://blog.example.org/posts/{i}"),
         1_600_000_000_000 + i * 3_600_000,
         &format!(
-            r#"{lead}<p>Post {i} says something.</p><figure><img src="https://blog.example.org/photo-{i}.jpg"><figcaption>Photo {i}</figcaption></figure>"#
+            r#"{lead}<p>Post {i} says something.</p><figure><img src="https://blog.example.org/photo-{i}.jpg"><figcaption>Photo {i}</figcaption></figure><p>By Ann Lee</p><p><a href="https://blog.example.org/subscribe">{PROMPT}</a></p>"#
         ),
     )
 }
 
-/// Each item of `path` (a JSON Feed) by title: whether it shows the banner anywhere, and the
-/// item as served.
+/// Each item of `path` (a JSON Feed) by title: whether it shows the banner anywhere (and the
+/// closing prompt, which every post but the last ends with, exactly where the banner is), and
+/// the item as served.
 fn items(server: &Server, path: &str) -> BTreeMap<String, (bool, serde_json::Value)> {
     let feed: serde_json::Value = serde_json::from_slice(&server.get(path).body).unwrap();
     feed["items"]
@@ -34,7 +37,20 @@ fn items(server: &Server, path: &str) -> BTreeMap<String, (bool, serde_json::Val
         .unwrap()
         .iter()
         .map(|item| {
-            let shows = item.to_string().contains(BANNER);
+            let served = item.to_string();
+            let shows = served.contains(BANNER);
+            let title = item["title"].as_str().unwrap();
+            if title != "Post 9" {
+                assert_eq!(
+                    served.contains(PROMPT),
+                    shows,
+                    "{title}: the prompt as the banner"
+                );
+            }
+            assert!(
+                served.contains("By Ann Lee"),
+                "{title}: only the closing paragraph goes"
+            );
             (
                 item["title"].as_str().unwrap().to_string(),
                 (shows, item.clone()),

@@ -30,7 +30,7 @@ fn parsed_with_sections_below(dir: &Path) -> Vec<(seedfeed::entry::Entry, Option
         timezone: chrono_tz::Asia::Shanghai,
         modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
         outlets: &outlets,
-        site_graphic: None,
+        site: Default::default(),
     };
     let mut entries = BTreeMap::new();
     for path in crate::folders::files_below(dir) {
