@@ -337,6 +337,10 @@ mod tests {
             "/nyt/archive/2/",
             "/tags/x/",
             "/nyt/%FF/",
+            // a name that is empty, or holds a `/` once decoded, names no feed
+            "/authors//rss.xml",
+            "/sections/a%2Fb/rss.xml",
+            "/%2F/",
             "rss.xml",
         ] {
             assert_eq!(Location::parse(nothing), None, "{nothing}");
