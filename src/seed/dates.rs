@@ -71,8 +71,10 @@ pub fn ago(text: &str) -> Option<TimeDelta> {
     let (number, unit) = [("分钟", 60), ("分鐘", 60), ("小时", 3600), ("小時", 3600)]
         .iter()
         .find_map(|&(unit, seconds)| Some((text.strip_suffix(unit)?.trim_end(), seconds)))?;
-    let count: i64 = number.parse().ok().filter(|n| (0..=48).contains(n))?;
+    let count: i64 = number.parse().ok()?;
+    // Pages say "N 小时前" up to a day or two; anything longer is no such page.
     Some(TimeDelta::seconds(count * unit))
+        .filter(|ago| (0..=48 * 3600).contains(&ago.num_seconds()))
 }
 
 /// Years a news article can carry; anything else is a parse accident. Keeping four-digit

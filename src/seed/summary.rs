@@ -20,14 +20,14 @@ const INLINE: &[&str] = &[
     "cite", "abbr",
 ];
 
-/// A picture's credit or caption, by its class (BBC 2020: `<p class="Copyright-sc-…"><span>
-/// 图像来源，</span><span>Getty Images</span>`, whose label only screen readers hear;
-/// WordPress's `<p class="wp-caption-text">`).
+/// A picture's credit or caption, by its class or its box's (BBC 2020: `<p class="Copyright-sc-…">
+/// <span>图像来源，</span><span>Getty Images</span>`, whose label only screen readers hear, and
+/// captions in a `div.Figure-sc-…`; WordPress's `<p class="wp-caption-text">`).
 fn is_credit(element: ElementRef<'_>) -> bool {
     let credit = |e: ElementRef<'_>| {
         e.value().attr("class").is_some_and(|c| {
             let class = c.to_ascii_lowercase();
-            class.contains("copyright") || class.contains("caption")
+            class.contains("copyright") || class.contains("caption") || class.contains("figure")
         })
     };
     credit(element) || dom::ancestor(element, 4, &credit).is_some()

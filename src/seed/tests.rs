@@ -776,6 +776,8 @@ fn a_day_shown_as_hours_ago_is_that_long_before_the_fetch() {
         ("3 小时前", Some(3 * 3600)),
         ("28 分钟前", Some(28 * 60)),
         ("12分鐘前", Some(720)),
+        ("54 分钟前", Some(54 * 60)),
+        ("49 小时前", None),
         ("3 天前", None),
         ("前", None),
     ] {
@@ -825,6 +827,34 @@ fn outlet_rules_from_unseen_seeds() {
     );
     assert!(e.media.is_empty(), "{:?}", e.media);
     assert_eq!(e.title, "李恒青看美国大选：辩论");
+    // RFA's stringers, `自由亚洲电台特约记者孙诚旧金山报道`
+    let e = seed(
+        "https://www.rfa.org/mandarin/yataibaodao/shehui/sc-10092020100000.html",
+        "t",
+        "<p>正文。</p><p>自由亚洲电台特约记者孙诚旧金山报道</p>",
+    );
+    assert_eq!(e.authors, ["孙诚"]);
+    // FT's standfirst with an ASCII colon
+    let e = seed(
+        "https://cn.ft.com/story/001089000",
+        "t",
+        "<p>邹剑宇:大脑就像宇宙，人类对它的了解还很少。</p><p>正文。</p>",
+    );
+    assert_eq!(e.authors, ["邹剑宇"]);
+    // CDT's `作者：X；来源：Y`: the source is no author
+    let e = seed(
+        "https://chinadigitaltimes.net/chinese/391020.html",
+        "t",
+        "<p>作者：欧阳乾；来源：欧阳乾的小宇宙</p><p>正文。</p>",
+    );
+    assert_eq!(e.authors, ["欧阳乾"]);
+    // BBC 2020: a caption in the picture's box is no summary
+    let e = seed(
+        "https://www.bbc.com/zhongwen/simp/chinese-news-54489222",
+        "t",
+        r#"<div class="Figure-sc-1x2y"><img src="https://ichef.bbci.co.uk/a.jpg"><div><p>蔡英文提到，台海和平是两岸彼此共同责任。</p></div></div><p><b>台湾今日（10月10日）庆祝“双十节”。</b></p>"#,
+    );
+    assert_eq!(e.summary, "台湾今日（10月10日）庆祝“双十节”。");
     // RTI's programme codes
     let e = seed(
         "https://www.rti.org.tw/news/view/id/2073029",
