@@ -12,7 +12,14 @@ use super::outlets::{Outlet, Outlets};
 
 /// Query parameters that only track, on any host.
 const TRACKING: &[&str] = &[
-    "fbclid", "gclid", "_ga", "mc_cid", "mc_eid", "ref_src", "ref_url",
+    "fbclid",
+    "gclid",
+    "_ga",
+    "mc_cid",
+    "mc_eid",
+    "ref_src",
+    "ref_url",
+    "ab_channel",
 ];
 
 /// `value` (an `href` or `src` as written) with a doubled host gone, its outlet's rewrite
@@ -122,6 +129,10 @@ mod tests {
             (
                 "https://twitter.com/BBCChinese?ref_src=twsrc%5Etfw",
                 "https://twitter.com/BBCChinese",
+            ),
+            (
+                "https://www.youtube.com/watch?v=abc&ab_channel=NYT",
+                "https://www.youtube.com/watch?v=abc",
             ),
             (
                 "https://api.dw.com/api/detail/article/53222979",
