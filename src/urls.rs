@@ -348,6 +348,33 @@ mod tests {
     }
 
     #[test]
+    fn a_request_path_is_written_the_way_prefixes_write_it() {
+        let cases = [
+            ("/nyt/rss.xml", Some("/nyt/rss.xml")),
+            ("/纽约/a b/", Some("/%E7%BA%BD%E7%BA%A6/a%20b/")),
+            ("/%e7%ba%bd%e7%ba%a6/", Some("/%E7%BA%BD%E7%BA%A6/")),
+            ("/a%2Fb/", Some("/a%2Fb/")),
+            ("/%FF/", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(canonical_path(path).as_deref(), want, "{path}");
+        }
+        assert!(
+            matches!(canonical_path("/nyt/"), Some(Cow::Borrowed(_))),
+            "no copy"
+        );
+        // and a location is written back at the path it was read from
+        for path in [
+            "/nyt/atom.xml",
+            "/authors/amy/archive/2024-05/2/",
+            "/entries/0123456789abcdef/",
+        ] {
+            let location = Location::parse(path).unwrap();
+            assert_eq!(location.path(), path);
+        }
+    }
+
+    #[test]
     fn formats_name_their_documents_one_way() {
         for format in Format::ALL {
             assert_eq!(Format::of_file_name(format.file_name()), Some(format));
