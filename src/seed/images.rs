@@ -9,7 +9,7 @@ use scraper::node::Text;
 use scraper::{ElementRef, Html, Node};
 
 use super::dom::{self, static_selector};
-use super::text::decode_entities;
+use super::text::{decode_entities, stable_hash};
 
 static_selector!(IMG, "img");
 static_selector!(SOURCE, "source");
@@ -220,16 +220,9 @@ fn noscript_copy(img: ElementRef<'_>) -> Option<String> {
 
 /// A stable hash of an image's address as written (entities decoded, white space trimmed):
 /// what a seed's key keeps of its lead image, so that the store can see a site graphic recur
-/// without keeping addresses. FNV-1a: the same in every build, never 0 for an address.
+/// without keeping addresses.
 pub fn image_hash(src: &str) -> u64 {
-    let src = src.trim();
-    if src.is_empty() {
-        return 0;
-    }
-    let hash = src.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    hash.max(1)
+    stable_hash(src.trim())
 }
 
 /// The hash of the body's first `<img src>` (0 when it has none), read from the text without

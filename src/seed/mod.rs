@@ -166,12 +166,11 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let mut seed = Essentials::read(&text, context)?;
     // After the dates are read (they must equal `parse_key`'s), before anything else is.
     let site = context.site;
-    let graphic_gone =
-        site.image_is_site && images::drop_site_graphic(&mut seed.html, site.lead_image);
-    let closing_gone =
-        site.closing_is_site && site_text::drop_closing_paragraph(&mut seed.html, site.closing);
-    let graphic_gone = graphic_gone || closing_gone;
-    let images_settled = images::settle(&mut seed.html) || graphic_gone;
+    // Both dropped when the index judged them the site's: `|` evaluates each.
+    let site_parts_gone = (site.image_is_site
+        && images::drop_site_graphic(&mut seed.html, site.lead_image))
+        | (site.closing_is_site && site_text::drop_closing_paragraph(&mut seed.html, site.closing));
+    let images_settled = images::settle(&mut seed.html) || site_parts_gone;
     let outlet = context.outlet_of(&seed.link);
     let furniture_gone = furniture::strip(&mut seed.html, outlet, &seed.link);
     let cleaned = (images_settled || furniture_gone).then(|| seed.html.root_element().inner_html());

@@ -6,8 +6,7 @@
 use scraper::{ElementRef, Html};
 
 use super::dom::{self, static_selector};
-use super::images::image_hash;
-use super::text::decode_entities;
+use super::text::{decode_entities, stable_hash};
 
 static_selector!(PARAGRAPH, "p");
 static_selector!(LINK, "a");
@@ -57,7 +56,7 @@ pub fn closing_paragraph(body: &str) -> u64 {
 
 /// Labels of a credit line (a byline, a translator, an editor): a person's, never the site's,
 /// however often it recurs.
-const CREDIT_LABELS: &[&str] = &[
+const PERSON_CREDITS: &[&str] = &[
     "记者", "記者", "编辑", "編輯", "作者", "撰文", "撰稿", "译者", "譯者", "翻译", "翻譯", "责编",
     "責編", "报道", "報導", "报导", "報道",
 ];
@@ -67,9 +66,9 @@ const CREDIT_LABELS: &[&str] = &[
 /// says the same under every NYT article but leads to each one's original.
 fn short_text_hash(text: &str, links: &[String]) -> u64 {
     let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let credit = CREDIT_LABELS.iter().any(|label| text.contains(label));
+    let credit = PERSON_CREDITS.iter().any(|label| text.contains(label));
     match text.chars().count() {
-        1..=CLOSING_CHARS if !credit => image_hash(&format!("{text}\n{}", links.join("\n"))),
+        1..=CLOSING_CHARS if !credit => stable_hash(format!("{text}\n{}", links.join("\n")).trim()),
         _ => 0,
     }
 }

@@ -143,6 +143,19 @@ fn decode_reference(name: &str) -> Option<char> {
     })
 }
 
+/// A hash of `text` that is the same in every build and on every machine (FNV-1a), for what
+/// the index keeps of a seed to compare with other seeds' (its lead image, its closing
+/// paragraph) without keeping the text; 0 only for empty text.
+pub fn stable_hash(text: &str) -> u64 {
+    if text.is_empty() {
+        return 0;
+    }
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash.max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
