@@ -36,6 +36,7 @@ struct RawOutlet {
     section_segment: Option<usize>,
     sections: Option<BTreeMap<String, String>>,
     byline_patterns: Option<Vec<String>>,
+    coauthor_patterns: Option<Vec<String>>,
     author_selectors: Option<Vec<String>>,
     strip: Option<Vec<String>>,
     strip_text: Option<Vec<String>>,
@@ -163,6 +164,12 @@ impl RawOutlet {
             byline_patterns: each_one(
                 "byline_patterns",
                 self.byline_patterns,
+                BylinePattern::new,
+                refuse,
+            )?,
+            coauthor_patterns: each_one(
+                "coauthor_patterns",
+                self.coauthor_patterns,
                 BylinePattern::new,
                 refuse,
             )?,

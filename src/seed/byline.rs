@@ -39,6 +39,11 @@ pub fn read(root: ElementRef<'_>, zone: Tz, outlet: Option<&Outlet>) -> Byline {
     let lead = Lead::of(dom::first_element(root), zone);
     if byline.authors.is_empty() {
         byline.authors = names::split(&lead.author);
+        if lead.cut_to_first
+            && let Some(outlet) = outlet
+        {
+            add_coauthors(&mut byline.authors, root, outlet);
+        }
     }
     byline.date = byline.date.or(lead.date);
 
@@ -80,6 +85,31 @@ fn outlet_byline(root: ElementRef<'_>, outlet: &Outlet) -> Vec<String> {
         .find_map(|pattern| pattern.last_match(&text))
         .map(names::split)
         .unwrap_or_default()
+}
+
+/// The authors the outlet's co-author patterns find in the body (the NYT's closing bios,
+/// `孟建国(Paul Mozur)是一名科技记者…`), after those already named. A name written with
+/// another in brackets is the same person as an author named either way.
+fn add_coauthors(authors: &mut Vec<String>, root: ElementRef<'_>, outlet: &Outlet) {
+    if outlet.coauthor_patterns.is_empty() {
+        return;
+    }
+    let text = dom::blocks_of(root).join("\n");
+    let found = outlet
+        .coauthor_patterns
+        .iter()
+        .flat_map(|pattern| pattern.all_matches(&text));
+    for written in found {
+        let (name, alias) = match written.split_once(['(', '（']) {
+            Some((name, rest)) => (name.trim(), rest.trim_end_matches([')', '）']).trim()),
+            None => (written.trim(), ""),
+        };
+        let known =
+            |n: &str| !n.is_empty() && authors.iter().any(|a| a.to_lowercase() == n.to_lowercase());
+        if !name.is_empty() && !known(name) && !known(alias) {
+            authors.push(name.to_string());
+        }
+    }
 }
 
 /// What the body's first [`QUICK_PREFIX`] bytes settle: the date [`read`] finds (see
@@ -159,7 +189,9 @@ impl<'b> Quick<'b> {
                 // The leading element must end within the prefix, as for the date.
                 let first = dom::first_element(root)?;
                 first.next_sibling()?;
-                Some(names::split(&Lead::of(Some(first), zone).author))
+                // A byline cut to its first name may name the others at the end.
+                let lead = Lead::of(Some(first), zone);
+                (!lead.cut_to_first).then(|| names::split(&lead.author))
             }
         }
     }
@@ -215,6 +247,9 @@ fn time_date(time: ElementRef<'_>, zone: Tz) -> Option<Stated> {
 #[derive(Default)]
 struct Lead {
     author: String,
+    /// The lead names one author twice (`A,A`): the NYT's 2020 pages as archived, where the
+    /// byline was cut to its first name and the others are named only at the end.
+    cut_to_first: bool,
     date: Option<Stated>,
 }
 
@@ -231,8 +266,13 @@ impl Lead {
             .filter(|i| i.parent() == Some(*first));
         if let Some(italic) = italic {
             let (author, date) = lead_italic(italic);
+            let doubled = author
+                .split_once(',')
+                .map(|(a, b)| (a.trim(), b.trim()))
+                .filter(|(a, b)| !a.is_empty() && a == b);
             return Lead {
-                author,
+                cut_to_first: doubled.is_some(),
+                author: doubled.map_or(author.clone(), |(a, _)| a.to_string()),
                 date: dates::parse(&one_line(&date), zone),
             };
         }
@@ -241,6 +281,7 @@ impl Lead {
         }
         Lead {
             author: String::new(),
+            cut_to_first: false,
             date: dates::parse(&one_line(&dom::text_of(first)), zone),
         }
     }
@@ -303,6 +344,7 @@ fn meta_author(root: ElementRef<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seed::outlets::BylinePattern;
     use chrono::{DateTime, Utc};
     use chrono_tz::Asia::Shanghai;
     use scraper::Html;
@@ -399,5 +441,59 @@ mod tests {
         if let Some(authors) = quick(&body, zone).and_then(|q| q.authors) {
             assert_eq!(authors, whole.authors);
         }
+    }
+
+    /// A lead that names its first author twice was cut to that name: the rest of the body
+    /// (the outlet's co-author patterns) can add more, so the prefix settles no authors.
+    #[test]
+    fn a_lead_cut_to_its_first_author_is_not_settled_from_the_prefix() {
+        let filler = "<p>正文段落，足够长的一段文字。</p>".repeat(200);
+        let zone = chrono_tz::Asia::Shanghai;
+        let cut = format!("<div><i>黄安伟,黄安伟<br>2020-07-16 16:44:26</i></div>{filler}");
+        let quick_cut = quick(&cut, zone).unwrap();
+        assert!(quick_cut.date.is_some());
+        assert_eq!(quick_cut.authors, None);
+        let whole = format!("<div><i>黄安伟<br>2020-07-16 16:44:26</i></div>{filler}");
+        let settled = quick(&whole, zone).and_then(|q| q.authors);
+        assert_eq!(settled, Some(vec!["黄安伟".to_string()]));
+    }
+
+    #[test]
+    fn co_authors_are_added_only_to_a_lead_cut_to_its_first_name() {
+        let outlet = Outlet {
+            coauthor_patterns: vec![
+                BylinePattern::new(r"(?m)^(?P<names>[^\n是]+)是[^\n]*记者").unwrap(),
+            ],
+            ..Outlet::default()
+        };
+        let zone = chrono_tz::Asia::Shanghai;
+        let authors = |body: &str| {
+            read(
+                Html::parse_fragment(body).root_element(),
+                zone,
+                Some(&outlet),
+            )
+            .authors
+        };
+        let bios = "<p>x</p><p>孟建国(Paul Mozur)是一名科技记者。<br/>Edward Wong是记者。</p>";
+        assert_eq!(
+            authors(&format!(
+                "<div><i>EDWARD WONG,EDWARD WONG<br>2020-07-16</i></div>{bios}"
+            )),
+            ["EDWARD WONG", "孟建国"]
+        );
+        assert_eq!(
+            authors(&format!(
+                "<div><i>PAUL MOZUR,PAUL MOZUR<br>2020-07-16</i></div>{bios}"
+            )),
+            ["PAUL MOZUR", "Edward Wong"]
+        );
+        assert_eq!(
+            authors(&format!(
+                "<div><i>EDWARD WONG<br>2020-07-16</i></div>{bios}"
+            )),
+            ["EDWARD WONG"]
+        );
+        assert_eq!(authors(&format!("<address>A B</address>{bios}")), ["A B"]);
     }
 }

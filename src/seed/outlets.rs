@@ -36,6 +36,10 @@ pub struct Outlet {
     /// Patterns over the body's text whose `names` group is a byline (RFA's closing
     /// `记者：NAME 责编：…`); the last match of the first pattern that matches is taken.
     pub byline_patterns: Vec<BylinePattern>,
+    /// Patterns over the body's text whose every `names` match adds an author to a byline
+    /// cut to its first name (the NYT's 2020 lead `A,A`; the others close the article in
+    /// their bios).
+    pub coauthor_patterns: Vec<BylinePattern>,
     /// Elements whose text is the byline (BBC's `<ul role="list"><li>NAME</li>…`).
     pub author_selectors: Vec<CssSelector>,
     /// Elements that are furniture, not article (Reuters' trust badge, RFI's ad slots).
@@ -103,10 +107,14 @@ impl BylinePattern {
 
     /// The `names` group of the last match in `text`.
     pub fn last_match<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.all_matches(text).last()
+    }
+
+    /// The `names` group of every match in `text`, in order.
+    pub fn all_matches<'t>(&self, text: &'t str) -> impl Iterator<Item = &'t str> {
         self.0
             .captures_iter(text)
             .filter_map(|c| c.name("names"))
-            .last()
             .map(|m| m.as_str())
     }
 }

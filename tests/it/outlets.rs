@@ -437,6 +437,17 @@ mod every_folder {
         // a byline closing one block, the text going on in the next (`这些…` is no name)
         ("bbc/241_cd807e9716445e75.md", &["乔·泰迪（Joe Tidy）"]),
         ("cna/145_2760d97314d6eb94.md", &["陳彥鈞"]),
+        // the NYT's 2020 lead names its first author twice; the others close the article in
+        // their bios (not `Julian E. Barnes对本文有报道贡献`, a contributor)
+        ("nyt/002_7d4cfc402942bdb3.md", &["黄安伟", "孟建国"]),
+        (
+            "nyt/006_dd1c0fd6c6bcc6f5.md",
+            &["ALAN FEUER", "Maggie Haberman"],
+        ),
+        ("nyt/036_9bc17fbd9f15af64.md", &["KEITH BRADSHER", "储百亮"]),
+        // the lead's author's own bio adds nobody, nor does a photographer of a 2021 page
+        ("nyt/016_b08a3b76cea7354f.md", &["DANIEL VICTOR"]),
+        ("nyt/023_a74922dfcd13be9f.md", &["FERRIS JABR"]),
     ];
 
     fn items(server: &Server, folder: &str) -> Vec<serde_json::Value> {
