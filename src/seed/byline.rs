@@ -13,7 +13,7 @@ static_selector!(ADDRESS, "address");
 static_selector!(TIME, "time");
 static_selector!(LEAD_I, "div > i");
 static_selector!(BR, "br");
-static_selector!(STRONG, "strong, b");
+static_selector!(LABEL, "strong, b, span");
 static_selector!(
     META_AUTHOR,
     "meta[itemprop=author], meta[itemprop=\"author\"], meta[name=author]"
@@ -309,9 +309,10 @@ fn lead_italic(italic: ElementRef<'_>) -> (String, String) {
     (author, date)
 }
 
-/// China Digital Times' archive card: `<strong>作者：</strong><a>NAME</a>`.
+/// China Digital Times' archive card, `<strong>作者：</strong><a>NAME</a>`; RFI's closing
+/// card, `<span>作者：</span><a title="NAME">NAME</a>`.
 fn labelled_author(root: ElementRef<'_>) -> Option<String> {
-    root.select(&STRONG).find_map(|label| {
+    root.select(&LABEL).find_map(|label| {
         let text = one_line(&dom::text_of(label));
         if text != "作者：" && text != "作者:" {
             return None;
@@ -321,7 +322,7 @@ fn labelled_author(root: ElementRef<'_>) -> Option<String> {
             if node
                 .value()
                 .as_element()
-                .is_some_and(|e| e.name() == "br" || e.name() == "strong")
+                .is_some_and(|e| ["br", "strong", "b", "span"].contains(&e.name()))
             {
                 break;
             }

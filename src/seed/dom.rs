@@ -151,6 +151,11 @@ pub fn next_element(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
     element.next_siblings().find_map(ElementRef::wrap)
 }
 
+/// The previous sibling that is an element.
+pub fn previous_element(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    element.prev_siblings().find_map(ElementRef::wrap)
+}
+
 /// The first element of the body, in document order.
 pub fn first_element(root: ElementRef<'_>) -> Option<ElementRef<'_>> {
     static FIRST: LazyLock<Selector> = LazyLock::new(|| selector("*"));

@@ -82,7 +82,7 @@ pub enum SeedError {
 /// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
 /// another id or other dates: index caches written under other rules are then rebuilt, not
 /// trusted.
-pub const KEY_RULES: &str = "2026-12-07e co-authors of cut leads, ago to 48 h, programme codes, outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
+pub const KEY_RULES: &str = "2026-12-07f section-named title endings, page-kind folders skipped, co-authors of cut leads, ago to 48 h, programme codes, outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
 
 pub use summary::SUMMARY_CHARS;
 const TITLE_CHARS: usize = 500;
@@ -176,13 +176,14 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let cleaned = (images_settled || furniture_gone).then(|| seed.html.root_element().inner_html());
     let body = cleaned.as_deref().unwrap_or(seed.body);
     let root = seed.html.root_element();
+    let summary = summary::summary(root, &seed.title);
     Ok(Entry {
         id: canonical_id(&seed.link),
         title: seed.title,
         authors: seed.authors,
         published: seed.published,
         updated: seed.updated,
-        summary: summary::summary(root),
+        summary,
         content: sanitize::content(body, &seed.link, context.outlets),
         media: media::extract(root, &seed.link),
         categories: categories(
@@ -289,6 +290,8 @@ impl<'t> Heading<'t> {
         let title_section = title_section
             .map(str::to_lowercase)
             .filter(|s| is_section_name(s) || outlet.is_some_and(|o| o.section_name(s).is_some()));
+        let section = section(&link, outlet, title_section.clone());
+        let title = without_section_suffix(title, section.as_ref());
         let title = truncate_chars(without_programme_code(title), TITLE_CHARS);
         if title.is_empty() {
             return Err(SeedError::EmptyTitle);
@@ -518,14 +521,33 @@ fn section(
         })
         .unwrap_or_default();
     let section = match outlet {
+        // A folder that only names a kind of page (RFI's `专栏检索`, column index) hands
+        // over to the next (`/专栏检索/法国世界报/`).
         Some(outlet) => outlet
             .section_segment
-            .and_then(|at| folders.get(at))
+            .and_then(|at| folders.get(at..))
+            .and_then(|from| from.iter().find(|s| !NOT_SECTIONS.contains(&s.as_str())))
             .filter(|s| is_section_name(s)),
         None => folders.iter().find(|s| is_section_name(s)),
     };
     let term = section.cloned().or(title_section)?;
     Some(Section::named(term, outlet))
+}
+
+/// `title` without a closing ` - NAME` that names its section, the column it ran in (RFI's
+/// `… - 法国世界报`, filed under `/专栏检索/法国世界报/`), unless nothing would be left.
+fn without_section_suffix<'t>(title: &'t str, section: Option<&Section>) -> &'t str {
+    let Some(section) = section else {
+        return title;
+    };
+    [&*section.name, &*section.term]
+        .into_iter()
+        .find_map(|name| {
+            let before = title.strip_suffix(name)?.trim_end();
+            before.strip_suffix(['-', '–', '|']).map(str::trim_end)
+        })
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(title)
 }
 
 /// A path segment with its percent-escapes decoded, if they decode to UTF-8.
@@ -582,6 +604,7 @@ const NOT_SECTIONS: &[&str] = &[
     "index",
     "html",
     "www",
+    "专栏检索",
 ];
 
 fn is_section_name(segment: &str) -> bool {

@@ -13,6 +13,7 @@ use super::text::strip_illegal;
 /// Sanitised HTML for `content:encoded` and Atom `content`.
 pub fn content(body: &str, base: &Url, outlets: &Outlets) -> String {
     let body = without_filing_codes(cut_advert(strip_lead_byline(body)));
+    let body = markdown_bold_headings(&body);
     let body = embeds::as_links(&body, base);
     let clean = builder(base, outlets).clean(&body).to_string();
     // `]]>` cannot occur in text (ammonia escapes `>`), but can in an attribute value; `&gt;`
@@ -34,10 +35,15 @@ fn builder(base: &Url, outlets: &Outlets) -> ammonia::Builder<'static> {
             "head",
         ]))
         // Before the base is applied: a doubled host or a tracking parameter is cut first.
-        .attribute_filter(move |_element, attribute, value| match attribute {
-            "href" | "src" => Some(links::cleaned(value, &outlets)),
-            _ => Some(value.into()),
-        })
+        // A `<span>`'s title is a CMS's tooltip, not the article's (DW's topic words all say
+        // `Automatische Themenseite`); a link's or a picture's stays.
+        .attribute_filter(
+            move |element, attribute, value| match (element, attribute) {
+                (_, "href" | "src") => Some(links::cleaned(value, &outlets)),
+                ("span", "title") => None,
+                _ => Some(value.into()),
+            },
+        )
         .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"));
@@ -72,6 +78,15 @@ fn without_filing_codes(body: &str) -> std::borrow::Cow<'_, str> {
     FILING_CODE.replace_all(body, "$1$2")
 }
 
+/// Reuters' subheadings as the archive saved them, in Markdown inside the HTML
+/// (`<p>**第二波**</p>`): bold, as they were on the page, not asterisks.
+fn markdown_bold_headings(body: &str) -> std::borrow::Cow<'_, str> {
+    static HEADING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"<p>\s*\*\*([^<*]{1,80}?)\*\*\s*</p>").expect("valid pattern")
+    });
+    HEADING.replace_all(body, "<p><strong>$1</strong></p>")
+}
+
 /// The leading `<div><i>AUTHOR<br>DATE</i></div>` (VOA, DW, Reuters, NYT 2020) or
 /// `<div>dd/mm/yyyy - hh:mm</div>` (RFI): metadata the feed already carries, not article text.
 fn strip_lead_byline(body: &str) -> &str {
@@ -104,6 +119,24 @@ mod tests {
             &Url::parse("https://www.rfi.fr/cn/a/b.html").unwrap(),
             &outlets,
         )
+    }
+
+    #[test]
+    fn a_markdown_bold_paragraph_is_a_bold_heading() {
+        assert_eq!(
+            clean("<p>**汽车制造商担心**</p><p>a ** b ** c</p>"),
+            "<p><strong>汽车制造商担心</strong></p><p>a ** b ** c</p>"
+        );
+    }
+
+    #[test]
+    fn a_span_s_tooltip_goes_a_link_s_stays() {
+        assert_eq!(
+            clean(
+                r#"<p><span title="Automatische Themenseite">新冠</span> <a href="https://x.org/" title="X">x</a></p>"#
+            ),
+            r#"<p><span>新冠</span> <a href="https://x.org/" title="X" rel="noopener noreferrer nofollow">x</a></p>"#
+        );
     }
 
     #[test]

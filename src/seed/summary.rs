@@ -13,6 +13,7 @@ use super::text::{one_line, truncate_chars};
 pub const SUMMARY_CHARS: usize = 300;
 
 static_selector!(PARAGRAPH, "p, div");
+static_selector!(IMG, "img");
 
 /// Elements that sit inside a line of text.
 const INLINE: &[&str] = &[
@@ -31,6 +32,46 @@ fn is_credit(element: ElementRef<'_>) -> bool {
         })
     };
     credit(element) || dom::ancestor(element, 4, &credit).is_some()
+}
+
+/// A picture's credit or caption by where it stands, for pages that mark neither (BBC from
+/// 2021): a paragraph beside the `<img>` in a small box (`<div><img><p>图像来源，Getty
+/// Images</p></div>`), or the whole text of a block right after a block that holds only a
+/// picture and such notes, the two alone in a box of their own (`<div><div><img>…</div>
+/// <div><p>普京和…曾于上月会面</p></div></div>`; a lead after a captionless picture is not in
+/// its box).
+fn is_picture_note(p: ElementRef<'_>) -> bool {
+    beside_picture(p) || after_picture(p)
+}
+
+fn beside_picture(p: ElementRef<'_>) -> bool {
+    p.parent().and_then(ElementRef::wrap).is_some_and(|parent| {
+        parent.value().name() == "div"
+            && parent.child_elements().count() <= 3
+            && parent.child_elements().any(|c| c.value().name() == "img")
+    })
+}
+
+fn after_picture(p: ElementRef<'_>) -> bool {
+    let mut block = p;
+    while let Some(parent) = block.parent().and_then(ElementRef::wrap)
+        && parent.value().name() == "div"
+        && parent.child_elements().count() == 1
+    {
+        block = parent;
+    }
+    let boxed = block
+        .parent()
+        .and_then(ElementRef::wrap)
+        .is_some_and(|parent| parent.child_elements().count() == 2);
+    boxed
+        && dom::previous_element(block).is_some_and(|previous| {
+            previous.select(&IMG).next().is_some()
+                && one_line(&dom::text_without(previous, &|e| {
+                    e.value().name() == "p" && beside_picture(e)
+                }))
+                .is_empty()
+        })
 }
 
 /// A `<p>`, or a `<div>` written as one: only text and inline elements in it, and paragraphs
@@ -62,13 +103,18 @@ const NOT_OPENING: &[&str] = &[
 
 /// The first real paragraph as plain text, without a leading dateline: not a caption or
 /// footer, not only an aside in italics or links (such as a subscription blurb), not about the
-/// article. Falls back to the body's text. A teaser's trailing `......more` (RTI's) is `…`.
-pub fn summary(root: ElementRef<'_>) -> String {
+/// article, not the headline again (FT bodies repeat it). Falls back to the body's text. A
+/// teaser's trailing `......more` (RTI's) is `…`.
+pub fn summary(root: ElementRef<'_>, title: &str) -> String {
     let opening = root
         .select(&PARAGRAPH)
-        .filter(|p| is_paragraph(*p) && !dom::inside(*p, NOT_OPENING) && !is_credit(*p))
+        .filter(|p| is_paragraph(*p) && !dom::inside(*p, NOT_OPENING))
+        .filter(|p| !is_credit(*p) && !is_picture_note(*p))
         .find_map(|p| {
             let text = one_line(&dom::text_of(p));
+            if text == title {
+                return None;
+            }
             let main_text = dom::text_without(p, &|e| {
                 matches!(e.value().name(), "i" | "em" | "small" | "a")
             });
@@ -88,6 +134,9 @@ pub fn summary(root: ElementRef<'_>) -> String {
     truncate_chars(&without_read_more(&text), SUMMARY_CHARS)
 }
 
+/// A paragraph this short that does not end as a sentence is a label, not the opening.
+const LABEL_CHARS: usize = 8;
+
 /// Labels that open a byline, a credit or an editor's note rather than the article.
 const BYLINE_LABELS: &[&str] = &["作者", "文/", "文／", "记者", "编译", "撰文", "撰稿", "By "];
 const CREDIT_LABELS: &[&str] = &[
@@ -103,8 +152,9 @@ const NOTE_MARKERS: &[&str] = &["编辑注", "编者注", "编注："];
 
 /// A paragraph about the article, not of it: a byline (`作者 张金栋`), a credit
 /// (`图像来源，AFP`), an editor's note (`（新增…回应）`, `CDT编辑注：…`), a salutation or label
-/// (`致编辑：`), or a heading written as a bold paragraph (a bold sentence is a lead, not a
-/// heading). Only short ones: a long paragraph that starts so is article text.
+/// (`致编辑：`), a heading written as a bold paragraph (a bold sentence is a lead, not a
+/// heading), or a label of a few characters that is no sentence (`遗孀` under a name). Only
+/// short ones: a long paragraph that starts so is article text.
 fn is_about_the_article(p: ElementRef<'_>, text: &str) -> bool {
     let chars = text.chars().count();
     if chars > 80 {
@@ -119,6 +169,7 @@ fn is_about_the_article(p: ElementRef<'_>, text: &str) -> bool {
     }))
     .is_empty();
     bracketed
+        || (chars <= LABEL_CHARS && !is_sentence(text))
         || NOTE_MARKERS.iter().any(|m| text.contains(m))
         || (short
             && (starts_with_any(BYLINE_LABELS)
@@ -234,7 +285,7 @@ mod tests {
     use scraper::Html;
 
     fn of(body: &str) -> String {
-        summary(Html::parse_fragment(body).root_element())
+        summary(Html::parse_fragment(body).root_element(), "标题")
     }
 
     #[test]
@@ -274,6 +325,24 @@ mod tests {
             // a short bold sentence is the lead; a bold heading is not
             ("<p><b>疫情再起。</b></p><p>正文。</p>", "疫情再起。"),
             ("<p><b>背景</b></p><p>正文。</p>", "正文。"),
+            // a label under a name, the headline repeated: neither opens the article
+            (
+                "<p><strong>尤利娅·纳瓦利娜娅</strong></p><p>遗孀</p><p>廖沙，谢谢你。</p>",
+                "廖沙，谢谢你。",
+            ),
+            ("<p>标题</p><p>正文。</p>", "正文。"),
+            // a bold lead after a captionless picture is the lead
+            (
+                r#"<div><div><picture><img src="x.jpg"></picture></div></div><div><p><b>众所周知，总统不喜爱接受采访。</b></p></div><div><p>正文。</p></div>"#,
+                "众所周知，总统不喜爱接受采访。",
+            ),
+            ("<p><img src=x.jpg></p><p>导语。</p><p>正文。</p>", "导语。"),
+            // BBC from 2021: a picture's credit and caption marked by nothing but where they
+            // stand
+            (
+                r#"<div><div><div><div data-e2e="image-placeholder"><img src="x.jpg"><p role="text"><span>Getty Images</span></p></div></div><div><p>普京和勒沃瓦-贝洛娃曾于上月会面</p></div></div></div><div><p><b>国际刑事法院已对普京发出拘捕令。</b></p></div><div><p>正文。</p></div>"#,
+                "国际刑事法院已对普京发出拘捕令。",
+            ),
             (
                 "<div class=\"Figure\"><p role=\"text\" class=\"Copyright-sc-11lgtw-0\"><span lang=\"en-GB\">Getty Images</span></p></div><p>研究结果凸显勤洗手。</p>",
                 "研究结果凸显勤洗手。",

@@ -876,4 +876,21 @@ fn outlet_rules_from_unseen_seeds() {
         "<p>正文。</p>",
     );
     assert_eq!(e.title, "國際刑事法院審理");
+    // the fourth reading: RFI's column under `/专栏检索/`, named at the title's end, and its
+    // closing author card
+    let e = seed(
+        "https://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/%E6%B3%95%E5%9B%BD%E4%B8%96%E7%95%8C%E6%8A%A5/20230621-x",
+        "欧洲中国商会既担心中国风险，又担心全盘否定中国 - 法国世界报",
+        r#"<p>正文。</p><div><div><span>作者：</span><a href="/cn/%E4%BD%9C%E8%80%85/x/" title="安东尼">安东尼</a></div></div>"#,
+    );
+    assert_eq!(e.title, "欧洲中国商会既担心中国风险，又担心全盘否定中国");
+    assert_eq!(e.categories, ["法国世界报", "法国国际广播电台"]);
+    assert_eq!(e.authors, ["安东尼"]);
+    // DW's zh-hant closing lines
+    let e = seed(
+        "https://www.dw.com/zh-hant/x/a-70082031",
+        "t",
+        "<p>正文。</p><p><em>© 2024年德國之聲版權聲明：本文所有內容受到著作權法保護。</em></p><p>德國之聲致力於為您提供客觀中立的新聞報導，以及展現多種角度的評論分析。</p>",
+    );
+    assert!(!e.content.contains("德國之聲"), "{}", e.content);
 }
