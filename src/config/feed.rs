@@ -7,6 +7,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use chrono_tz::Tz;
+
 use super::ConfigError;
 use super::check::{Table, between, language_tag, non_empty, web_url};
 
@@ -29,6 +31,9 @@ pub struct FeedMeta {
     pub ttl: Option<u32>,
     /// WebSub hubs the feed names (`[websub] hubs`); every change is announced to them.
     pub hubs: Vec<Url>,
+    /// The zone the feed's pages show days and times in (`[seeds] timezone`): an article of
+    /// 3月21日 in Beijing is listed under that day, not under UTC's 20th.
+    pub timezone: Tz,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +136,7 @@ impl RawFeed {
         at: usize,
         text: &str,
         hubs: Vec<Url>,
+        timezone: Tz,
     ) -> Result<FeedMeta, ConfigError> {
         let table = Table::new("feed", text);
         let (fields, base_url, authors) = self.split(&table)?;
@@ -155,6 +161,7 @@ impl RawFeed {
             rights: fields.rights,
             ttl: fields.ttl,
             hubs,
+            timezone,
             title,
         })
     }
@@ -229,6 +236,7 @@ impl FeedMeta {
             rights: said.rights.or_else(|| self.rights.clone()),
             ttl: said.ttl.or(self.ttl),
             hubs: self.hubs.clone(),
+            timezone: self.timezone,
             title,
         }
     }

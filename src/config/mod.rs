@@ -110,10 +110,11 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| check::toml_error(text, &e))?;
         let (feed_at, seeds_at) = (raw.feed.span().start, raw.seeds.get_ref().dir_at());
         let hubs = websub::validate(raw.websub, text)?;
+        let seeds = raw.seeds.into_inner().validate(text, base_dir)?;
         let config = Config {
             server: raw.server.validate(text)?,
-            seeds: raw.seeds.into_inner().validate(text, base_dir)?,
-            feed: raw.feed.into_inner().validate(feed_at, text, hubs)?,
+            feed: (raw.feed.into_inner()).validate(feed_at, text, hubs, seeds.timezone)?,
+            seeds,
             outlets: outlets::validate(raw.outlets, text)?,
             folders: folders::validate(raw.feeds, text)?,
         };

@@ -52,7 +52,8 @@ struct FeedToSubscribe {
     formats: Vec<Subscribe>,
 }
 
-/// An instant as a machine reads it (`datetime`) and as a person does, in UTC.
+/// An instant as a machine reads it (`datetime`, UTC) and as a person does, in the feed's
+/// zone with its offset (`2022-03-21 05:32 UTC+08:00`).
 struct Stamp {
     datetime: String,
     text: String,
@@ -92,8 +93,8 @@ pub fn render(
             })
             .collect(),
         bylines: bylines(entry).join(", "),
-        published: stamp(entry.published),
-        updated: (entry.updated != entry.published).then(|| stamp(entry.updated)),
+        published: stamp(entry.published, meta.timezone),
+        updated: (entry.updated != entry.published).then(|| stamp(entry.updated, meta.timezone)),
         media: entry
             .media
             .iter()
@@ -157,9 +158,12 @@ fn figure(media: &Media) -> Figure {
     }
 }
 
-fn stamp(instant: chrono::DateTime<chrono::Utc>) -> Stamp {
+fn stamp(instant: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> Stamp {
     Stamp {
         datetime: instant.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        text: instant.format("%Y-%m-%d %H:%M UTC").to_string(),
+        text: instant
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M UTC%:z")
+            .to_string(),
     }
 }

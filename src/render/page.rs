@@ -138,7 +138,11 @@ pub fn render(
                 original: place.entry_pages.then(|| clean(&entry.link)),
                 title: super::title(entry),
                 datetime: entry.published.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                day: entry.published.format("%Y-%m-%d").to_string(),
+                day: entry
+                    .published
+                    .with_timezone(&meta.timezone)
+                    .format("%Y-%m-%d")
+                    .to_string(),
                 bylines: bylines(entry).join(", "),
             })
             .collect(),

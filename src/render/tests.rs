@@ -397,7 +397,9 @@ fn the_home_page_lists_the_entries_and_links_every_format() {
     let mut a = sample("a", 2, &["A One", "B Two"]);
     a.title = r#"Q&A: "x" <y> 'z'"#.into();
     let b = sample("b", 1, &[]);
-    let home = String::from_utf8(current(&full_meta(), &[&a, &b], &[]).page).unwrap();
+    // 21:00 UTC on the 9th is the morning of the 10th in the feed's zone (Asia/Shanghai)
+    let c = sample("c", -3, &[]);
+    let home = String::from_utf8(current(&full_meta(), &[&a, &b, &c], &[]).page).unwrap();
     // Markup in a title is text, never tags.
     assert!(!home.contains("<y>") && !home.contains(r#""x""#), "{home}");
     let page = as_a_browser_reads(&home);
@@ -423,6 +425,7 @@ fn the_home_page_lists_the_entries_and_links_every_format() {
             r#"<li><a href="https://x.example/b">Title <b> & more</a> "#,
             r#"<time datetime="2024-04-10T01:00:00Z">2024-04-10</time></li>"#
         ),
+        r#"<time datetime="2024-04-09T21:00:00Z">2024-04-10</time></li>"#,
     ] {
         assert!(page.contains(needle), "missing {needle}\n{page}");
     }
@@ -854,8 +857,8 @@ fn an_entry_page_shows_the_article_its_dates_and_the_original() {
         "<title>Title <a> & more · Test & feed</title>",
         "<h1>Title <a> & more</h1>",
         r#"<p class="by">A One, B Two</p>"#,
-        r#"Published <time datetime="2024-04-10T02:00:00Z">2024-04-10 02:00 UTC</time>"#,
-        r#" · Updated <time datetime="2024-04-10T02:30:00Z">2024-04-10 02:30 UTC</time>"#,
+        r#"Published <time datetime="2024-04-10T02:00:00Z">2024-04-10 10:00 UTC+08:00</time>"#,
+        r#" · Updated <time datetime="2024-04-10T02:30:00Z">2024-04-10 10:30 UTC+08:00</time>"#,
         r#"<a href="https://x.example/a">https://x.example/a</a>"#,
         // The article's HTML is markup, as sanitised.
         "<div class=\"content\">\n<p>a ]]> b</p>\n</div>",

@@ -13,6 +13,7 @@ use super::text::{decode_entities, stable_hash};
 
 static_selector!(IMG, "img");
 static_selector!(SOURCE, "source");
+static_selector!(NOSCRIPT, "noscript");
 
 /// Where lazy-loading scripts keep the real address, most common first.
 const LAZY_SOURCES: &[&str] = &[
@@ -40,6 +41,7 @@ const MAX_FURNITURE_PIXELS: u32 = 2;
 
 /// Settles every image; true when the DOM changed.
 pub fn settle(html: &mut Html) -> bool {
+    let restored = restore_noscript_pictures(html);
     let root = html.root_element();
     let mut plan: Vec<(NodeId, Settled)> = Vec::new();
     for img in root.select(&IMG) {
@@ -48,7 +50,7 @@ pub fn settle(html: &mut Html) -> bool {
             plan.push((img.id(), settled));
         }
     }
-    let changed = !plan.is_empty();
+    let changed = restored || !plan.is_empty();
     for (id, settled) in plan {
         let Some(mut node) = html.tree.get_mut(id) else {
             continue;
@@ -77,6 +79,70 @@ pub fn settle(html: &mut Html) -> bool {
         }
     }
     changed
+}
+
+/// Puts back a picture shown only to readers without scripts, with nothing beside it for
+/// readers with them (BBC from 2022: an empty placeholder, then `<noscript><picture>…<img
+/// src alt></picture></noscript>`). The parser keeps a `<noscript>`'s content as text, so the
+/// picture would go with it and leave its caption alone: it becomes an `<img>` in its place.
+fn restore_noscript_pictures(html: &mut Html) -> bool {
+    let root = html.root_element();
+    // A copy of a picture shown elsewhere on the page (a social embed's) is not put back.
+    let address = |img: ElementRef<'_>| {
+        let element = img.value();
+        ["src"]
+            .iter()
+            .chain(LAZY_SOURCES)
+            .filter_map(|a| element.attr(a))
+            .map(str::trim)
+            .find(|s| is_real(s))
+            .map(str::to_string)
+    };
+    let shown: std::collections::HashSet<String> = root.select(&IMG).filter_map(address).collect();
+    let plan: Vec<(NodeId, String, Option<String>)> = root
+        .select(&NOSCRIPT)
+        .filter(|noscript| !beside_an_image(*noscript))
+        .filter_map(|noscript| {
+            let copy = Html::parse_fragment(&noscript.text().collect::<String>());
+            let img = copy.root_element().select(&IMG).next()?;
+            let src = match settle_one(img) {
+                Settled::Source(src) => src,
+                Settled::AsIs => img.value().attr("src")?.trim().to_string(),
+                Settled::Text(_) | Settled::Gone => return None,
+            };
+            let copied = address(img).is_some_and(|a| shown.contains(&a)) || shown.contains(&src);
+            let alt = img.value().attr("alt").map(str::to_string);
+            (!copied).then(|| (noscript.id(), src, alt))
+        })
+        .collect();
+    let restored = !plan.is_empty();
+    for (id, src, alt) in plan {
+        let Some(mut node) = html.tree.get_mut(id) else {
+            continue;
+        };
+        let attribute = |name: &str, value: String| html5ever::Attribute {
+            name: QualName::new(None, ns!(), LocalName::from(name)),
+            value: value.into(),
+        };
+        let mut attributes = vec![attribute("src", src)];
+        attributes.extend(alt.map(|alt| attribute("alt", alt)));
+        let img = scraper::node::Element::new(
+            QualName::new(None, ns!(html), LocalName::from("img")),
+            attributes,
+        );
+        node.insert_before(Node::Element(img));
+        node.detach();
+    }
+    restored
+}
+
+/// Whether an `<img>` stands beside `noscript` (then it is that image's copy: [`noscript_copy`]).
+fn beside_an_image(noscript: ElementRef<'_>) -> bool {
+    noscript
+        .next_siblings()
+        .chain(noscript.prev_siblings())
+        .filter_map(ElementRef::wrap)
+        .any(|e| e.value().name() == "img")
 }
 
 enum Settled {
@@ -313,6 +379,17 @@ mod tests {
             (
                 r#"<picture><source srcset="https://x/p-600.jpg 600w, https://x/p-1200.jpg 1200w"><img></picture>"#,
                 r#"<picture><source srcset="https://x/p-600.jpg 600w, https://x/p-1200.jpg 1200w"><img src="https://x/p-1200.jpg"></picture>"#,
+            ),
+            // a picture only in <noscript>, beside an empty placeholder (BBC from 2022)
+            (
+                r#"<p><img src="https://x/lead.jpg" width="976"></p><div><div></div></div><noscript><picture><source srcSet="https://x/p.jpg.webp 240w" type="image/webp"/><img alt="加油站" src="https://x/p.jpg" width="976"/></picture></noscript>"#,
+                // (the picture's largest source, as for any `<picture>`)
+                r#"<p><img src="https://x/lead.jpg" width="976"></p><div><div></div></div><img alt="加油站" src="https://x/p.jpg.webp">"#,
+            ),
+            // …but not a copy of a picture shown elsewhere
+            (
+                r#"<div><img src="https://x/s.jpg"></div><a><noscript><img src="https://x/s.jpg"></noscript></a>"#,
+                r#"<div><img src="https://x/s.jpg"></div><a><noscript>&lt;img src="https://x/s.jpg"&gt;</noscript></a>"#,
             ),
             // the real image only in <noscript>
             (

@@ -138,7 +138,9 @@ pub fn summary(root: ElementRef<'_>, title: &str) -> String {
 const LABEL_CHARS: usize = 8;
 
 /// Labels that open a byline, a credit or an editor's note rather than the article.
-const BYLINE_LABELS: &[&str] = &["作者", "文/", "文／", "记者", "编译", "撰文", "撰稿", "By "];
+const BYLINE_LABELS: &[&str] = &[
+    "作者", "文/", "文／", "文｜", "记者", "编译", "撰文", "撰稿", "By ",
+];
 const CREDIT_LABELS: &[&str] = &[
     "图像来源",
     "图片来源",
@@ -147,6 +149,7 @@ const CREDIT_LABELS: &[&str] = &[
     "图：",
     "Photo",
     "摄影",
+    "©",
 ];
 const NOTE_MARKERS: &[&str] = &["编辑注", "编者注", "编注："];
 

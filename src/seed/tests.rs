@@ -893,4 +893,12 @@ fn outlet_rules_from_unseen_seeds() {
         "<p>正文。</p><p><em>© 2024年德國之聲版權聲明：本文所有內容受到著作權法保護。</em></p><p>德國之聲致力於為您提供客觀中立的新聞報導，以及展現多種角度的評論分析。</p>",
     );
     assert!(!e.content.contains("德國之聲"), "{}", e.content);
+    // the fifth reading: CDT's `文｜NAME` byline; a picture's `©️…` credit is no summary
+    let e = seed(
+        "https://chinadigitaltimes.net/chinese/650000.html",
+        "t",
+        r#"<p><img src="https://x.example/a.jpg"><br><span>©️Kerekes Gábor</span></p><p><strong>文｜</strong>戴敏洁</p><p>编者按：正文开始。</p>"#,
+    );
+    assert_eq!(e.authors, ["戴敏洁"]);
+    assert_eq!(e.summary, "编者按：正文开始。");
 }
