@@ -2,7 +2,7 @@
 # Mutation testing (cargo-mutants, issue #10) of the modules where a silent bug hurts most.
 #
 #   bench/mutants.sh                                  # every module below, in priority order
-#   bench/mutants.sh src/store.rs src/http/           # some of them: a file or a folder each
+#   bench/mutants.sh src/store/ src/http/              # some of them: a file or a folder each
 #   TIMEOUT=120 bench/mutants.sh src/config.rs        # per-mutant test timeout, seconds
 #                                                     # (default 240; 300 for seed/ and feed/)
 #   EXTRA="--re parse_weight" bench/mutants.sh src/http/negotiate.rs   # more cargo-mutants args
@@ -46,7 +46,7 @@ ROOT=$PWD
 TIMEOUT=${TIMEOUT:-}
 EXTRA=${EXTRA:-}
 
-DEFAULT_MODULES=(src/config/ src/store.rs src/snapshot.rs src/document.rs src/http/
+DEFAULT_MODULES=(src/config/ src/store/ src/snapshot.rs src/document.rs src/http/
     src/seed/dates.rs src/seed/header.rs src/index/ src/watch.rs src/render/ src/urls.rs src/tail/)
 [ $# -gt 0 ] && MODULES=("$@") || MODULES=("${DEFAULT_MODULES[@]}")
 

@@ -28,6 +28,10 @@ pub struct ScanReport {
 /// Called as a scan goes: (files done, files in all).
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
+/// A walk or a batch of more files than this (or than a sixteenth of the store's entries)
+/// defers the store's feed orders and sorts them once at the end (see `Store::defer`).
+const BULK: usize = 2048;
+
 /// Files a scan reads before it files their keys in the store.
 const SCAN_SLICE: usize = 4096;
 
@@ -68,9 +72,14 @@ impl Indexer {
         self.files_read = 0;
         match batch {
             Batch::Paths(paths) => {
+                // A burst (a `git pull` of thousands of seeds) settles the orders once.
+                if paths.len() > BULK.max(self.store.len() / 16) {
+                    self.store.defer();
+                }
                 for path in paths {
                     self.recheck(path);
                 }
+                self.store.settle();
             }
             Batch::Rescan(reason) => {
                 warn!(reason = %reason, "rescanning the seeds folder");
@@ -109,6 +118,12 @@ impl Indexer {
         for (path, reason) in errors {
             warn!(path = %path.display(), reason = %reason, "folder unreadable");
         }
+        // A big walk (the first scan, a folder of many seeds arriving) sorts the feed orders
+        // once at the end instead of inserting each entry into them.
+        let bulk = files.len() > BULK.max(self.store.len() / 16);
+        if bulk {
+            self.store.defer();
+        }
         let seen: HashSet<&PathBuf> = files.iter().collect();
         for known in self.store.paths_under(dir) {
             if !seen.contains(&known) {
@@ -139,6 +154,7 @@ impl Indexer {
             }
         });
         self.store = store;
+        self.store.settle();
         self.files_read += files_read;
     }
 

@@ -82,7 +82,7 @@ pub enum SeedError {
 /// Names the rules that turn a seed into its [`Key`]. Change it whenever a seed may now get
 /// another id or other dates: index caches written under other rules are then rebuilt, not
 /// trusted.
-pub const KEY_RULES: &str = "2026-12-07g cdt 文｜, section-named title endings, page-kind folders skipped, co-authors of cut leads, ago to 48 h, programme codes, outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
+pub const KEY_RULES: &str = "2026-12-07h rfa, bbc, cdt 撰文 bylines; cdt 文｜, section-named title endings, page-kind folders skipped, co-authors of cut leads, ago to 48 h, programme codes, outlet zones, days at noon UTC in the outlet calendar, hours ago, link days, fetch-time bound, canonical ids; title, section, quick authors";
 
 pub use summary::SUMMARY_CHARS;
 const TITLE_CHARS: usize = 500;

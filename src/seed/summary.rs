@@ -48,7 +48,9 @@ fn beside_picture(p: ElementRef<'_>) -> bool {
     p.parent().and_then(ElementRef::wrap).is_some_and(|parent| {
         parent.value().name() == "div"
             && parent.child_elements().count() <= 3
-            && parent.child_elements().any(|c| c.value().name() == "img")
+            && parent
+                .child_elements()
+                .any(|c| matches!(c.value().name(), "img" | "picture"))
     })
 }
 
@@ -334,6 +336,11 @@ mod tests {
                 "廖沙，谢谢你。",
             ),
             ("<p>标题</p><p>正文。</p>", "正文。"),
+            // the same with the picture in a <picture> (sixth reading, bbc 1044477)
+            (
+                r#"<div><div><div><picture><source srcset="x.webp"><img src="x.jpg"></picture><p role="text"><span>Getty Images</span></p></div></div><div><p>俄罗斯无人驾驶核潜艇在水下执行任务</p></div></div><div><p><b>普京下令将威慑力量置于特别战斗任务状态。</b></p></div>"#,
+                "普京下令将威慑力量置于特别战斗任务状态。",
+            ),
             // a bold lead after a captionless picture is the lead
             (
                 r#"<div><div><picture><img src="x.jpg"></picture></div></div><div><p><b>众所周知，总统不喜爱接受采访。</b></p></div><div><p>正文。</p></div>"#,

@@ -901,4 +901,24 @@ fn outlet_rules_from_unseen_seeds() {
     );
     assert_eq!(e.authors, ["戴敏洁"]);
     assert_eq!(e.summary, "编者按：正文开始。");
+    // the sixth reading: a reposted WeChat piece's closing `撰文：NAME`
+    let e = seed(
+        "https://chinadigitaltimes.net/chinese/672032.html",
+        "t",
+        "<p>今天，上班的时候。</p><p><strong>撰文</strong>：无头&nbsp; &nbsp;<strong>编辑</strong>：小鑫鑫</p>",
+    );
+    assert_eq!(e.authors, ["无头"]);
+    let e = seed(
+        "https://www.rfa.org/mandarin/yataibaodao/kejiaowen/lf-09172021140553.html",
+        "t",
+        "<p>正文。</p><p>自由亚洲电台柳飞   责编：嘉远   网编：洪伟</p>",
+    );
+    assert_eq!(e.authors, ["柳飞"]);
+    assert_eq!(e.categories[0], "科教文");
+    let e = seed(
+        "https://www.bbc.com/zhongwen/simp/world-56889000",
+        "t",
+        "<p>正文。</p><p><i>BBC驻阿富汗记者（Secunder Kermani）</i></p>",
+    );
+    assert_eq!(e.authors, ["Secunder Kermani"]);
 }
