@@ -1,6 +1,7 @@
 //! Writes N realistic seed files, deterministically from a seed number.
 //!
 //!     cargo run --release --example generate -- --count 10000 --out /tmp/seeds [--seed 1]
+//!         [--first 0]
 //!         [--corpus tests/corpus] [--markdown] [--layout date|outlet]
 //!
 //! With `--markdown` it writes the same N articles as Hugo content instead (front matter with
@@ -11,6 +12,9 @@
 //! long bodies) with a unique link, a numbered title and a date spread over 2020-2025, filed under
 //! `YEAR/MONTH/`. About 1% carry an oddity seedfeed must take in its stride: a byte-order mark,
 //! CRLF line ends, entities and control characters in the title, or trailing blank lines.
+//!
+//! `--first I` numbers the articles from I (default 0): a second batch of new articles for a
+//! folder made before (`--first 1000000 --seed 2`: the links and names of a `git pull` burst).
 //!
 //! `--layout outlet` files each seed under `OUTLET/YEAR/MONTH/` instead, as the real archive
 //! keeps one folder per outlet (so seedfeed's folder feeds are outlet feeds): OUTLET is the key
@@ -26,6 +30,8 @@ const UNTIL_MS: i64 = 1_767_225_600_000;
 
 struct Args {
     count: usize,
+    /// The number of the first article (links and names are numbered from it).
+    first: usize,
     out: PathBuf,
     seed: u64,
     corpus: PathBuf,
@@ -46,7 +52,7 @@ fn main() {
         Err(message) => {
             eprintln!("generate: {message}");
             eprintln!(
-                "usage: generate --count N --out DIR [--seed S] [--corpus DIR] [--markdown] [--layout date|outlet]  (default corpus: tests/corpus)"
+                "usage: generate --count N --out DIR [--first I] [--seed S] [--corpus DIR] [--markdown] [--layout date|outlet]  (default corpus: tests/corpus)"
             );
             std::process::exit(2);
         }
@@ -58,7 +64,7 @@ fn main() {
     }
     let mut rng = SplitMix64(args.seed);
     let mut bytes = 0usize;
-    for i in 0..args.count {
+    for i in args.first..args.first + args.count {
         let template = &templates[rng.below(templates.len() as u64) as usize];
         let epoch_ms = FROM_MS + rng.below((UNTIL_MS - FROM_MS) as u64) as i64;
         let oddity = (rng.below(100) == 0).then(|| rng.below(4));
@@ -98,6 +104,7 @@ fn fail(path: &Path, error: std::io::Error) -> ! {
 
 fn parse_args() -> Result<Args, String> {
     let mut count = None;
+    let mut first = 0;
     let mut out = None;
     let mut seed = 1;
     let mut markdown = false;
@@ -112,6 +119,7 @@ fn parse_args() -> Result<Args, String> {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--count" => count = Some(value.parse().map_err(|_| "--count: not a number")?),
+            "--first" => first = value.parse().map_err(|_| "--first: not a number")?,
             "--out" => out = Some(PathBuf::from(value)),
             "--seed" => seed = value.parse().map_err(|_| "--seed: not a number")?,
             "--corpus" => corpus = PathBuf::from(value),
@@ -127,6 +135,7 @@ fn parse_args() -> Result<Args, String> {
     }
     Ok(Args {
         count: count.ok_or("--count is required")?,
+        first,
         out: out.ok_or("--out is required")?,
         seed,
         corpus,

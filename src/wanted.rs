@@ -178,7 +178,7 @@ impl Query {
         title: &str,
         published: DateTime<Utc>,
         section: Option<&str>,
-        authors: &[String],
+        mut authors: impl Iterator<Item = impl AsRef<str>>,
     ) -> bool {
         self.since.is_none_or(|since| published >= since)
             && self.until.is_none_or(|until| published <= until)
@@ -189,7 +189,7 @@ impl Query {
             && self
                 .author
                 .as_ref()
-                .is_none_or(|wanted| authors.iter().any(|name| slug(name) == *wanted))
+                .is_none_or(|wanted| authors.any(|name| slug(name.as_ref()) == *wanted))
             && (self.words.is_empty() || {
                 let title = title.to_lowercase();
                 self.words.iter().all(|word| title.contains(word.as_str()))
@@ -294,16 +294,21 @@ mod tests {
     fn filters_admit_what_they_say() {
         let q = parse_query("q=trade&author=amy-qin&since=2024-05-01").unwrap();
         let at = |d: &str| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
-        let authors = vec!["amy-qin".to_string()];
+        let authors = ["amy-qin".to_string()];
         assert!(q.admits(
             "US-China TRADE talks",
             at("2024-05-02T00:00:00Z"),
             None,
-            &authors
+            authors.iter()
         ));
-        assert!(!q.admits("US-China talks", at("2024-05-02T00:00:00Z"), None, &authors));
-        assert!(!q.admits("trade", at("2024-04-30T23:59:59Z"), None, &authors));
-        assert!(!q.admits("trade", at("2024-05-02T00:00:00Z"), None, &[]));
+        assert!(!q.admits(
+            "US-China talks",
+            at("2024-05-02T00:00:00Z"),
+            None,
+            authors.iter()
+        ));
+        assert!(!q.admits("trade", at("2024-04-30T23:59:59Z"), None, authors.iter()));
+        assert!(!q.admits("trade", at("2024-05-02T00:00:00Z"), None, [""; 0].iter()));
     }
 
     #[test]
@@ -339,7 +344,8 @@ mod tests {
     fn dates_bound_the_filter_inclusively_and_a_section_is_matched_by_slug() {
         let q = parse_query("since=2024-05-01&until=2024-05-31T00:00:00Z&section=World").unwrap();
         let at = |d: &str| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc);
-        let admits = |when: &str, section: Option<&str>| q.admits("t", at(when), section, &[]);
+        let admits =
+            |when: &str, section: Option<&str>| q.admits("t", at(when), section, [""; 0].iter());
         assert!(admits("2024-05-01T00:00:00Z", Some("world")));
         assert!(admits("2024-05-31T00:00:00Z", Some("World")));
         assert!(!admits("2024-05-31T00:00:01Z", Some("world")));
@@ -347,11 +353,11 @@ mod tests {
         assert!(!admits("2024-05-15T00:00:00Z", None));
         // A bare date for `until` takes in its whole day, and nothing after.
         let day = parse_query("until=2024-05-31").unwrap();
-        assert!(day.admits("t", at("2024-05-31T23:59:59Z"), None, &[]));
-        assert!(!day.admits("t", at("2024-06-01T00:00:00Z"), None, &[]));
+        assert!(day.admits("t", at("2024-05-31T23:59:59Z"), None, [""; 0].iter()));
+        assert!(!day.admits("t", at("2024-06-01T00:00:00Z"), None, [""; 0].iter()));
         let by = parse_query("author=amy-qin").unwrap();
         let amy = ["Li Yuan".to_string(), "Amy Qin".to_string()];
-        assert!(by.admits("t", at("2024-05-15T00:00:00Z"), None, &amy));
-        assert!(!by.admits("t", at("2024-05-15T00:00:00Z"), None, &amy[..1]));
+        assert!(by.admits("t", at("2024-05-15T00:00:00Z"), None, amy.iter()));
+        assert!(!by.admits("t", at("2024-05-15T00:00:00Z"), None, amy[..1].iter()));
     }
 }

@@ -6,10 +6,11 @@
 //! Format: magic, format version, settings fingerprint, record count, records, SHA-256 of all
 //! that. Integers are little-endian; strings and paths are length-prefixed bytes.
 
-use std::collections::{HashMap, HashSet};
-use std::io::Write;
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -22,26 +23,6 @@ use crate::seedfs::Stamp;
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
 const FORMAT: u32 = 6;
 
-/// What a cache file holds, by path.
-/// The cache's keys by path. Looked up by the path's bytes: hashing a `Path` parses its
-/// components, a measurable share of a restart at 100,000 seeds.
-#[derive(Debug, Default)]
-pub struct Records(HashMap<Box<[u8]>, (Stamp, Key)>);
-
-impl Records {
-    pub fn new() -> Records {
-        Records::default()
-    }
-
-    pub fn get(&self, path: &Path) -> Option<&(Stamp, Key)> {
-        self.0.get(path.as_os_str().as_bytes())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 /// Everything besides the file that decides its key: another value means another parse.
 pub fn fingerprint(timezone: &str, outlets: &Outlets, max_file_bytes: u64) -> String {
     format!(
@@ -52,69 +33,69 @@ pub fn fingerprint(timezone: &str, outlets: &Outlets, max_file_bytes: u64) -> St
     )
 }
 
-/// Reads the cache at `path`; `Err` says why it cannot be used.
-pub fn load(path: &Path, fingerprint: &str) -> Result<Records, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let (body, checksum) = bytes
-        .split_at_checked(bytes.len().saturating_sub(32))
-        .ok_or("too short")?;
-    if Sha256::digest(body).as_slice() != checksum {
-        return Err("checksum mismatch (corrupt or truncated)".into());
-    }
-    let mut reader = Reader {
-        bytes: body,
-        sections: HashSet::new(),
-    };
-    if reader.take(MAGIC.len())? != MAGIC {
-        return Err("not a seedfeed index cache".into());
-    }
-    if reader.u32()? != FORMAT {
-        return Err("written by another format version".into());
-    }
-    if reader.bytes_field()? != fingerprint.as_bytes() {
-        return Err("written with other settings or by another seedfeed version".into());
-    }
-    let count = reader.u64()? as usize;
-    let mut records = Records(HashMap::with_capacity(count.min(10_000_000)));
-    for _ in 0..count {
-        let path: Box<[u8]> = reader.bytes_field()?.into();
-        let stamp = Stamp {
-            size: reader.u64()?,
-            modified: reader.time()?,
-            inode: reader.u64()?,
-        };
-        let key = Key {
-            id: reader.shared()?,
-            published: reader.time()?,
-            updated: reader.time()?,
-            fetched: reader.optional_time()?,
-            title: reader.shared()?,
-            section: reader.optional(Reader::section)?,
-            authors: reader
-                .optional(|r| {
-                    let count = r.u32()? as usize;
-                    (0..count).map(|_| r.text()).collect::<Result<Vec<_>, _>>()
-                })?
-                .map(Arc::from),
-            site: SiteParts {
-                lead_image: reader.u64()?,
-                closing: reader.u64()?,
-                ..SiteParts::default()
-            },
-        };
-        records.0.insert(path, (stamp, key));
-    }
-    if !reader.bytes.is_empty() {
-        return Err("trailing bytes".into());
-    }
-    Ok(records)
-}
-
-/// Writes the cache atomically (a temp file renamed over the old one).
-pub fn save<'a>(
+/// Reads the cache at `path`, handing each record to `file` as it is read: the file is
+/// streamed, never held whole (at 1,000,000 seeds it is ~360 MB, which a restart held on top of
+/// every key). `Ok` gives how many records there were; `Err` says why the cache cannot be
+/// used — a bad checksum is only known at the end, so the caller must then drop everything
+/// it was handed.
+pub fn load(
     path: &Path,
     fingerprint: &str,
-    records: impl ExactSizeIterator<Item = (&'a Path, &'a Stamp, &'a Key)>,
+    mut file: impl FnMut(PathBuf, Stamp, Key),
+) -> Result<usize, String> {
+    let opened = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let length = opened
+        .metadata()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    let mut input = Input {
+        bytes: std::io::BufReader::with_capacity(READ_BUFFER, opened),
+        left: length.checked_sub(32).ok_or("too short")?,
+        hasher: Sha256::new(),
+        scratch: Vec::new(),
+    };
+    if input.take(MAGIC.len())? != MAGIC {
+        return Err("not a seedfeed index cache".into());
+    }
+    if input.u32()? != FORMAT {
+        return Err("written by another format version".into());
+    }
+    if input.bytes_field()? != fingerprint.as_bytes() {
+        return Err("written with other settings or by another seedfeed version".into());
+    }
+    let count = input.u64()? as usize;
+    let mut reader = Reader {
+        input,
+        sections: HashSet::new(),
+    };
+    for _ in 0..count {
+        let (path, stamp, key) = reader.record()?;
+        file(path, stamp, key);
+    }
+    let Reader { mut input, .. } = reader;
+    if input.left != 0 {
+        return Err("trailing bytes".into());
+    }
+    let digest = std::mem::take(&mut input.hasher).finalize();
+    let mut checksum = [0; 32];
+    input
+        .bytes
+        .read_exact(&mut checksum)
+        .map_err(|_| "truncated")?;
+    if digest.as_slice() != checksum {
+        return Err("checksum mismatch (corrupt or truncated)".into());
+    }
+    Ok(count)
+}
+
+/// How much of the cache file is read at a time.
+const READ_BUFFER: usize = 1024 * 1024;
+
+/// Writes the cache atomically (a temp file renamed over the old one).
+pub fn save(
+    path: &Path,
+    fingerprint: &str,
+    records: impl ExactSizeIterator<Item = (PathBuf, Stamp, Key)>,
 ) -> std::io::Result<()> {
     // Streamed record by record: one buffer for the whole file would double as it grew (a
     // transient of ~100 MB at 100,000 seeds).
@@ -139,11 +120,11 @@ pub fn save<'a>(
 }
 
 /// The cache's bytes before its checksum, handed to `flush` a record at a time.
-fn write_records<'a>(
+fn write_records(
     out: &mut Vec<u8>,
     flush: &mut impl FnMut(&mut Vec<u8>) -> std::io::Result<()>,
     fingerprint: &str,
-    records: impl ExactSizeIterator<Item = (&'a Path, &'a Stamp, &'a Key)>,
+    records: impl ExactSizeIterator<Item = (PathBuf, Stamp, Key)>,
 ) -> std::io::Result<()> {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
@@ -205,34 +186,50 @@ fn put_optional<T>(out: &mut Vec<u8>, value: Option<&T>, put: impl Fn(&mut Vec<u
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    /// Section terms and names read so far: a few hundred strings shared by every key.
-    sections: HashSet<Arc<str>>,
+/// The cache file's bytes, read in order and hashed as they go.
+struct Input {
+    bytes: std::io::BufReader<std::fs::File>,
+    /// Bytes left before the checksum.
+    left: u64,
+    hasher: Sha256,
+    /// The last field read.
+    scratch: Vec<u8>,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let (head, rest) = self.bytes.split_at_checked(n).ok_or("truncated")?;
-        self.bytes = rest;
-        Ok(head)
+impl Input {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        // A corrupt length must not ask for more than the file holds.
+        if n as u64 > self.left {
+            return Err("truncated".into());
+        }
+        self.scratch.resize(n, 0);
+        self.bytes
+            .read_exact(&mut self.scratch)
+            .map_err(|_| "truncated")?;
+        self.left -= n as u64;
+        self.hasher.update(&self.scratch);
+        Ok(&self.scratch)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        Ok(self.take(N)?.try_into().expect("N bytes taken"))
     }
 
     fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().map_err(|_| "truncated")?,
-        ))
+        self.array().map(u32::from_le_bytes)
     }
 
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().map_err(|_| "truncated")?,
-        ))
+        self.array().map(u64::from_le_bytes)
     }
 
-    fn bytes_field(&mut self) -> Result<&'a [u8], String> {
+    fn bytes_field(&mut self) -> Result<&[u8], String> {
         let length = self.u32()? as usize;
         self.take(length)
+    }
+
+    fn str(&mut self) -> Result<&str, String> {
+        std::str::from_utf8(self.bytes_field()?).map_err(|_| "bad text".to_string())
     }
 
     fn time(&mut self) -> Result<DateTime<Utc>, String> {
@@ -241,18 +238,68 @@ impl<'a> Reader<'a> {
         DateTime::from_timestamp(seconds, nanos).ok_or_else(|| "bad time".to_string())
     }
 
-    fn text(&mut self) -> Result<String, String> {
-        self.str().map(str::to_string)
+    /// A flag byte (0: none, 1: the value follows).
+    fn flag(&mut self) -> Result<bool, String> {
+        match self.array()? {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            _ => Err("bad optional field".into()),
+        }
     }
+}
 
-    /// A shared string straight from the bytes: one allocation (a restart reads 300,000+).
-    fn shared(&mut self) -> Result<Arc<str>, String> {
-        self.str().map(Arc::from)
+struct Reader {
+    input: Input,
+    /// Section terms and names read so far: a few hundred strings shared by every key.
+    sections: HashSet<Arc<str>>,
+}
+
+impl Reader {
+    fn record(&mut self) -> Result<(PathBuf, Stamp, Key), String> {
+        let input = &mut self.input;
+        let path = PathBuf::from(OsStr::from_bytes(input.bytes_field()?));
+        let stamp = Stamp {
+            size: input.u64()?,
+            modified: input.time()?,
+            inode: input.u64()?,
+        };
+        let id = Arc::from(input.str()?);
+        let published = input.time()?;
+        let updated = input.time()?;
+        let fetched = input.flag()?.then(|| input.time()).transpose()?;
+        let title = Arc::from(input.str()?);
+        let section = self.input.flag()?.then(|| self.section()).transpose()?;
+        let input = &mut self.input;
+        let authors = if input.flag()? {
+            let count = input.u32()? as usize;
+            let authors = (0..count)
+                .map(|_| input.str().map(str::to_string))
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(Arc::from(authors))
+        } else {
+            None
+        };
+        let site = SiteParts {
+            lead_image: input.u64()?,
+            closing: input.u64()?,
+            ..SiteParts::default()
+        };
+        let key = Key {
+            id,
+            published,
+            updated,
+            fetched,
+            title,
+            section,
+            authors,
+            site,
+        };
+        Ok((path, stamp, key))
     }
 
     /// A text many keys hold, one `Arc` for all of them.
     fn interned(&mut self) -> Result<Arc<str>, String> {
-        let text = self.str()?;
+        let text = self.input.str()?;
         if let Some(shared) = self.sections.get(text) {
             return Ok(shared.clone());
         }
@@ -264,30 +311,11 @@ impl<'a> Reader<'a> {
     /// A section's term, then its name where that differs (one `Arc` where it does not).
     fn section(&mut self) -> Result<Section, String> {
         let term = self.interned()?;
-        let name = self.optional(Reader::interned)?;
+        let name = self.input.flag()?.then(|| self.interned()).transpose()?;
         Ok(Section {
             name: name.unwrap_or_else(|| term.clone()),
             term,
         })
-    }
-
-    fn str(&mut self) -> Result<&'a str, String> {
-        std::str::from_utf8(self.bytes_field()?).map_err(|_| "bad text".to_string())
-    }
-
-    fn optional_time(&mut self) -> Result<Option<DateTime<Utc>>, String> {
-        self.optional(Reader::time)
-    }
-
-    fn optional<T>(
-        &mut self,
-        read: impl FnOnce(&mut Self) -> Result<T, String>,
-    ) -> Result<Option<T>, String> {
-        match self.take(1)? {
-            [0] => Ok(None),
-            [1] => read(self).map(Some),
-            _ => Err("bad optional field".into()),
-        }
     }
 }
 
@@ -322,6 +350,14 @@ mod tests {
         )
     }
 
+    fn load_all(file: &Path, fingerprint: &str) -> Result<Vec<(PathBuf, Stamp, Key)>, String> {
+        let mut records = Vec::new();
+        load(file, fingerprint, |path, stamp, key| {
+            records.push((path, stamp, key))
+        })?;
+        Ok(records)
+    }
+
     #[test]
     fn round_trips_and_refuses_anything_else() {
         let dir = tempfile::tempdir().unwrap();
@@ -333,18 +369,29 @@ mod tests {
         };
         for section in [as_named, renamed] {
             let (path, stamp, key) = sample(section);
-            save(&file, "fp", std::iter::once((path.as_path(), &stamp, &key))).unwrap();
-            let records = load(&file, "fp").unwrap();
-            assert_eq!(records.get(&path), Some(&(stamp, key)));
+            save(
+                &file,
+                "fp",
+                std::iter::once((path.clone(), stamp, key.clone())),
+            )
+            .unwrap();
+            assert_eq!(load_all(&file, "fp").unwrap(), [(path, stamp, key)]);
         }
 
-        assert!(load(&file, "other settings").is_err());
-        let mut bytes = std::fs::read(&file).unwrap();
+        assert!(load_all(&file, "other settings").is_err());
+        let saved = std::fs::read(&file).unwrap();
+        let mut bytes = saved.clone();
         bytes[40] ^= 1;
         std::fs::write(&file, &bytes).unwrap();
-        assert!(load(&file, "fp").unwrap_err().contains("checksum"));
+        assert!(load_all(&file, "fp").unwrap_err().contains("checksum"));
+        for cut in [saved.len() - 1, saved.len() - 40, 50] {
+            std::fs::write(&file, &saved[..cut]).unwrap();
+            assert!(load_all(&file, "fp").is_err(), "cut at {cut}");
+        }
+        std::fs::write(&file, [&saved[..], b"x"].concat()).unwrap();
+        assert!(load_all(&file, "fp").is_err(), "a byte too many");
         std::fs::write(&file, b"short").unwrap();
-        assert!(load(&file, "fp").is_err());
-        assert!(load(&dir.path().join("missing"), "fp").is_err());
+        assert!(load_all(&file, "fp").is_err());
+        assert!(load_all(&dir.path().join("missing"), "fp").is_err());
     }
 }

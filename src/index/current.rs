@@ -123,7 +123,7 @@ impl Indexer {
             store
                 .newest_of(scope, None)
                 .take(limit)
-                .map(|(path, key, stamp)| store.seed(path, key, stamp))
+                .map(|entry| store.seed(entry))
                 .collect::<Vec<_>>()
         };
         let touched = self.store.take_touched_feeds();

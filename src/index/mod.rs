@@ -55,14 +55,44 @@ pub struct Indexer {
     rendered_folders: Option<Vec<String>>,
     /// The busiest authors and sections the root's page was last rendered with.
     rendered_directory: Option<Directory>,
-    /// Keys from the on-disk cache, used (and emptied) by the first scan.
-    cached: cache::Records,
+    /// Whether the store holds the keys of the on-disk cache, which the first scan checks
+    /// against the files' stamps instead of reading them.
+    preloaded: bool,
     /// How many keys the cache gave during the current scan.
     cache_hits: AtomicUsize,
     cache_file: Option<PathBuf>,
     fingerprint: String,
     /// A scan ran since [`Indexer::rescanned`] was last asked: anything may have changed.
     rescanned: bool,
+}
+
+/// A store holding the keys of the index cache `file` (made with settings `fingerprint`), and
+/// whether it holds any; an empty store when the cache cannot be used. The keys go straight
+/// into the store's rows, with no second copy of them (a restart at 1,000,000 seeds held both).
+fn preload(file: &Path, fingerprint: &str, root: &Path) -> (Store, bool) {
+    let mut store = Store::with_folders(root);
+    // The first scan settles the orders.
+    store.defer();
+    let mut filed = 0;
+    let loaded = cache::load(file, fingerprint, |path, stamp, key| {
+        // A cache made for another folder names files the scan would never look at again.
+        if !path.starts_with(root) {
+            return;
+        }
+        filed += 1;
+        if let Some(duplicate) = store.upsert(&path, key, stamp) {
+            scan::warn_duplicate(&duplicate);
+        }
+    });
+    match loaded {
+        Ok(_) => (store, filed > 0),
+        Err(reason) => {
+            if file.exists() {
+                info!(file = %file.display(), %reason, "index cache not used; rebuilding it");
+            }
+            (Store::with_folders(root), false)
+        }
+    }
 }
 
 /// A seed as a window lists it: its file, and the key and stamp the index has for it.
@@ -95,23 +125,18 @@ impl Indexer {
             &config.outlets,
             config.seeds.max_file_bytes,
         );
-        let cached = match &config.seeds.cache {
-            Some(file) => cache::load(file, &fingerprint).unwrap_or_else(|reason| {
-                if file.exists() {
-                    info!(file = %file.display(), %reason, "index cache not used; rebuilding it");
-                }
-                cache::Records::new()
-            }),
-            None => cache::Records::new(),
-        };
         let root = std::fs::canonicalize(&config.seeds.dir)?;
+        let (store, preloaded) = match &config.seeds.cache {
+            Some(file) => preload(file, &fingerprint, &root),
+            None => (Store::with_folders(&root), false),
+        };
         Ok(Indexer {
-            cached,
+            preloaded,
             cache_hits: AtomicUsize::new(0),
             cache_file: config.seeds.cache.clone(),
             fingerprint,
             feeds: Catalog::new(config),
-            store: Store::with_folders(&root),
+            store,
             reader: Arc::new(SeedReader::new(root, config)),
             files_read: 0,
             shown: HashMap::new(),
@@ -130,7 +155,7 @@ impl Indexer {
     /// Whether the next scan can take keys from the on-disk index cache (a restart), rather
     /// than read every file (a cold start).
     pub fn has_cached_keys(&self) -> bool {
-        !self.cached.is_empty()
+        self.preloaded
     }
 
     pub fn store(&self) -> &Store {
@@ -152,7 +177,11 @@ impl Indexer {
         let Some(file) = &self.cache_file else {
             return;
         };
-        if let Err(error) = cache::save(file, &self.fingerprint, self.store.all()) {
+        if let Err(error) = cache::save(
+            file,
+            &self.fingerprint,
+            self.store.all().map(|e| (e.path(), e.stamp(), e.key())),
+        ) {
             warn!(file = %file.display(), %error, "cannot write the index cache");
         }
     }

@@ -252,7 +252,7 @@ impl Indexer {
         let window: Window = in_month
             .by_ref()
             .take(per_page)
-            .map(|(p, k, s)| self.store.seed(p, k, s))
+            .map(|entry| self.store.seed(entry))
             .collect();
         if window.is_empty() || skipped < (period.page - 1) * per_page {
             return Err(Reply::NotFound);
@@ -305,34 +305,37 @@ impl Indexer {
             }
         };
         let mut looked = 0;
+        let mut last = None;
         let finished = loop {
             if looked == keys {
                 break false;
             }
-            let Some((path, key, stamp)) = entries.next() else {
+            let Some(entry) = entries.next() else {
                 break true;
             };
             looked += 1;
-            walk.cursor = Some(Cursor::after(key));
+            last = Some(entry);
             // Newest first: past `since`, no entry can pass.
-            if since.is_some_and(|since| key.published < since) {
+            if since.is_some_and(|since| entry.published() < since) {
                 break true;
             }
-            let authors = key.authors.as_deref().unwrap_or_default();
             if query.is_none_or(|q| {
                 q.admits(
-                    &key.title,
-                    key.published,
-                    key.section.as_ref().map(|s| &*s.term),
-                    authors,
+                    entry.title(),
+                    entry.published(),
+                    entry.section().map(|s| &*s.term),
+                    entry.authors().into_iter().flatten(),
                 )
             }) {
-                walk.found.push(self.store.seed(path, key, stamp));
+                walk.found.push(self.store.seed(entry));
                 if walk.found.len() == walk.limit.unwrap_or(usize::MAX) {
                     break true;
                 }
             }
         };
+        if let Some(last) = last {
+            walk.cursor = Some(Cursor::after(&last));
+        }
         drop(entries);
         if !finished {
             return Planned::Walk(walk);
@@ -396,7 +399,7 @@ impl Indexer {
         let found = self
             .store
             .entry_by_hash(hash)
-            .map(|(p, k, s)| self.store.seed(p, k, s));
+            .map(|entry| self.store.seed(entry));
         let Some(seed) = found else {
             return Err(Reply::NotFound);
         };

@@ -165,7 +165,7 @@ fn served_links(indexer: &Indexer) -> Vec<String> {
     indexer
         .store()
         .newest_of(&Scope::All, None)
-        .map(|(_, key, _)| key.id.to_string())
+        .map(|entry| entry.id().to_string())
         .collect()
 }
 
@@ -817,7 +817,7 @@ fn a_filtered_view_stops_at_its_byte_bound_but_never_shows_nothing() {
         .store()
         .newest_of(&Scope::All, None)
         .next()
-        .map(|(p, k, s)| (p.to_path_buf(), k.clone(), s));
+        .map(|e| (e.path(), e.key(), e.stamp()));
     let (path, key, stamp) = newest.unwrap();
     let entry = indexer.reader().whole_entry(&path, &key, stamp).unwrap();
     // The seeds differ only in their titles' last digits: each one's items are this size.

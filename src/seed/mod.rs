@@ -125,7 +125,7 @@ pub struct SiteParts {
 /// A section: the term that names it in the link or a title label (`gangtai`), which the
 /// section feed's URL is made from and `?section=` matches, and the name readers are shown
 /// (港台: the outlet's `sections` table; the term itself where that lists none, one `Arc`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Section {
     pub term: Arc<str>,
     pub name: Arc<str>,

@@ -10,6 +10,7 @@
 
 mod order;
 mod rows;
+mod text;
 
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
@@ -42,8 +43,9 @@ const SITE_SEEN: usize = 5;
 /// Among files claiming one link, the newest by (fetch time, file mtime, path) wins. A seed
 /// that states no fetch time loses to one that does. The mtime alone cannot decide: after a
 /// `git clone` or a copy every file has the same one.
-fn claim(row: &Row) -> (Option<DateTime<Utc>>, DateTime<Utc>, &Path) {
-    (row.key.fetched, row.stamp.modified, &row.path)
+fn claim(rows: &Rows, id: RowId) -> (Option<DateTime<Utc>>, DateTime<Utc>, PathBuf) {
+    let row = rows.get(id);
+    (row.fetched, row.stamp.modified, rows.path(id))
 }
 
 /// A path as a map key, ordered by its bytes (a folder's descendants are one range).
@@ -96,9 +98,9 @@ pub struct TouchedFeeds {
 pub struct Cursor(Reverse<DateTime<Utc>>, Arc<str>);
 
 impl Cursor {
-    /// Just after the entry of `key`, in feed order.
-    pub fn after(key: &Key) -> Cursor {
-        Cursor(Reverse(key.published), key.id.clone())
+    /// Just after `entry`, in feed order.
+    pub fn after(entry: &Entry<'_>) -> Cursor {
+        Cursor(Reverse(entry.published()), entry.id().into())
     }
 
     fn place(&self) -> Place<'_> {
@@ -139,17 +141,17 @@ fn section_named(section: &Section) -> Option<Named<'_>> {
     Some((slug(&section.term), &*section.name)).filter(|(s, _)| !s.is_empty())
 }
 
-/// The slugs of an entry's authors and section, each with the name it is written as.
-fn facets_of(key: &Key) -> (Vec<Named<'_>>, Option<Named<'_>>) {
-    let mut authors: Vec<Named> = key
-        .authors
-        .iter()
-        .flat_map(|a| a.iter())
-        .filter_map(|a| named(a))
+/// The slugs of a row's authors and section, each with the name it is written as.
+fn facets_of<'r>(rows: &'r Rows, row: &'r Row) -> (Vec<Named<'r>>, Option<Named<'r>>) {
+    let mut authors: Vec<Named> = row
+        .authors()
+        .into_iter()
+        .flatten()
+        .filter_map(named)
         .collect();
     authors.sort();
     authors.dedup_by(|a, b| a.0 == b.0);
-    (authors, key.section.as_ref().and_then(section_named))
+    (authors, rows.section(row).and_then(section_named))
 }
 
 /// Two files hold the same link; `winner` is served, `loser` is not.
@@ -191,7 +193,7 @@ impl Store {
     pub fn upsert(&mut self, path: &Path, key: Key, stamp: Stamp) -> Option<Duplicate> {
         self.remove(path);
         let unread = key.authors.is_none();
-        let id = self.rows.insert(Row::new(path, key, stamp));
+        let id = self.rows.insert(path, &key, stamp);
         if unread {
             self.unread_authors.insert(id);
         }
@@ -202,9 +204,9 @@ impl Store {
         } else {
             Some(id)
         };
-        let path_of = |r: RowId| self.rows.get(r).path.to_path_buf();
+        let path_of = |r: RowId| self.rows.path(r);
         loser.map(|loser| Duplicate {
-            link: self.rows.get(id).key.id.to_string(),
+            link: self.rows.get(id).id().to_string(),
             winner: path_of(winner),
             loser: path_of(loser),
         })
@@ -213,7 +215,7 @@ impl Store {
     /// `claims` oldest first: the last wins.
     fn ranked(&self, claims: &[RowId]) -> Vec<RowId> {
         let mut ranked = claims.to_vec();
-        ranked.sort_by(|&a, &b| claim(self.rows.get(a)).cmp(&claim(self.rows.get(b))));
+        ranked.sort_by_cached_key(|&r| claim(&self.rows, r));
         ranked
     }
 
@@ -245,10 +247,53 @@ impl Store {
         };
         self.unlist(id);
         self.unread_authors.remove(&id);
-        let row = self.rows.remove(id);
-        let claims = self.rows.claims_of(row.hash, &row.key.id);
+        let row = self.rows.get(id);
+        let (hash, link) = (row.hash, row.id().to_string());
+        self.rows.remove(id);
+        let claims = self.rows.claims_of(hash, &link);
         self.relist(&claims);
         true
+    }
+
+    /// The stamp the store holds for `path`, if it holds an entry for it.
+    pub fn stamp_of(&self, path: &Path) -> Option<Stamp> {
+        self.rows.find(path).map(|id| self.rows.get(id).stamp)
+    }
+
+    /// Forgets every path at or below `dir` (entries and rejections) that is not in
+    /// `present`, what a walk of `dir` found. Marks rows by number rather than hashing every
+    /// path: at 1,000,000 seeds a set of the walk's paths and a list of the store's were
+    /// ~200 MB on top of the store at a restart.
+    pub fn keep_only(&mut self, dir: &Path, present: &[PathBuf]) {
+        let mut seen = vec![false; self.rows.numbers()];
+        for path in present {
+            if let Some(id) = self.rows.find(path) {
+                seen[id as usize] = true;
+            }
+        }
+        let mut gone: Vec<PathBuf> = self
+            .rows
+            .under(dir)
+            .into_iter()
+            .filter(|&id| !seen[id as usize])
+            .map(|id| self.rows.path(id))
+            .collect();
+        let rejected: BTreeSet<&[u8]> = rejections_under(&self.rejected, dir).collect();
+        if !rejected.is_empty() {
+            let found: BTreeSet<&[u8]> = present
+                .iter()
+                .map(|p| key_of(p))
+                .filter(|p| rejected.contains(p))
+                .collect();
+            gone.extend(
+                rejected
+                    .difference(&found)
+                    .map(|key| path_of(key).to_path_buf()),
+            );
+        }
+        for path in gone {
+            self.remove(&path);
+        }
     }
 
     /// Every path the store knows (entries and rejections) at or below `dir`.
@@ -257,7 +302,7 @@ impl Store {
             .rows
             .under(dir)
             .into_iter()
-            .map(|id| self.rows.get(id).path.to_path_buf())
+            .map(|id| self.rows.path(id))
             .chain(rejections_under(&self.rejected, dir).map(|key| path_of(key).to_path_buf()))
             .collect();
         paths.sort();
@@ -265,12 +310,12 @@ impl Store {
         paths
     }
 
-    /// The feeds `key` (of a file at `path`) is listed in.
-    fn listing(&self, path: &Path, key: &Key) -> Listing {
-        let (authors, section) = facets_of(key);
+    /// The feeds row `id` is listed in.
+    fn listing(&self, id: RowId) -> Listing {
+        let (authors, section) = facets_of(&self.rows, self.rows.get(id));
         let owned = |(slug, name): Named<'_>| (slug, name.to_string());
         Listing {
-            folder: self.folder_of(path),
+            folder: self.folder_of(&self.rows.path(id)),
             authors: authors.into_iter().map(owned).collect(),
             section: section.map(owned),
         }
@@ -282,10 +327,10 @@ impl Store {
         if row.listed {
             return;
         }
-        let listing = self.listing(&row.path, &row.key);
-        let month = Month::of(row.key.published);
+        let month = Month::of(row.published);
+        let listing = self.listing(id);
         self.note(month, &listing);
-        self.rows.get_mut(id).listed = true;
+        self.rows.set_listed(id, true);
         self.listed += 1;
         if self.deferred {
             return;
@@ -316,10 +361,10 @@ impl Store {
         if !row.listed {
             return;
         }
-        let listing = self.listing(&row.path, &row.key);
-        let month = Month::of(row.key.published);
+        let month = Month::of(row.published);
+        let listing = self.listing(id);
         self.note(month, &listing);
-        self.rows.get_mut(id).listed = false;
+        self.rows.set_listed(id, false);
         self.listed -= 1;
         if self.deferred {
             return;
@@ -396,9 +441,14 @@ impl Store {
         ];
         let mut members: [BTreeMap<String, Vec<RowId>>; 3] = Default::default();
         let mut all = Vec::with_capacity(self.listed);
-        for (id, row) in self.rows.iter().filter(|(_, row)| row.listed) {
+        let listed: Vec<RowId> = self
+            .rows
+            .iter()
+            .filter_map(|(id, row)| row.listed.then_some(id))
+            .collect();
+        for id in listed {
             all.push(id);
-            let listing = self.listing(&row.path, &row.key);
+            let listing = self.listing(id);
             let mut join = |kind: usize, slug: String, name: &str| {
                 names[kind]
                     .entry(slug.clone())
@@ -467,12 +517,12 @@ impl Store {
             return;
         };
         let row = self.rows.get(id);
-        if row.stamp != stamp || row.key.authors.is_some() {
+        if row.stamp != stamp || row.authors().is_some() {
             return;
         }
         let was_listed = row.listed;
         self.unlist(id);
-        self.rows.get_mut(id).key.authors = Some(authors.into());
+        self.rows.set_authors(id, &authors);
         self.unread_authors.remove(&id);
         if was_listed {
             self.list(id);
@@ -484,10 +534,7 @@ impl Store {
         self.unread_authors
             .iter()
             .take(count)
-            .map(|&id| {
-                let row = self.rows.get(id);
-                (row.path.to_path_buf(), row.stamp)
-            })
+            .map(|&id| (self.rows.path(id), self.rows.get(id).stamp))
             .collect()
     }
 
@@ -561,33 +608,29 @@ impl Store {
         let seen = order
             .from(&self.rows, place, false)
             .take(SITE_LOOKBACK)
-            .filter(|&id| part(&self.rows.get(id).key.site) == mine)
+            .filter(|&id| part(&self.rows.get(id).site) == mine)
             .count();
         seen >= SITE_SEEN
     }
 
-    /// The seed at `path` as it is taken to be shown: whether its lead image and its closing
-    /// paragraph are the site's, judged.
-    pub fn seed(&self, path: &Path, key: &Key, stamp: Stamp) -> Seed {
-        let site = SiteParts {
-            image_is_site: self.recurs_before(path, key, |s| s.lead_image),
-            closing_is_site: self.recurs_before(path, key, |s| s.closing),
+    /// `entry` as it is taken to be shown: whether its lead image and its closing paragraph
+    /// are the site's, judged.
+    pub fn seed(&self, entry: Entry<'_>) -> Seed {
+        let (path, mut key) = (entry.path(), entry.key());
+        key.site = SiteParts {
+            image_is_site: self.recurs_before(&path, &key, |s| s.lead_image),
+            closing_is_site: self.recurs_before(&path, &key, |s| s.closing),
             ..key.site
         };
-        (
-            path.to_path_buf(),
-            Key {
-                site,
-                ..key.clone()
-            },
-            stamp,
-        )
+        (path, key, entry.stamp())
     }
 
     /// Row `id` as callers see an entry.
-    fn entry(&self, id: RowId) -> (&Path, &Key, Stamp) {
-        let row = self.rows.get(id);
-        (&row.path, &row.key, row.stamp)
+    fn entry(&self, id: RowId) -> Entry<'_> {
+        Entry {
+            rows: &self.rows,
+            id,
+        }
     }
 
     /// `scope`'s entries in feed order, newest first, published before `before` if given.
@@ -595,7 +638,7 @@ impl Store {
         &'s self,
         scope: &Scope,
         before: Option<DateTime<Utc>>,
-    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+    ) -> impl Iterator<Item = Entry<'s>> + 's {
         let listed = self
             .order_of(scope)
             .map(|order| order.before(&self.rows, before));
@@ -608,7 +651,7 @@ impl Store {
         &'s self,
         scope: &Scope,
         cursor: &Cursor,
-    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+    ) -> impl Iterator<Item = Entry<'s>> + 's {
         let after = self
             .order_of(scope)
             .map(|order| order.from(&self.rows, cursor.place(), false));
@@ -620,14 +663,14 @@ impl Store {
         &'s self,
         scope: &Scope,
         month: Month,
-    ) -> impl Iterator<Item = (&'s Path, &'s Key, Stamp)> + 's {
+    ) -> impl Iterator<Item = Entry<'s>> + 's {
         let start = month.start();
         self.newest_of(scope, month.end())
-            .take_while(move |(_, key, _)| start.is_some_and(|s| key.published >= s))
+            .take_while(move |entry| start.is_some_and(|s| entry.published() >= s))
     }
 
     /// The served entry whose id has this [`entry_hash`](crate::urls::entry_hash).
-    pub fn entry_by_hash(&self, hash: u64) -> Option<(&Path, &Key, Stamp)> {
+    pub fn entry_by_hash(&self, hash: u64) -> Option<Entry<'_>> {
         self.rows
             .claims_by_hash(hash)
             .into_iter()
@@ -643,7 +686,7 @@ impl Store {
         };
         let mut before = None;
         while let Some(id) = order.before(&self.rows, before).next() {
-            let month = Month::of(self.rows.get(id).key.published);
+            let month = Month::of(self.rows.get(id).published);
             months.push(month);
             before = month.start();
             if before.is_none() {
@@ -658,14 +701,11 @@ impl Store {
         self.folders.keys().map(String::as_str)
     }
 
-    /// Every seed that holds an entry (duplicates included): file, stamp, key.
-    pub fn all(&self) -> impl ExactSizeIterator<Item = (&Path, &Stamp, &Key)> {
+    /// Every seed that holds an entry (duplicates included).
+    pub fn all(&self) -> impl ExactSizeIterator<Item = Entry<'_>> {
         let len = self.rows.len();
         Counted {
-            rows: self
-                .rows
-                .iter()
-                .map(|(_, row)| (&*row.path, &row.stamp, &row.key)),
+            rows: self.rows.iter().map(|(id, _)| self.entry(id)),
             left: len,
         }
     }
@@ -689,6 +729,54 @@ impl Store {
     /// Why `path` could not be used, if it could not.
     pub fn rejection(&self, path: &Path) -> Option<&str> {
         self.rejected.get(key_of(path)).map(String::as_str)
+    }
+}
+
+/// An entry the store holds, read in place: what ordering and filtering need borrowed,
+/// the path and the whole key made on request.
+#[derive(Clone, Copy)]
+pub struct Entry<'s> {
+    rows: &'s Rows,
+    id: RowId,
+}
+
+impl<'s> Entry<'s> {
+    fn row(&self) -> &'s Row {
+        self.rows.get(self.id)
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.rows.path(self.id)
+    }
+
+    pub fn stamp(&self) -> Stamp {
+        self.row().stamp
+    }
+
+    pub fn id(&self) -> &'s str {
+        self.row().id()
+    }
+
+    pub fn title(&self) -> &'s str {
+        self.row().title()
+    }
+
+    pub fn published(&self) -> DateTime<Utc> {
+        self.row().published
+    }
+
+    pub fn section(&self) -> Option<&'s Section> {
+        self.rows.section(self.row())
+    }
+
+    /// The authors, or `None` while they are unread (see [`Key::authors`]).
+    pub fn authors(&self) -> Option<impl Iterator<Item = &'s str> + Clone> {
+        self.row().authors()
+    }
+
+    /// The whole key.
+    pub fn key(&self) -> Key {
+        self.rows.key(self.id)
     }
 }
 

@@ -19,9 +19,24 @@ pub struct Place<'k> {
     pub id: &'k str,
 }
 
-/// Feed order: newer first, then by id.
-pub fn compare(a: Place<'_>, b: Place<'_>) -> Ordering {
-    b.published.cmp(&a.published).then_with(|| a.id.cmp(b.id))
+/// Where row `row` stands against `place` in feed order (newer first, then by id). Its id (in a box of its own, a
+/// cache miss away) is read only on a tie of dates: a restart at 100,000 seeds spent a fifth
+/// of its time reading ids its sorts did not need.
+fn row_against(rows: &Rows, row: RowId, place: Place<'_>) -> Ordering {
+    let row = rows.get(row);
+    place
+        .published
+        .cmp(&row.published)
+        .then_with(|| row.id().cmp(place.id))
+}
+
+/// Feed order of two rows (see [`row_against`]).
+fn rows_compared(rows: &Rows, a: RowId, b: RowId) -> Ordering {
+    let (row_a, row_b) = (rows.get(a), rows.get(b));
+    row_b
+        .published
+        .cmp(&row_a.published)
+        .then_with(|| row_a.id().cmp(row_b.id()))
 }
 
 /// Row numbers in feed order.
@@ -31,7 +46,7 @@ pub struct Order(Vec<RowId>);
 impl Order {
     /// An order of `rows` (any order), sorted.
     pub fn sorted(mut ids: Vec<RowId>, rows: &Rows) -> Order {
-        ids.sort_unstable_by(|&a, &b| compare(rows.place(a), rows.place(b)));
+        ids.sort_unstable_by(|&a, &b| rows_compared(rows, a, b));
         ids.shrink_to_fit();
         Order(ids)
     }
@@ -45,18 +60,18 @@ impl Order {
     }
 
     /// Where `place` is, or would go.
-    fn position(&self, rows: &Rows, place: Place<'_>) -> usize {
+    fn position(&self, rows: &Rows, row: RowId) -> usize {
         self.0
-            .partition_point(|&r| compare(rows.place(r), place) == Ordering::Less)
+            .partition_point(|&r| rows_compared(rows, r, row) == Ordering::Less)
     }
 
     pub fn insert(&mut self, rows: &Rows, row: RowId) {
-        let at = self.position(rows, rows.place(row));
+        let at = self.position(rows, row);
         self.0.insert(at, row);
     }
 
     pub fn remove(&mut self, rows: &Rows, row: RowId) {
-        let at = self.position(rows, rows.place(row));
+        let at = self.position(rows, row);
         if self.0.get(at) == Some(&row) {
             self.0.remove(at);
         } else if let Some(at) = self.0.iter().position(|&r| r == row) {
@@ -74,7 +89,7 @@ impl Order {
     ) -> impl Iterator<Item = RowId> + use<'o> {
         let at = self
             .0
-            .partition_point(|&r| match compare(rows.place(r), place) {
+            .partition_point(|&r| match row_against(rows, r, place) {
                 Ordering::Less => true,
                 Ordering::Equal => !inclusive,
                 Ordering::Greater => false,
@@ -89,7 +104,7 @@ impl Order {
         before: Option<DateTime<Utc>>,
     ) -> impl Iterator<Item = RowId> + use<'o> {
         let at = match before {
-            Some(at) => self.0.partition_point(|&r| rows.place(r).published >= at),
+            Some(at) => self.0.partition_point(|&r| rows.get(r).published >= at),
             None => 0,
         };
         self.0[at..].iter().copied()

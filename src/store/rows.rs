@@ -1,50 +1,171 @@
-//! Every file the store holds an entry for, one numbered row each: its path, key and stamp;
-//! found by path, and by link with the other files that hold the same link.
+//! Every file the store holds an entry for, one numbered row each: where the file is, the
+//! entry's key and the stamp it was read at; found by path, and by link with the other files
+//! that hold the same link.
 //!
 //! Rows are numbered so that the orders can hold 4-byte numbers instead of keys and paths; a
-//! removed row's number is used again. The path and link tables hold only row numbers too
-//! (`hashbrown::HashTable`: the key is read from the row), so a path is kept once, in its row.
+//! removed row's number is used again. A row keeps what ordering and filtering need and
+//! nothing twice: its folder is a number into a table of folders (a million seeds live in a
+//! few thousand), its section a number into a table of sections, its strings one packed box
+//! ([`Text`]). The path and link tables hold only row numbers (`hashbrown::HashTable`: the
+//! key is read from the row).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsStr;
 use std::hash::{BuildHasher, RandomState};
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 
-use super::order::Place;
-use crate::seed::Key;
+use super::text::Text;
+use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 use crate::urls::entry_hash;
 
 pub type RowId = u32;
+type FolderId = u32;
+type SectionId = u32;
 
 /// The end of a list of claims.
 const NO_ROW: RowId = RowId::MAX;
 
+/// A row without a section.
+const NO_SECTION: SectionId = SectionId::MAX;
+
 pub struct Row {
-    pub path: Box<Path>,
-    pub key: Key,
-    pub stamp: Stamp,
-    /// [`entry_hash`] of the key's id: the link's place in the link table, the entry page's
-    /// lookup.
-    pub hash: u64,
-    /// Whether the row is in the feed orders: it wins its link.
-    pub listed: bool,
+    text: Text,
+    folder: FolderId,
+    section: SectionId,
     /// The next row holding the same link.
     next_claim: RowId,
+    /// Whether the row is in the feed orders: it wins its link.
+    pub listed: bool,
+    pub stamp: Stamp,
+    /// [`entry_hash`] of the id: the link's place in the link table, the entry page's lookup.
+    pub hash: u64,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub fetched: Option<DateTime<Utc>>,
+    pub site: SiteParts,
 }
 
 impl Row {
-    pub fn new(path: &Path, key: Key, stamp: Stamp) -> Row {
-        Row {
-            path: path.into(),
-            hash: entry_hash(&key.id),
-            key,
-            stamp,
-            listed: false,
-            next_claim: NO_ROW,
+    /// The entry's id, its link.
+    pub fn id(&self) -> &str {
+        self.text.id()
+    }
+
+    pub fn title(&self) -> &str {
+        self.text.title()
+    }
+
+    /// The authors, or `None` while a whole-body read has still to find them.
+    pub fn authors(&self) -> Option<impl Iterator<Item = &str> + Clone> {
+        self.text.authors()
+    }
+}
+
+/// A file's folder (with its trailing `/`; empty for a bare name) and its name: split at the
+/// last `/`, so that folder + name gives the very bytes back.
+fn split(path: &Path) -> (&[u8], &[u8]) {
+    let bytes = path.as_os_str().as_bytes();
+    let at = bytes.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    bytes.split_at(at)
+}
+
+/// The folders rows live in, numbered, each with how many rows it holds (a folder goes when
+/// its last row does).
+#[derive(Default)]
+struct Folders {
+    by_path: BTreeMap<Box<[u8]>, FolderId>,
+    table: Vec<(Box<[u8]>, usize)>,
+    free: Vec<FolderId>,
+}
+
+impl Folders {
+    fn find(&self, folder: &[u8]) -> Option<FolderId> {
+        self.by_path.get(folder).copied()
+    }
+
+    fn path(&self, id: FolderId) -> &[u8] {
+        &self.table[id as usize].0
+    }
+
+    /// The folder's number, counting one more row in it.
+    fn enter(&mut self, folder: &[u8]) -> FolderId {
+        let id = match self.find(folder) {
+            Some(id) => id,
+            None => {
+                let entry = (Box::from(folder), 0);
+                let id = match self.free.pop() {
+                    Some(id) => {
+                        self.table[id as usize] = entry;
+                        id
+                    }
+                    None => {
+                        self.table.push(entry);
+                        (self.table.len() - 1) as FolderId
+                    }
+                };
+                self.by_path.insert(folder.into(), id);
+                id
+            }
+        };
+        self.table[id as usize].1 += 1;
+        id
+    }
+
+    /// Counts one row fewer in folder `id`.
+    fn leave(&mut self, id: FolderId) {
+        let (path, count) = &mut self.table[id as usize];
+        *count -= 1;
+        if *count == 0 {
+            self.by_path.remove(&path[..]);
+            *path = Box::default();
+            self.free.push(id);
         }
+    }
+
+    /// The folders at or below `dir` (given without its trailing `/`; folders are kept with
+    /// theirs, so `dir/` is the first), sorted by number.
+    fn under(&self, dir: &[u8]) -> Vec<FolderId> {
+        let prefix: Vec<u8> = [dir, b"/"].concat();
+        let mut ids: Vec<FolderId> = self
+            .by_path
+            .range::<[u8], _>((
+                std::ops::Bound::Included(&prefix[..]),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(path, _)| path.starts_with(&prefix))
+            .map(|(_, &id)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// The sections rows are filed under, each kept once. Never shrinks: an archive names a few
+/// hundred sections, whatever its size.
+#[derive(Default)]
+struct Sections {
+    table: Vec<Section>,
+    ids: HashMap<Section, SectionId>,
+}
+
+impl Sections {
+    fn id(&mut self, section: &Section) -> SectionId {
+        if let Some(&id) = self.ids.get(section) {
+            return id;
+        }
+        let id = self.table.len() as SectionId;
+        self.table.push(section.clone());
+        self.ids.insert(section.clone(), id);
+        id
+    }
+
+    fn get(&self, id: SectionId) -> Option<&Section> {
+        self.table.get(id as usize)
     }
 }
 
@@ -57,23 +178,18 @@ pub struct Rows {
     /// For each link, the first of the rows holding it (the rest follow `next_claim`).
     links: HashTable<RowId>,
     hasher: RandomState,
-    /// How many rows each folder holds directly: whether a path has rows below it, without
-    /// looking at every row.
-    folders: BTreeMap<Box<[u8]>, usize>,
-}
-
-fn bytes(path: &Path) -> &[u8] {
-    path.as_os_str().as_bytes()
-}
-
-/// The folder part of a path (`a/b` of `a/b/c.md`), as bytes.
-fn folder(path: &Path) -> &[u8] {
-    path.parent().map(bytes).unwrap_or_default()
+    folders: Folders,
+    sections: Sections,
 }
 
 impl Rows {
     pub fn len(&self) -> usize {
         self.rows.len() - self.free.len()
+    }
+
+    /// One more than the highest row number in use (or used before).
+    pub fn numbers(&self) -> usize {
+        self.rows.len()
     }
 
     /// The row; every number an order or a list holds is a row.
@@ -83,91 +199,138 @@ impl Rows {
             .expect("a row number held anywhere is a row")
     }
 
-    pub fn get_mut(&mut self, id: RowId) -> &mut Row {
+    fn get_mut(&mut self, id: RowId) -> &mut Row {
         self.rows[id as usize]
             .as_mut()
             .expect("a row number held anywhere is a row")
     }
 
-    pub fn place(&self, id: RowId) -> Place<'_> {
-        let key = &self.get(id).key;
-        Place {
-            published: key.published,
-            id: &key.id,
+    /// The file of row `id`.
+    pub fn path(&self, id: RowId) -> PathBuf {
+        let row = self.get(id);
+        let bytes = [self.folders.path(row.folder), row.text.name()].concat();
+        PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+
+    pub fn section(&self, row: &Row) -> Option<&Section> {
+        self.sections.get(row.section)
+    }
+
+    /// Row `id`'s key, whole.
+    pub fn key(&self, id: RowId) -> Key {
+        let row = self.get(id);
+        Key {
+            id: row.id().into(),
+            published: row.published,
+            updated: row.updated,
+            fetched: row.fetched,
+            title: row.title().into(),
+            section: self.section(row).cloned(),
+            authors: row
+                .authors()
+                .map(|authors| authors.map(String::from).collect::<Vec<_>>().into()),
+            site: row.site,
         }
     }
 
+    fn path_hash(&self, folder: FolderId, name: &[u8]) -> u64 {
+        self.hasher.hash_one((folder, name))
+    }
+
     pub fn find(&self, path: &Path) -> Option<RowId> {
-        let hash = self.hasher.hash_one(bytes(path));
+        let (folder, name) = split(path);
+        let folder = self.folders.find(folder)?;
         let rows = &self.rows;
         self.paths
-            .find(hash, |&r| {
+            .find(self.path_hash(folder, name), |&r| {
                 rows[r as usize]
                     .as_ref()
-                    .is_some_and(|row| *row.path == *path)
+                    .is_some_and(|row| row.folder == folder && row.text.name() == name)
             })
             .copied()
     }
 
-    /// Files `row`'s path in a new row (the path must not have one) and returns its number.
-    pub fn insert(&mut self, mut row: Row) -> RowId {
+    /// Files `path`'s key in a new row (the path must not have one) and returns its number.
+    pub fn insert(&mut self, path: &Path, key: &Key, stamp: Stamp) -> RowId {
+        let (folder, name) = split(path);
+        let row = Row {
+            text: Text::new(name, &key.id, &key.title, key.authors.as_deref()),
+            folder: self.folders.enter(folder),
+            section: key
+                .section
+                .as_ref()
+                .map_or(NO_SECTION, |s| self.sections.id(s)),
+            next_claim: NO_ROW,
+            listed: false,
+            stamp,
+            hash: entry_hash(&key.id),
+            published: key.published,
+            updated: key.updated,
+            fetched: key.fetched,
+            site: key.site,
+        };
+        let path_hash = self.path_hash(row.folder, name);
+        let id = self.free.pop().unwrap_or(self.rows.len() as RowId);
         let Rows {
             rows,
-            free,
             paths,
             links,
             hasher,
-            folders,
+            ..
         } = self;
-        let id = free.pop().unwrap_or(rows.len() as RowId);
-        *folders.entry(folder(&row.path).into()).or_default() += 1;
-        let path_hash = hasher.hash_one(bytes(&row.path));
-        let link_hash = row.hash;
         let first = links
-            .find(link_hash, |&r| {
+            .find(row.hash, |&r| {
                 rows[r as usize]
                     .as_ref()
-                    .is_some_and(|o| o.key.id == row.key.id)
+                    .is_some_and(|o| o.id() == row.id())
             })
             .copied();
-        row.next_claim = first.unwrap_or(NO_ROW);
+        let link_hash = row.hash;
+        let row = Row {
+            next_claim: first.unwrap_or(NO_ROW),
+            ..row
+        };
         match rows.get_mut(id as usize) {
             Some(slot) => *slot = Some(row),
             None => rows.push(Some(row)),
         }
         let rows = &*rows;
-        let path_of =
-            |r: &RowId| hasher.hash_one(bytes(&rows[*r as usize].as_ref().expect("filed").path));
-        paths.insert_unique(path_hash, id, path_of);
-        let link_of = |r: &RowId| rows[*r as usize].as_ref().expect("filed").hash;
+        let filed = |r: &RowId| rows[*r as usize].as_ref().expect("filed");
+        paths.insert_unique(path_hash, id, |r| {
+            let row = filed(r);
+            hasher.hash_one((row.folder, row.text.name()))
+        });
         match links.find_mut(link_hash, |&r| Some(r) == first) {
             Some(head) => *head = id,
             None => {
-                links.insert_unique(link_hash, id, link_of);
+                links.insert_unique(link_hash, id, |r| filed(r).hash);
             }
         }
         id
     }
 
-    /// Takes row `id` out of every table and returns it.
-    pub fn remove(&mut self, id: RowId) -> Row {
+    /// Gives row `id` the authors a whole-body read found.
+    pub fn set_authors(&mut self, id: RowId, authors: &[String]) {
+        let row = self.get_mut(id);
+        row.text = row.text.with_authors(authors);
+    }
+
+    pub fn set_listed(&mut self, id: RowId, listed: bool) {
+        self.get_mut(id).listed = listed;
+    }
+
+    /// Takes row `id` out of every table, with its path and link.
+    pub fn remove(&mut self, id: RowId) {
         let row = self.rows[id as usize]
             .take()
             .expect("a row number held anywhere is a row");
         self.free.push(id);
-        let path_hash = self.hasher.hash_one(bytes(&row.path));
+        let path_hash = self.path_hash(row.folder, row.text.name());
         if let Ok(entry) = self.paths.find_entry(path_hash, |&r| r == id) {
             entry.remove();
         }
-        let folder = folder(&row.path);
-        if let Some(count) = self.folders.get_mut(folder) {
-            *count -= 1;
-            if *count == 0 {
-                self.folders.remove(folder);
-            }
-        }
+        self.folders.leave(row.folder);
         self.unclaim(id, &row);
-        row
     }
 
     /// Takes `row` (numbered `id`, already out of `rows`) out of its link's list of claims.
@@ -177,7 +340,7 @@ impl Rows {
             r == id
                 || rows[r as usize]
                     .as_ref()
-                    .is_some_and(|o| o.key.id == row.key.id)
+                    .is_some_and(|o| o.id() == row.id())
         }) else {
             return;
         };
@@ -204,19 +367,22 @@ impl Rows {
     /// Every row holding the link `id` holds (itself too).
     pub fn claims(&self, id: RowId) -> Vec<RowId> {
         let row = self.get(id);
-        self.claims_of(row.hash, &row.key.id)
+        self.claims_of(row.hash, row.id())
     }
 
     /// Every row holding `link` (whose [`entry_hash`] is `hash`).
     pub fn claims_of(&self, hash: u64, link: &str) -> Vec<RowId> {
         let rows = &self.rows;
         let first = self.links.find(hash, |&r| {
-            rows[r as usize]
-                .as_ref()
-                .is_some_and(|o| &*o.key.id == link)
+            rows[r as usize].as_ref().is_some_and(|o| o.id() == link)
         });
+        self.chain(first.copied().unwrap_or(NO_ROW))
+    }
+
+    /// `first` and the rows after it in its list of claims.
+    fn chain(&self, first: RowId) -> Vec<RowId> {
         let mut claims = Vec::new();
-        let mut at = first.copied().unwrap_or(NO_ROW);
+        let mut at = first;
         while at != NO_ROW {
             claims.push(at);
             at = self.get(at).next_claim;
@@ -230,39 +396,24 @@ impl Rows {
         self.links
             .iter_hash(hash)
             .filter(|&&r| rows[r as usize].as_ref().is_some_and(|o| o.hash == hash))
-            .flat_map(|&first| {
-                let mut claims = Vec::new();
-                let mut at = first;
-                while at != NO_ROW {
-                    claims.push(at);
-                    at = self.get(at).next_claim;
-                }
-                claims
-            })
+            .flat_map(|&first| self.chain(first))
             .collect()
     }
 
     /// The row of `dir` itself (a file) and every row below it.
     pub fn under(&self, dir: &Path) -> Vec<RowId> {
-        let dir_bytes = bytes(dir).strip_suffix(b"/").unwrap_or(bytes(dir));
+        let dir_bytes = dir.as_os_str().as_bytes();
+        let dir_bytes = dir_bytes.strip_suffix(b"/").unwrap_or(dir_bytes);
         let mut found: Vec<RowId> = self
-            .find(Path::new(std::ffi::OsStr::from_bytes(dir_bytes)))
+            .find(Path::new(OsStr::from_bytes(dir_bytes)))
             .into_iter()
             .collect();
-        let prefix: Vec<u8> = [dir_bytes, b"/"].concat();
-        let any_below = self.folders.contains_key(dir_bytes)
-            || self
-                .folders
-                .range::<[u8], _>((
-                    std::ops::Bound::Included(&prefix[..]),
-                    std::ops::Bound::Unbounded,
-                ))
-                .next()
-                .is_some_and(|(folder, _)| folder.starts_with(&prefix));
-        if any_below {
+        let folders = self.folders.under(dir_bytes);
+        if !folders.is_empty() {
             found.extend(
-                self.iter()
-                    .filter_map(|(id, row)| bytes(&row.path).starts_with(&prefix).then_some(id)),
+                self.iter().filter_map(|(id, row)| {
+                    folders.binary_search(&row.folder).is_ok().then_some(id)
+                }),
             );
         }
         found

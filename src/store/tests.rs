@@ -26,10 +26,15 @@ fn stamp(modified: DateTime<Utc>) -> Stamp {
     }
 }
 
+/// The seed at `path` as the store takes it to be shown.
+fn seed_at(store: &Store, path: &Path) -> Seed {
+    store.seed(store.entry(store.rows.find(path).expect("filed")))
+}
+
 fn links(store: &Store) -> Vec<String> {
     store
         .newest_of(&Scope::All, None)
-        .map(|(_, k, _)| k.id.to_string())
+        .map(|e| e.id().to_string())
         .collect()
 }
 
@@ -38,14 +43,13 @@ fn newest_published(store: &Store) -> DateTime<Utc> {
         .newest_of(&Scope::All, None)
         .next()
         .unwrap()
-        .1
-        .published
+        .published()
 }
 
 fn links_in(store: &Store, folder: &str) -> Vec<String> {
     store
         .newest_of(&Scope::Folder(folder.into()), None)
-        .map(|(_, k, _)| k.id.to_string())
+        .map(|e| e.id().to_string())
         .collect()
 }
 
@@ -184,6 +188,38 @@ fn rejection_replaces_the_entry() {
 }
 
 #[test]
+fn a_walk_keeps_what_it_found_below_its_folder_and_nothing_else_there() {
+    let mut s = Store::new();
+    for (i, name) in [
+        "/s/a/x",
+        "/s/a/y/z",
+        "/s/a-b",
+        "/s/b",
+        "/s/a/gone",
+        "/s/a/y/gone",
+    ]
+    .iter()
+    .enumerate()
+    {
+        s.upsert(
+            Path::new(name),
+            entry(&format!("https://x/{i}"), 1),
+            stamp(at(0)),
+        );
+    }
+    s.reject(Path::new("/s/a/bad"), "broken".into());
+    s.reject(Path::new("/s/a/bad-gone"), "broken".into());
+    s.reject(Path::new("/s/c"), "broken".into());
+    let present = ["/s/a/x", "/s/a/y/z", "/s/a/bad", "/s/a/new"].map(PathBuf::from);
+    s.keep_only(Path::new("/s/a"), &present);
+    assert_eq!(
+        s.paths_under(Path::new("/s")),
+        ["/s/a/bad", "/s/a/x", "/s/a/y/z", "/s/a-b", "/s/b", "/s/c"].map(PathBuf::from)
+    );
+    assert_eq!(links(&s).len(), 4);
+}
+
+#[test]
 fn paths_under_a_folder_are_its_descendants_only() {
     let mut s = Store::new();
     for (i, name) in [
@@ -221,7 +257,7 @@ fn by(link: &str, hour: i64, authors: Option<&[&str]>, section: Option<&str>) ->
 fn scope_links(store: &Store, scope: &Scope) -> Vec<String> {
     store
         .newest_of(scope, None)
-        .map(|(_, k, _)| k.id.to_string())
+        .map(|e| e.id().to_string())
         .collect()
 }
 
@@ -315,13 +351,13 @@ fn months_and_their_entries_come_from_range_lookups() {
     let feb = Month::parse("2020-02").unwrap();
     let in_feb: Vec<String> = store
         .in_month(&folder, feb)
-        .map(|(_, k, _)| k.id.to_string())
+        .map(|e| e.id().to_string())
         .collect();
     assert_eq!(in_feb, ["b"], "the first instant of a month is in it");
     let jan = Month::parse("2020-01").unwrap();
     let in_jan: Vec<String> = store
         .in_month(&Scope::All, jan)
-        .map(|(_, k, _)| k.id.to_string())
+        .map(|e| e.id().to_string())
         .collect();
     assert_eq!(in_jan, ["a"]);
     assert_eq!(
@@ -330,7 +366,7 @@ fn months_and_their_entries_come_from_range_lookups() {
     );
     let before_feb: Vec<String> = store
         .newest_of(&folder, feb.start())
-        .map(|(_, k, _)| k.id.to_string())
+        .map(|e| e.id().to_string())
         .collect();
     assert_eq!(before_feb, ["a", "d"]);
 }
@@ -341,7 +377,7 @@ fn an_entry_is_found_by_its_hash_while_it_is_served() {
     store.upsert(Path::new("/s/f/a"), entry("https://x/a", 5), stamp(at(5)));
     store.upsert(Path::new("/s/f/b"), entry("https://x/b", 5), stamp(at(5)));
     let hash = entry_hash("https://x/b");
-    assert_eq!(&*store.entry_by_hash(hash).unwrap().1.id, "https://x/b");
+    assert_eq!(store.entry_by_hash(hash).unwrap().id(), "https://x/b");
     assert!(store.entry_by_hash(hash ^ 1).is_none());
     store.remove(Path::new("/s/f/b"));
     assert!(store.entry_by_hash(hash).is_none());
@@ -441,9 +477,8 @@ fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
         a.push(put(&mut store, &format!("a/{hour}"), hour, lead));
     }
     let b = put(&mut store, "b/0", 20, graphic);
-    let judged = |store: &Store, (path, key): &(PathBuf, Key)| {
-        store.seed(path, key, stamp(at(0))).1.site.image_is_site
-    };
+    let judged =
+        |store: &Store, (path, _): &(PathBuf, Key)| seed_at(store, path).1.site.image_is_site;
     let verdicts: Vec<bool> = a.iter().map(|seed| judged(&store, seed)).collect();
     // entries 0, 2, 4, 6, 8 have 0..4 graphics before them; 10, 12, 14 have 5, 6, 7
     let want: Vec<bool> = (0..16).map(|h| h % 2 == 0 && h >= 10).collect();
@@ -453,11 +488,9 @@ fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
     put(&mut store, "a/99", 99, graphic);
     let again: Vec<bool> = a.iter().map(|seed| judged(&store, seed)).collect();
     assert_eq!(again, want);
-    let (path, key) = &a[10];
-    let site = store.seed(path, key, stamp(at(10))).1.site;
+    let site = seed_at(&store, &a[10].0).1.site;
     assert!(site.image_is_site && site.closing_is_site, "{site:?}");
-    let (path, key) = &a[4];
-    let site = store.seed(path, key, stamp(at(4))).1.site;
+    let site = seed_at(&store, &a[4].0).1.site;
     assert!(
         !site.image_is_site && !site.closing_is_site,
         "4 before: {site:?}"

@@ -2,7 +2,7 @@
 //! unreadable files; rename storms; the polling watcher; and `/status` telling the operator.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::support::{Process, Server, config_text, numbered_seed, request, seed, write};
@@ -391,6 +391,29 @@ fn an_rm_rf_whose_empty_sub_folder_goes_on_its_own_is_still_undone() {
     assert_eq!(server.titles("/rss.xml"), before);
 }
 
+/// Copies the files of `from` (and its folders) to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir_files(from) {
+        let target = to.join(entry.strip_prefix(from).unwrap());
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::copy(&entry, &target).unwrap();
+    }
+}
+
+/// Every file below `dir`.
+fn walkdir_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walkdir_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 #[test]
 fn a_restart_takes_unchanged_seeds_from_the_index_cache() {
     let dir = tempfile::tempdir().unwrap();
@@ -421,14 +444,39 @@ fn a_restart_takes_unchanged_seeds_from_the_index_cache() {
         )
         .as_bytes(),
     );
+    // One goes and one comes.
+    fs::remove_file(seeds.join("sub/s003.txt")).unwrap();
+    write(
+        &seeds.join("new/n1.txt"),
+        seed(
+            "Added while down",
+            "https://x.example/new/1",
+            1_600_000_000_000,
+            "",
+        )
+        .as_bytes(),
+    );
     let second = Server::start(&seeds, &with_cache);
-    assert_eq!(status(&second)["started_from_cache"], 29);
+    assert_eq!(status(&second)["started_from_cache"], 28);
     let truth = Server::serving(&seeds, 100);
     for path in ["/rss.xml", "/atom.xml", "/feed.json"] {
         assert_eq!(second.get(path).body, truth.get(path).body, "{path}");
     }
     assert_eq!(second.titles("/rss.xml")[0], "Changed while down");
+    let titles = second.titles("/rss.xml");
+    assert!(titles.iter().any(|t| t == "Added while down"), "{titles:?}");
+    assert_eq!(titles.len(), 30, "the deleted seed is gone: {titles:?}");
     drop(second);
+
+    // The same cache for a copy of the folder elsewhere: none of its paths are the copy's.
+    let copy = dir.path().join("copy");
+    copy_tree(&seeds, &copy);
+    let copy = fs::canonicalize(&copy).unwrap();
+    let copy_config = with_cache.replace(&seeds.display().to_string(), &copy.display().to_string());
+    let elsewhere = Server::start(&copy, &copy_config);
+    assert_eq!(status(&elsewhere)["started_from_cache"], 0);
+    assert_eq!(elsewhere.titles("/rss.xml"), titles);
+    drop(elsewhere);
 
     // A corrupt cache is ignored and rebuilt.
     fs::write(&cache, b"garbage").unwrap();
