@@ -166,14 +166,17 @@ impl Indexer {
         let found = on_threads(&unread, reader.threads, |(path, stamp)| {
             reader.authors_of(path, *stamp)
         });
-        for ((path, stamp), authors) in unread.iter().zip(found) {
-            // A file changed or gone since it was indexed gets no authors for now: its event
-            // (or the rescan when the folder is back) indexes it again. Never removed here:
-            // while the folder is missing the last good state stays.
-            self.store
-                .set_authors(path, *stamp, authors.unwrap_or_default());
-        }
-        unread.len()
+        let looked = unread.len();
+        // A file changed or gone since it was indexed gets no authors for now: its event (or
+        // the rescan when the folder is back) indexes it again. Never removed here: while the
+        // folder is missing the last good state stays.
+        let read = unread
+            .into_iter()
+            .zip(found)
+            .map(|((path, stamp), authors)| (path, stamp, authors.unwrap_or_default()))
+            .collect();
+        self.store.set_authors_of(read);
+        looked
     }
 
     /// Renders the documents `wanted` names here and now, or says why not.

@@ -70,6 +70,26 @@ impl Order {
         self.0.insert(at, row);
     }
 
+    /// Puts `new` rows (none of them in the order yet) in their places, in one pass.
+    pub fn merge(&mut self, rows: &Rows, mut new: Vec<RowId>) {
+        new.sort_unstable_by(|&a, &b| rows_compared(rows, a, b));
+        let old = std::mem::take(&mut self.0);
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let (mut old_rest, mut new_rest) = (&old[..], &new[..]);
+        while let (Some(&a), Some(&b)) = (old_rest.first(), new_rest.first()) {
+            if rows_compared(rows, a, b) == Ordering::Greater {
+                merged.push(b);
+                new_rest = &new_rest[1..];
+            } else {
+                merged.push(a);
+                old_rest = &old_rest[1..];
+            }
+        }
+        merged.extend_from_slice(old_rest);
+        merged.extend_from_slice(new_rest);
+        self.0 = merged;
+    }
+
     pub fn remove(&mut self, rows: &Rows, row: RowId) {
         let at = self.position(rows, row);
         if self.0.get(at) == Some(&row) {

@@ -496,3 +496,58 @@ fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
         "4 before: {site:?}"
     );
 }
+
+#[test]
+fn authors_read_in_a_batch_give_the_orders_known_authors_give() {
+    let unread = |link: &str, hour: i64| Key {
+        authors: None,
+        ..entry(link, hour)
+    };
+    let names = |i: i64| -> Vec<String> {
+        let mut names = vec!["Amy Qin".to_string()];
+        if i % 3 == 0 {
+            names.push("Li Yuan".into());
+        }
+        names
+    };
+    let (mut read, mut known) = (Store::new(), Store::new());
+    // Dates with ties (i / 2), so ids decide too; Amy already has entries before the batch.
+    for i in 0..40 {
+        let path = PathBuf::from(format!("/s/{i}"));
+        let link = format!("https://x/{:02}", (i * 7) % 40);
+        if i < 10 {
+            read.upsert(
+                &path,
+                Key {
+                    authors: Some(names(i).into()),
+                    ..entry(&link, i / 2)
+                },
+                stamp(at(i)),
+            );
+        } else {
+            read.upsert(&path, unread(&link, i / 2), stamp(at(i)));
+        }
+        known.upsert(
+            &path,
+            Key {
+                authors: Some(names(i).into()),
+                ..entry(&link, i / 2)
+            },
+            stamp(at(i)),
+        );
+    }
+    let batch = (10..40)
+        .map(|i| (PathBuf::from(format!("/s/{i}")), stamp(at(i)), names(i)))
+        .collect();
+    read.set_authors_of(batch);
+    assert_eq!(read.authors_unread(), 0);
+    for author in ["amy-qin", "li-yuan"] {
+        let scope = Scope::Author(author.into());
+        assert_eq!(
+            scope_links(&read, &scope),
+            scope_links(&known, &scope),
+            "{author}"
+        );
+    }
+    assert_eq!(links(&read), links(&known));
+}
