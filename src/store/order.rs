@@ -70,23 +70,22 @@ impl Order {
         self.0.insert(at, row);
     }
 
-    /// Puts `new` rows (none of them in the order yet) in their places, in one pass.
+    /// Puts `new` rows (none of them in the order yet) in their places: each found by a
+    /// binary search, the order copied once around them. A merge comparing every row cost a
+    /// busy author's whole order in comparisons (each a cache miss) for every 128 bylines
+    /// read.
     pub fn merge(&mut self, rows: &Rows, mut new: Vec<RowId>) {
         new.sort_unstable_by(|&a, &b| rows_compared(rows, a, b));
         let old = std::mem::take(&mut self.0);
         let mut merged = Vec::with_capacity(old.len() + new.len());
-        let (mut old_rest, mut new_rest) = (&old[..], &new[..]);
-        while let (Some(&a), Some(&b)) = (old_rest.first(), new_rest.first()) {
-            if rows_compared(rows, a, b) == Ordering::Greater {
-                merged.push(b);
-                new_rest = &new_rest[1..];
-            } else {
-                merged.push(a);
-                old_rest = &old_rest[1..];
-            }
+        let mut rest = &old[..];
+        for row in new {
+            let at = rest.partition_point(|&r| rows_compared(rows, r, row) == Ordering::Less);
+            merged.extend_from_slice(&rest[..at]);
+            merged.push(row);
+            rest = &rest[at..];
         }
-        merged.extend_from_slice(old_rest);
-        merged.extend_from_slice(new_rest);
+        merged.extend_from_slice(rest);
         self.0 = merged;
     }
 
