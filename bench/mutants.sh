@@ -50,7 +50,10 @@ DEFAULT_MODULES=(src/config/ src/store/ src/snapshot.rs src/document.rs src/http
     src/seed/dates.rs src/seed/header.rs src/index/ src/watch.rs src/render/ src/urls.rs src/tail/)
 [ $# -gt 0 ] && MODULES=("$@") || MODULES=("${DEFAULT_MODULES[@]}")
 
-ALWAYS_SKIPPED='test(/^soak::/) | test(/^fuzz::/) | test(/^clients::a_stop_signal/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes)'
+# browser::: needs chromium and a CJK font (.ci/run installs them); without them it fails on every
+# run, mutated or not. storm::a_change_is_published_...: a timing ratio that failed on both tries on
+# the unmutated tree with the machine shared (issue #20's run, 2026-12-07): a false catch otherwise.
+ALWAYS_SKIPPED='test(/^soak::/) | test(/^fuzz::/) | test(/^clients::a_stop_signal/) | test(=faults::a_slow_rm_rf_of_the_folder_is_undone_when_the_folder_goes) | test(/^browser::/) | test(=storm::a_change_is_published_while_a_long_render_is_under_way)'
 CORPUS_PARSE='(test(/^corpus::/) & not test(=corpus::each_corpus_folder_serves_valid_complete_feeds))'
 CORPUS_SERVE='test(=corpus::each_corpus_folder_serves_valid_complete_feeds)'
 

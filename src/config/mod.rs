@@ -317,6 +317,31 @@ limit = 50
         );
     }
 
+    /// README's defaults and the `""` that turns the index cache off.
+    #[test]
+    fn the_memory_budget_the_seeds_folder_and_the_cache_read_as_documented() {
+        let parses = |from: &str, to: &str| Config::parse(&GOOD.replace(from, to), Path::new("/b"));
+        let bind = "bind = \"127.0.0.1:8080\"";
+        let budget = |to: &str| {
+            parses(bind, &format!("{bind}\n{to}"))
+                .unwrap()
+                .server
+                .memory_budget
+        };
+        assert_eq!(budget(""), 128 * 1024 * 1024);
+        assert_eq!(budget("memory_budget_mb = 32"), 32 * 1024 * 1024);
+        let dir = "dir = \"seeds\"";
+        let cache = |to: &str| parses(dir, &format!("{dir}\n{to}")).unwrap().seeds.cache;
+        assert_eq!(cache(""), Some(PathBuf::from("/b/.seedfeed/index")));
+        assert_eq!(cache("cache = \"\""), None, "\"\" turns it off");
+        assert_eq!(cache("cache = \" idx \""), Some(PathBuf::from("/b/idx")));
+        let err = parses(dir, "dir = \" \"").expect_err("a blank folder is no folder");
+        assert_eq!(
+            err.to_string(),
+            "config line 5: [seeds] dir: must name a folder"
+        );
+    }
+
     #[test]
     fn an_error_names_its_file_when_loaded_from_one() {
         let error = ConfigError {
@@ -342,6 +367,11 @@ limit = 50
             (
                 GOOD.replace("[server]", "[sever]"),
                 "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
+            ),
+            // A header is named as written: an array of tables keeps its double brackets.
+            (
+                format!("{GOOD}[[sever]]\nx = 1\n"),
+                "config line 14: [[sever]]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
             ),
             (
                 GOOD.replace("limit = 50", "limit = 50\n[feed.extra]\ny = 1"),

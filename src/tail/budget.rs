@@ -189,6 +189,8 @@ mod tests {
         let counters = Counters::default();
         let before = counters.headroom();
         assert_eq!(before, 2 * FIRST_ESTIMATE + COMPRESS_WORKING);
+        // README: "twice the largest recent render's output plus 8 MiB".
+        assert_eq!(before, 2 * counters.estimate() + 8 * 1024 * 1024);
         counters.measured(FIRST_ESTIMATE * 2);
         assert_eq!(counters.headroom(), before + 2 * FIRST_ESTIMATE);
         assert_eq!(Counters::without_headroom().headroom(), 0);

@@ -633,6 +633,7 @@ mod tests {
         assert!(tail.get("/b").is_none(), "b was the least recently used");
         assert!(tail.get("/a").is_some() && tail.get("/c").is_some());
         assert_eq!(tail.usage(), (2, 200));
+        assert_eq!(tail.load().evicted, 1, "/status counts it");
     }
 
     #[test]
@@ -776,6 +777,20 @@ mod tests {
     }
 
     #[test]
+    fn below_their_bound_the_forgotten_dates_set_no_floor() {
+        let tail = exact(1 << 20);
+        let nyt = || Depends::on_scope(Scope::Folder("nyt".into()));
+        let at = |s| DateTime::from_timestamp(s, 0).unwrap();
+        tail.insert_page("/a".into(), page("a", 1000), nyt());
+        tail.insert_page("/b".into(), page("b", 2000), nyt());
+        tail.forget(&[(Scope::Folder("nyt".into()), month(1))]);
+        let new = tail.insert_page("/new".into(), page("n", 5), nyt());
+        assert_eq!(new.last_modified, at(5), "never seen: its content's time");
+        let again = tail.insert_page("/a".into(), page("c", 900), nyt());
+        assert_eq!(again.last_modified, at(1001), "after the version served");
+    }
+
+    #[test]
     fn a_touch_at_either_end_of_a_range_drops_it_and_an_open_end_reaches_every_month() {
         let tail = exact(1 << 20);
         let nyt = || Scope::Folder("nyt".into());
@@ -822,6 +837,43 @@ mod tests {
         tail.clear();
         assert_eq!(tail.usage(), (0, 0));
         assert!(tail.get("/a").is_none());
+    }
+
+    #[test]
+    fn a_new_version_of_a_document_waiting_for_the_compressor_leaves_the_queue_empty() {
+        let tail = exact(1 << 20);
+        let all = || Depends::on_scope(Scope::All);
+        tail.insert("/a".into(), document(100), all());
+        assert!(tail.get("/a").is_some()); // asked for again: queued
+        assert_eq!(tail.load().compress_queue_bytes, 100);
+        // Rendered again (another render's page) before the compressor took it.
+        tail.insert("/a".into(), document(30), all());
+        let load = tail.load();
+        assert_eq!((load.compress_queue, load.compress_queue_bytes), (0, 0));
+        assert!(tail.next_to_compress().is_none());
+    }
+
+    #[test]
+    fn a_document_compressed_before_the_compressor_took_it_leaves_the_queue() {
+        let tail = exact(1 << 20);
+        let plain = document(100);
+        tail.insert("/a".into(), plain.clone(), Depends::on_scope(Scope::All));
+        assert!(tail.get("/a").is_some()); // asked for again: queued
+        tail.replace("/a", &plain, plain.compressed());
+        let load = tail.load();
+        assert_eq!((load.compress_queue, load.compress_queue_bytes), (0, 0));
+        assert!(tail.next_to_compress().is_none());
+    }
+
+    #[test]
+    fn documents_that_fill_the_compressor_s_share_exactly_all_wait_for_it() {
+        let tail = exact(800); // a queue of 200 bytes
+        for key in ["/a", "/b"] {
+            tail.insert(key.into(), document(100), Depends::on_scope(Scope::All));
+            assert!(tail.get(key).is_some()); // asked for again: queued
+        }
+        let load = tail.load();
+        assert_eq!((load.compress_queue, load.compress_queue_bytes), (2, 200));
     }
 
     #[test]
@@ -922,6 +974,15 @@ mod tests {
         assert!(tail.admit().is_ok());
         assert_eq!(tail.load().shed, 1);
         assert_eq!(tail.load().renders_waiting, 0);
+        tail.count_shed(); // a render that missed its deadline: a 503 as well
+        assert_eq!(tail.load().shed, 2);
+    }
+
+    #[test]
+    fn a_view_s_entries_may_hold_an_eighth_of_the_budget() {
+        // README: "an eighth of the memory budget (16 MiB by default)".
+        assert_eq!(Tail::new(128 << 20).view_bytes(), 16 << 20);
+        assert_eq!(exact(1001).view_bytes(), 125);
     }
 
     #[test]
@@ -990,6 +1051,66 @@ mod tests {
         let (other, _) = waiter(&tail);
         assert!(tail.join_render("/other", other).is_some());
         assert!(tail.abandon_render("/other").is_empty());
+    }
+
+    #[test]
+    fn a_render_is_dropped_only_once_every_handler_waiting_for_it_gave_up() {
+        let tail = exact(1 << 20);
+        assert!(tail.abandon_if_unwanted("/q"), "no render of /q under way");
+        tail.begin_render("/q", Depends::on_scope(Scope::All));
+        let (joined, answer) = waiter(&tail);
+        assert!(tail.join_render("/q", joined).is_none());
+        assert!(!tail.abandon_if_unwanted("/q"), "a handler still waits");
+        drop(answer); // that handler gave up as well
+        assert!(tail.abandon_if_unwanted("/q"));
+        let (late, _late_answer) = waiter(&tail);
+        assert!(
+            tail.join_render("/q", late).is_some(),
+            "the render of /q is over: nothing to join"
+        );
+    }
+
+    #[test]
+    fn a_render_that_ends_without_documents_hands_back_the_handlers_that_joined_it() {
+        let tail = exact(1 << 20);
+        tail.begin_render("/q", Depends::on_scope(Scope::All));
+        let (joined, answer) = waiter(&tail);
+        assert!(tail.join_render("/q", joined).is_none());
+        let joined = tail.abandon_render("/q");
+        assert_eq!(joined.len(), 1);
+        for waiter in joined {
+            waiter.answer(Reply::NotFound);
+        }
+        assert!(matches!(answer.blocking_recv(), Ok(Reply::NotFound)));
+        assert!(tail.abandon_render("/q").is_empty(), "the render is over");
+    }
+
+    #[test]
+    fn a_render_whose_expected_output_just_fits_beside_what_is_held_is_let_in() {
+        let estimate = Counters::default().estimate();
+        // A 1000-byte document let go of while a response still sends it, then a render.
+        let admit = |budget: usize| {
+            let tail = exact(budget);
+            let sending = document(1000);
+            tail.insert("/a".into(), sending.clone(), Depends::on_scope(Scope::All));
+            tail.clear();
+            assert_eq!(tail.load().pinned, 1000);
+            tail.admit().map(drop)
+        };
+        assert_eq!(admit(1000 + estimate), Ok(()), "exactly the budget");
+        assert_eq!(admit(999 + estimate), Err(Shed::Budget));
+    }
+
+    #[test]
+    fn each_refusal_tells_the_client_why_and_to_try_again() {
+        assert_eq!(
+            Shed::Queue.message(),
+            "busy: too many documents being rendered; try again\n"
+        );
+        assert_eq!(
+            Shed::Budget.message(),
+            "busy: the memory for rendering is in use; try again\n"
+        );
     }
 
     #[test]

@@ -92,7 +92,8 @@ fn a_storm_is_shed_within_the_memory_budget_and_the_memory_comes_back() {
                     for n in (client..160).step_by(8) {
                         let response = request("GET", &format!("{base}{}", storm_paths(n)), &[]);
                         let retry = response.header("retry-after").map(str::to_string);
-                        answers.lock().unwrap().push((response.status, retry));
+                        let body = String::from_utf8_lossy(&response.body).into_owned();
+                        answers.lock().unwrap().push((response.status, retry, body));
                     }
                 })
             })
@@ -103,11 +104,16 @@ fn a_storm_is_shed_within_the_memory_budget_and_the_memory_comes_back() {
         storming.store(false, Ordering::SeqCst);
     });
     let answers = answers.into_inner().unwrap();
-    let shed = answers.iter().filter(|(status, _)| *status == 503).count();
-    for (status, retry) in &answers {
+    let shed = answers.iter().filter(|(status, ..)| *status == 503).count();
+    for (status, retry, body) in &answers {
         assert!(*status == 200 || *status == 503, "{status}");
         if *status == 503 {
             assert_eq!(retry.as_deref(), Some("5"), "a 503 says when to come back");
+            // Which of the three: the queue, the memory, the render deadline.
+            assert!(
+                body.starts_with("busy: ") && body.ends_with("; try again\n"),
+                "a 503 says why: {body:?}"
+            );
         }
     }
     assert!(
