@@ -5,6 +5,7 @@
 #   sudo bench/million.sh                 # N=1000000, 3 runs (needs ~10 GB of disk for the seeds)
 #   N=100000 RUNS=5 bench/million.sh      # the same table at 100,000
 #   BIN=/path/to/seedfeed bench/million.sh   # another build (default: this tree's release build)
+#   BURST_ONLY=1 bench/million.sh         # only write → visible and the burst
 #
 # The seeds are generated once (examples/generate.rs --layout outlet, deterministic) into
 # bench/out/million/seeds-N and reused: ~9.5 GB and ~1 minute for a million. Dropping the page
@@ -72,6 +73,7 @@ seedfeed_config "$SEEDS" "$CACHE" >"$CONFIG"
 runs=$OUT/runs-$N.log
 : >"$runs"
 for run in $(seq 1 "$RUNS"); do
+    [ "${BURST_ONLY:-0}" = 1 ] && break
     rm -rf "$(dirname "$CACHE")"
     drop_page_cache
     cold=$(measure_start)
@@ -100,10 +102,13 @@ burst_started=$(now)
 # As `git pull` lands files: each outlet's new month folders appear whole, files renamed into
 # place where the folder exists.
 (cd "$staging" && find . -type f) >"$OUT/burst-files.txt"
-while read -r file; do
-    mkdir -p "$SEEDS/$(dirname "$file")"
-    mv "$staging/$file" "$SEEDS/$file"
-done <"$OUT/burst-files.txt"
+python3 - "$staging" "$SEEDS" "$OUT/burst-files.txt" <<'EOT'
+import os, sys
+staging, seeds, listing = sys.argv[1:]
+for name in open(listing).read().split():
+    os.makedirs(os.path.join(seeds, os.path.dirname(name)), exist_ok=True)
+    os.rename(os.path.join(staging, name), os.path.join(seeds, name))
+EOT
 until [ "$(status_field entries)" -ge $((before + BURST)) ]; do sleep 0.05; done
 burst_s=$(echo "$(now) - $burst_started" | bc)
 wait "$probe_pid"

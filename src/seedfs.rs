@@ -5,6 +5,7 @@
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -30,10 +31,57 @@ pub fn is_ignored_path(root: &Path, path: &Path) -> bool {
         .unwrap_or(true)
 }
 
+/// Paths one after another in one buffer: a walk of a million seeds held as ~60 MB rather
+/// than a million `PathBuf`s (~90 MB, held through a whole scan).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PathList {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl PathList {
+    pub fn push(&mut self, path: &Path) {
+        self.bytes.extend_from_slice(path.as_os_str().as_bytes());
+        self.ends.push(self.bytes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &Path {
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        Path::new(OsStr::from_bytes(&self.bytes[start..self.ends[i]]))
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Path> + Clone {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Paths `range` as `PathBuf`s.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Vec<PathBuf> {
+        range.map(|i| self.get(i).to_path_buf()).collect()
+    }
+}
+
+impl<'p> FromIterator<&'p Path> for PathList {
+    fn from_iter<I: IntoIterator<Item = &'p Path>>(paths: I) -> PathList {
+        let mut list = PathList::default();
+        for path in paths {
+            list.push(path);
+        }
+        list
+    }
+}
+
 /// Every candidate seed path at or below `dir` (files, and symlinks for `read` to judge),
 /// sorted. Unreadable sub-folders are returned in `errors`.
-pub fn walk(root: &Path, dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    let mut files = Vec::new();
+pub fn walk(root: &Path, dir: &Path) -> (PathList, Vec<(PathBuf, String)>) {
+    let mut files = PathList::default();
     let mut errors = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
@@ -42,7 +90,7 @@ pub fn walk(root: &Path, dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     for item in walker.filter_entry(|e| e.depth() == 0 || !is_ignored_name(e.file_name())) {
         match item {
             Ok(e) if !e.file_type().is_dir() && !is_ignored_path(root, e.path()) => {
-                files.push(e.into_path())
+                files.push(e.path())
             }
             Ok(_) => {}
             Err(err) => {
@@ -197,6 +245,22 @@ fn describe_io(e: Option<&io::Error>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_list_gives_back_each_path_as_pushed() {
+        let paths = ["/s/a.txt", "", "/s/日本/b", "/s/\u{1}"].map(PathBuf::from);
+        let mut odd = PathBuf::from("/s");
+        odd.push(OsStr::from_bytes(b"x\xff.md"));
+        let all: Vec<PathBuf> = paths.into_iter().chain([odd]).collect();
+        let list: PathList = all.iter().map(PathBuf::as_path).collect();
+        assert_eq!(list.len(), all.len());
+        assert_eq!(
+            list.iter().collect::<Vec<_>>(),
+            all.iter().map(PathBuf::as_path).collect::<Vec<_>>()
+        );
+        assert_eq!(list.slice(2..4), all[2..4]);
+        assert!(PathList::default().is_empty());
+    }
 
     #[test]
     fn ignored_names() {

@@ -10,7 +10,7 @@ use tracing::{info, warn};
 
 use super::{Indexer, join, on_threads};
 use crate::seed::{self, Key};
-use crate::seedfs::{self, Found, Stamp};
+use crate::seedfs::{self, Found, PathList, Stamp};
 use crate::store::{Duplicate, Store};
 use crate::watch::Batch;
 
@@ -127,7 +127,7 @@ impl Indexer {
         if bulk {
             self.store.defer();
         }
-        self.store.keep_only(dir, &files);
+        self.store.keep_only(dir, files.iter());
         let files = match std::mem::take(&mut self.preloaded) {
             true => self.changed_since_cache(files),
             false => files,
@@ -141,11 +141,11 @@ impl Indexer {
         let this = &*self;
         std::thread::scope(|scope| {
             let mut reading: Option<std::thread::ScopedJoinHandle<_>> = None;
-            for (at, slice) in files.chunks(SCAN_SLICE).enumerate() {
+            for before in (0..total).step_by(SCAN_SLICE) {
+                let slice = files.slice(before..total.min(before + SCAN_SLICE));
                 let next = scope.spawn(move || {
-                    let before = at * SCAN_SLICE;
                     let progress = |done: usize, _: usize| progress(before + done, total);
-                    this.read_keys(slice, &progress)
+                    this.read_keys(&slice, &progress)
                 });
                 if let Some(read) = reading.replace(next) {
                     file_keys(&mut store, &mut files_read, join(read));
@@ -163,15 +163,17 @@ impl Indexer {
     /// The files whose stamp is not the one the store holds from the index cache: the rest
     /// are as they were cached, and are not read. Only stats, so on more threads than there
     /// are cores: with the page cache dropped the disk wants many requests in flight.
-    fn changed_since_cache(&self, files: Vec<PathBuf>) -> Vec<PathBuf> {
-        let unchanged = on_threads(&files, STAT_THREADS.min(files.len() / 64 + 1), |path| {
+    fn changed_since_cache(&self, files: PathList) -> PathList {
+        let numbers: Vec<usize> = (0..files.len()).collect();
+        let unchanged = on_threads(&numbers, STAT_THREADS.min(files.len() / 64 + 1), |&i| {
+            let path = files.get(i);
             std::fs::metadata(path)
                 .is_ok_and(|m| m.is_file() && self.store.stamp_of(path) == Some(Stamp::of(&m)))
         });
         let hits = unchanged.iter().filter(|&&same| same).count();
         self.cache_hits.fetch_add(hits, Ordering::Relaxed);
         files
-            .into_iter()
+            .iter()
             .zip(unchanged)
             .filter_map(|(path, same)| (!same).then_some(path))
             .collect()

@@ -264,9 +264,9 @@ impl Store {
     /// `present`, what a walk of `dir` found. Marks rows by number rather than hashing every
     /// path: at 1,000,000 seeds a set of the walk's paths and a list of the store's were
     /// ~200 MB on top of the store at a restart.
-    pub fn keep_only(&mut self, dir: &Path, present: &[PathBuf]) {
+    pub fn keep_only<'p>(&mut self, dir: &Path, present: impl Iterator<Item = &'p Path> + Clone) {
         let mut seen = vec![false; self.rows.numbers()];
-        for path in present {
+        for path in present.clone() {
             if let Some(id) = self.rows.find(path) {
                 seen[id as usize] = true;
             }
@@ -281,8 +281,7 @@ impl Store {
         let rejected: BTreeSet<&[u8]> = rejections_under(&self.rejected, dir).collect();
         if !rejected.is_empty() {
             let found: BTreeSet<&[u8]> = present
-                .iter()
-                .map(|p| key_of(p))
+                .map(key_of)
                 .filter(|p| rejected.contains(p))
                 .collect();
             gone.extend(

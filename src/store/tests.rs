@@ -211,7 +211,7 @@ fn a_walk_keeps_what_it_found_below_its_folder_and_nothing_else_there() {
     s.reject(Path::new("/s/a/bad-gone"), "broken".into());
     s.reject(Path::new("/s/c"), "broken".into());
     let present = ["/s/a/x", "/s/a/y/z", "/s/a/bad", "/s/a/new"].map(PathBuf::from);
-    s.keep_only(Path::new("/s/a"), &present);
+    s.keep_only(Path::new("/s/a"), present.iter().map(PathBuf::as_path));
     assert_eq!(
         s.paths_under(Path::new("/s")),
         ["/s/a/bad", "/s/a/x", "/s/a/y/z", "/s/a-b", "/s/b", "/s/c"].map(PathBuf::from)
