@@ -326,9 +326,7 @@ impl Store {
         if row.listed {
             return;
         }
-        let month = Month::of(row.published);
-        let listing = self.listing(id);
-        self.note(month, &listing);
+        let listing = self.note_row(id);
         self.rows.set_listed(id, true);
         self.listed += 1;
         if self.deferred {
@@ -360,9 +358,7 @@ impl Store {
         if !row.listed {
             return;
         }
-        let month = Month::of(row.published);
-        let listing = self.listing(id);
-        self.note(month, &listing);
+        let listing = self.note_row(id);
         self.rows.set_listed(id, false);
         self.listed -= 1;
         if self.deferred {
@@ -387,6 +383,15 @@ impl Store {
         if let Some((slug, _)) = &listing.section {
             remove(&mut self.sections, slug);
         }
+    }
+
+    /// Notes that row `id`'s entry went into or out of its feeds (see [`Store::note`]);
+    /// returns those feeds.
+    fn note_row(&mut self, id: RowId) -> Listing {
+        let month = Month::of(self.rows.get(id).published);
+        let listing = self.listing(id);
+        self.note(month, &listing);
+        listing
     }
 
     /// Notes that an entry of `month` went into or out of the feeds of `listing` and the
@@ -535,9 +540,7 @@ impl Store {
             if !row.listed {
                 continue;
             }
-            let month = Month::of(row.published);
-            let listing = self.listing(id);
-            self.note(month, &listing);
+            let listing = self.note_row(id);
             if self.deferred {
                 continue;
             }

@@ -26,6 +26,19 @@ fn stamp(modified: DateTime<Utc>) -> Stamp {
     }
 }
 
+/// A store holding a seed at each of `paths`, each with its own link, all of one date.
+fn filed(paths: &[&str]) -> Store {
+    let mut s = Store::new();
+    for (i, name) in paths.iter().enumerate() {
+        s.upsert(
+            Path::new(name),
+            entry(&format!("https://x/{i}"), 1),
+            stamp(at(0)),
+        );
+    }
+    s
+}
+
 /// The seed at `path` as the store takes it to be shown.
 fn seed_at(store: &Store, path: &Path) -> Seed {
     store.seed(store.entry(store.rows.find(path).expect("filed")))
@@ -189,24 +202,14 @@ fn rejection_replaces_the_entry() {
 
 #[test]
 fn a_walk_keeps_what_it_found_below_its_folder_and_nothing_else_there() {
-    let mut s = Store::new();
-    for (i, name) in [
+    let mut s = filed(&[
         "/s/a/x",
         "/s/a/y/z",
         "/s/a-b",
         "/s/b",
         "/s/a/gone",
         "/s/a/y/gone",
-    ]
-    .iter()
-    .enumerate()
-    {
-        s.upsert(
-            Path::new(name),
-            entry(&format!("https://x/{i}"), 1),
-            stamp(at(0)),
-        );
-    }
+    ]);
     s.reject(Path::new("/s/a/bad"), "broken".into());
     s.reject(Path::new("/s/a/bad-gone"), "broken".into());
     s.reject(Path::new("/s/c"), "broken".into());
@@ -221,19 +224,9 @@ fn a_walk_keeps_what_it_found_below_its_folder_and_nothing_else_there() {
 
 #[test]
 fn paths_under_a_folder_are_its_descendants_only() {
-    let mut s = Store::new();
-    for (i, name) in [
+    let mut s = filed(&[
         "/s/a", "/s/a-b", "/s/a.txt", "/s/a/x", "/s/a/y/z", "/s/ab", "/s/b",
-    ]
-    .iter()
-    .enumerate()
-    {
-        s.upsert(
-            Path::new(name),
-            entry(&format!("https://x/{i}"), 1),
-            stamp(at(0)),
-        );
-    }
+    ]);
     s.reject(Path::new("/s/a/bad"), "broken".into());
     let under = |dir: &str| -> Vec<PathBuf> { s.paths_under(Path::new(dir)) };
     assert_eq!(

@@ -2,9 +2,10 @@
 //! unreadable files; rename storms; the polling watcher; and `/status` telling the operator.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::folders::files_below;
 use crate::support::{Process, Server, config_text, numbered_seed, request, seed, write};
 use crate::validity::rss_problems;
 
@@ -393,25 +394,11 @@ fn an_rm_rf_whose_empty_sub_folder_goes_on_its_own_is_still_undone() {
 
 /// Copies the files of `from` (and its folders) to `to`.
 fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir_files(from) {
+    for entry in files_below(from) {
         let target = to.join(entry.strip_prefix(from).unwrap());
         fs::create_dir_all(target.parent().unwrap()).unwrap();
         fs::copy(&entry, &target).unwrap();
     }
-}
-
-/// Every file below `dir`.
-fn walkdir_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walkdir_files(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]
