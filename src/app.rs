@@ -16,8 +16,8 @@ use tracing::{info, warn};
 
 use crate::compressor::Compressor;
 use crate::config::Config;
-use crate::inbox::Update;
-use crate::index::{Indexer, ScanReport};
+use crate::inbox::{Resumed, Update};
+use crate::index::{self, Indexer, ScanReport};
 use crate::progress::ScanProgress;
 use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
@@ -74,7 +74,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         source,
     })?;
     let (updates_sender, updates) = mpsc::channel();
-    let (watcher, report) = scan_and_watch(&mut indexer, &config, &updates_sender)?;
+    let (watcher, report, started_from_cache) =
+        scan_and_watch(&mut indexer, &config, &updates_sender)?;
     let tail = Arc::new(Tail::new(config.server.memory_budget));
     // The first state is published below; the compressor is told once it is.
     let published: Published = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
@@ -92,7 +93,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         compressor: compressor.clone(),
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
-        started_from_cache: report.from_cache,
+        started_from_cache,
     });
     published.store(Arc::new(update_loop.first_snapshot()));
     compressor.snapshot(published.load_full());
@@ -127,54 +128,57 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     })
 }
 
-/// The initial scan (on every core, with progress), the bylines of a small folder, and the
-/// watcher: set up beside the scan for a restart from the index cache, after it for a cold
-/// start.
+/// The first state. A cold start scans the folder (on every core, with progress), reads a
+/// small folder's bylines, then watches the folder. A restart from the index cache serves the
+/// cache's keys at once and leaves the watcher's set-up and the check of the folder against the
+/// cache to a thread of its own, which hands both to the update loop ([`Update::Resumed`]):
+/// at 1,000,000 seeds the walk, a million stats and notify's set-up took 5–15 s warm, far more
+/// with the page cache dropped. Returns the watcher (`None` for a restart) and how many keys
+/// came from the cache (`None` until a restart's check).
 fn scan_and_watch(
     indexer: &mut Indexer,
     config: &Config,
     updates: &Sender<Update>,
-) -> Result<(watch::Watcher, ScanReport), StartError> {
+) -> Result<(Option<watch::Watcher>, ScanReport, Option<usize>), StartError> {
     let root = indexer.root().to_path_buf();
-    // Setting up a recursive watch walks the whole folder again (notify stats every entry,
-    // ~0.5 s at 100,000 seeds). A restart from the index cache mostly stats files: the set-up
-    // runs on its own thread beside the scan, and a change made meanwhile arrives as a batch
-    // the update loop applies first (rechecking a path is idempotent). A cold start reads
-    // every file, and each open would be an event to sift (100,000 of them): it watches after
-    // the scan (the benchmark's cold start measured 1.16× the reference with the watcher
-    // beside it, 1.07× without).
-    let spawn_watcher = || {
-        let (seeds, root, sender) = (config.seeds.clone(), root.clone(), updates.clone());
+    if indexer.has_cached_keys() {
+        let report = indexer.resume_from_cache();
+        info!(
+            entries = report.entries,
+            ms = report.elapsed.as_millis() as u64,
+            folder = %root.display(),
+            "serving the index cache's keys; checking the folder against them meanwhile"
+        );
+        read_few_bylines(indexer);
+        allocator::release_freed_memory();
+        let (seeds, sender) = (config.seeds.clone(), updates.clone());
         thread::Builder::new()
-            .name("seedfeed-watch-setup".into())
-            .spawn(move || update::start_watcher(&seeds, &root, &sender))
-            .map_err(StartError::Http)
-    };
-    let beside_scan = match indexer.has_cached_keys() {
-        true => Some(spawn_watcher()?),
-        false => None,
-    };
+            .name("seedfeed-resume".into())
+            .spawn(move || {
+                // Watching first: a change after the walk passed a file is then an event.
+                let watcher = update::start_watcher(&seeds, &root, &sender);
+                let check = index::check_folder(&root);
+                let _ = sender.send(Update::Resumed(Box::new(Resumed { watcher, check })));
+            })
+            .map_err(StartError::Http)?;
+        return Ok((None, report, None));
+    }
     let progress = ScanProgress::new();
     let report = indexer.scan_with_progress(&|done, total| progress.update(done, total));
     info!(
         entries = report.entries,
         rejected = report.rejected,
-        from_cache = report.from_cache,
         ms = report.elapsed.as_millis() as u64,
         folder = %root.display(),
         "initial scan done"
     );
     read_few_bylines(indexer);
     allocator::release_freed_memory();
-    let watching = match beside_scan {
-        Some(watching) => watching,
-        None => spawn_watcher()?,
-    };
-    let watcher = watching
-        .join()
-        .unwrap_or_else(|_| Err(notify::Error::generic("the watcher's set-up panicked")))
+    // After the scan: each of its opens would have been an event to sift (the benchmark's
+    // cold start measured 1.16× the reference with the watcher beside it, 1.07× without).
+    let watcher = update::start_watcher(&config.seeds, &root, updates)
         .map_err(|source| StartError::Watch { path: root, source })?;
-    Ok((watcher, report))
+    Ok((Some(watcher), report, Some(0)))
 }
 
 /// A small folder's bylines are read before the bind (a fraction of a second), so its first

@@ -1,9 +1,10 @@
 //! What the update thread is told: by the watcher, by handlers wanting a long-tail document,
 //! and by the process stopping. Its own module so that neither side imports the other.
 
+use crate::index::FolderCheck;
 use crate::tail::Waiter;
 use crate::wanted::Wanted;
-use crate::watch::Batch;
+use crate::watch::{self, Batch};
 
 pub enum Update {
     /// The watcher saw a burst of changes.
@@ -11,7 +12,15 @@ pub enum Update {
     /// A handler wants a long-tail document that is not cached: plan it (under its tail key)
     /// for the render thread.
     Render(Box<RenderRequest>),
+    /// A restart from the index cache, once it serves: the folder's watcher, set up meanwhile,
+    /// and what the folder holds, to be checked against the cache's keys.
+    Resumed(Box<Resumed>),
     Stop,
+}
+
+pub struct Resumed {
+    pub watcher: notify::Result<watch::Watcher>,
+    pub check: FolderCheck,
 }
 
 pub struct RenderRequest {

@@ -24,8 +24,9 @@ pub struct Status {
     pub started: DateTime<Utc>,
     pub last_change: Option<DateTime<Utc>>,
     pub last_rescan: Option<DateTime<Utc>>,
-    /// Seeds whose key the start took from the on-disk index cache rather than a parse.
-    pub started_from_cache: usize,
+    /// Seeds whose key the start took from the on-disk index cache rather than a parse;
+    /// `None` (null) while a restart is still checking the folder against the cache.
+    pub started_from_cache: Option<usize>,
     pub entries: usize,
     /// Seeds whose authors the background read has still to take (author feeds answer 503
     /// until it is 0).
@@ -44,7 +45,7 @@ struct Json<'a> {
     started: String,
     last_change: Option<String>,
     last_rescan: Option<String>,
-    started_from_cache: usize,
+    started_from_cache: Option<usize>,
     entries: usize,
     authors_unread: usize,
     rejected_count: usize,
@@ -139,7 +140,7 @@ mod tests {
             started: DateTime::UNIX_EPOCH,
             last_change: None,
             last_rescan: Some(DateTime::UNIX_EPOCH),
-            started_from_cache: 0,
+            started_from_cache: Some(0),
             authors_unread: 0,
             entries: 3,
             rejected: (0..1500)

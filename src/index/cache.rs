@@ -33,16 +33,26 @@ pub fn fingerprint(timezone: &str, outlets: &Outlets, max_file_bytes: u64) -> St
     )
 }
 
+/// Where a load hands what it reads: first how many records follow, then each record.
+pub trait Sink {
+    fn expect(&mut self, records: usize);
+    fn record(&mut self, path: PathBuf, stamp: Stamp, key: Key);
+}
+
+impl<F: FnMut(PathBuf, Stamp, Key)> Sink for F {
+    fn expect(&mut self, _: usize) {}
+
+    fn record(&mut self, path: PathBuf, stamp: Stamp, key: Key) {
+        self(path, stamp, key)
+    }
+}
+
 /// Reads the cache at `path`, handing each record to `file` as it is read: the file is
 /// streamed, never held whole (at 1,000,000 seeds it is ~360 MB, which a restart held on top of
 /// every key). `Ok` gives how many records there were; `Err` says why the cache cannot be
 /// used — a bad checksum is only known at the end, so the caller must then drop everything
 /// it was handed.
-pub fn load(
-    path: &Path,
-    fingerprint: &str,
-    mut file: impl FnMut(PathBuf, Stamp, Key),
-) -> Result<usize, String> {
+pub fn load(path: &Path, fingerprint: &str, file: &mut impl Sink) -> Result<usize, String> {
     let opened = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let length = opened
         .metadata()
@@ -64,13 +74,15 @@ pub fn load(
         return Err("written with other settings or by another seedfeed version".into());
     }
     let count = input.u64()? as usize;
+    // Not trusted further than the file's length (a corrupt count must not reserve terabytes).
+    file.expect(count.min((length / MIN_RECORD) as usize));
     let mut reader = Reader {
         input,
         sections: HashSet::new(),
     };
     for _ in 0..count {
         let (path, stamp, key) = reader.record()?;
-        file(path, stamp, key);
+        file.record(path, stamp, key);
     }
     let Reader { mut input, .. } = reader;
     if input.left != 0 {
@@ -87,6 +99,9 @@ pub fn load(
     }
     Ok(count)
 }
+
+/// The fewest bytes a record takes (every field empty or absent).
+const MIN_RECORD: u64 = 4 + 8 + 12 + 8 + 4 + 12 + 12 + 1 + 4 + 1 + 1 + 8 + 8;
 
 /// How much of the cache file is read at a time.
 const READ_BUFFER: usize = 1024 * 1024;
@@ -352,7 +367,7 @@ mod tests {
 
     fn load_all(file: &Path, fingerprint: &str) -> Result<Vec<(PathBuf, Stamp, Key)>, String> {
         let mut records = Vec::new();
-        load(file, fingerprint, |path, stamp, key| {
+        load(file, fingerprint, &mut |path, stamp, key| {
             records.push((path, stamp, key))
         })?;
         Ok(records)

@@ -33,7 +33,7 @@ use current::Directory;
 pub use current::Rendered;
 pub use on_request::{Answer, Job, Planned, Walk};
 pub use reader::SeedReader;
-pub use scan::{Progress, ScanReport};
+pub use scan::{FolderCheck, Progress, ScanReport, check_folder};
 
 pub struct Indexer {
     /// Reads and parses seeds; shared with the long tail's render thread.
@@ -60,6 +60,9 @@ pub struct Indexer {
     preloaded: bool,
     /// How many keys the cache gave during the current scan.
     cache_hits: AtomicUsize,
+    /// Files read since a restart began to serve the cache's keys (a shown seed changed
+    /// while down is read before the folder check comes): not keys the cache gave.
+    read_since_resume: usize,
     cache_file: Option<PathBuf>,
     fingerprint: String,
     /// A scan ran since [`Indexer::rescanned`] was last asked: anything may have changed.
@@ -70,27 +73,52 @@ pub struct Indexer {
 /// whether it holds any; an empty store when the cache cannot be used. The keys go straight
 /// into the store's rows, with no second copy of them (a restart at 1,000,000 seeds held both).
 fn preload(file: &Path, fingerprint: &str, root: &Path) -> (Store, bool) {
-    let mut store = Store::with_folders(root);
+    let started = std::time::Instant::now();
+    let mut preload = Preload {
+        store: Store::with_folders(root),
+        root,
+        filed: 0,
+    };
     // The first scan settles the orders.
-    store.defer();
-    let mut filed = 0;
-    let loaded = cache::load(file, fingerprint, |path, stamp, key| {
-        // A cache made for another folder names files the scan would never look at again.
-        if !path.starts_with(root) {
-            return;
+    preload.store.defer();
+    match cache::load(file, fingerprint, &mut preload) {
+        Ok(_) => {
+            info!(
+                entries = preload.filed,
+                ms = started.elapsed().as_millis() as u64,
+                "index cache loaded"
+            );
+            (preload.store, preload.filed > 0)
         }
-        filed += 1;
-        if let Some(duplicate) = store.upsert(&path, key, stamp) {
-            scan::warn_duplicate(&duplicate);
-        }
-    });
-    match loaded {
-        Ok(_) => (store, filed > 0),
         Err(reason) => {
             if file.exists() {
                 info!(file = %file.display(), %reason, "index cache not used; rebuilding it");
             }
             (Store::with_folders(root), false)
+        }
+    }
+}
+
+/// The index cache's records filed into a store.
+struct Preload<'r> {
+    store: Store,
+    root: &'r Path,
+    filed: usize,
+}
+
+impl cache::Sink for Preload<'_> {
+    fn expect(&mut self, records: usize) {
+        self.store.reserve(records);
+    }
+
+    fn record(&mut self, path: PathBuf, stamp: Stamp, key: Key) {
+        // A cache made for another folder names files the scan would never look at again.
+        if !path.starts_with(self.root) {
+            return;
+        }
+        self.filed += 1;
+        if let Some(duplicate) = self.store.upsert(&path, key, stamp) {
+            scan::warn_duplicate(&duplicate);
         }
     }
 }
@@ -133,6 +161,7 @@ impl Indexer {
         Ok(Indexer {
             preloaded,
             cache_hits: AtomicUsize::new(0),
+            read_since_resume: 0,
             cache_file: config.seeds.cache.clone(),
             fingerprint,
             feeds: Catalog::new(config),

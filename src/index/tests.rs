@@ -420,6 +420,40 @@ fn a_restart_takes_unchanged_seeds_from_the_cache_and_parses_changed_ones() {
     assert_eq!(titles(&changed.render().unwrap()), ["A, newer", "B"]);
 }
 
+#[test]
+fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c/c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut first = folder.indexer_with_cache();
+    first.scan();
+    first.save_cache();
+
+    // While down: A changes, B goes, D comes.
+    folder.write("a.txt", &seed("A, newer", &x("a"), 4));
+    std::fs::remove_file(folder.path("b.txt")).unwrap();
+    folder.write("d.txt", &seed("D", &x("d"), 0));
+
+    let mut restarted = folder.indexer_with_cache();
+    assert!(restarted.has_cached_keys());
+    let report = restarted.resume_from_cache();
+    assert_eq!((report.entries, report.from_cache), (3, 0));
+    let check = super::check_folder(restarted.root());
+    let (mut paths, unchanged) = restarted.changed_since_cache(&check);
+    paths.sort();
+    let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
+    assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
+    assert_eq!(unchanged, 1);
+    // Served meanwhile: the cache's entries, each shown read as it is now (B is gone, D not
+    // known yet).
+    assert_eq!(titles(&restarted.render().unwrap()), ["A, newer", "C"]);
+    restarted.apply(&Batch::Paths(paths));
+    assert_eq!(titles(&restarted.render().unwrap()), ["A, newer", "C", "D"]);
+    assert_eq!(served_links(&restarted), [x("a"), x("c"), x("d")]);
+}
+
 /// Log lines written while `run` runs on this thread.
 fn logged(run: impl FnOnce()) -> String {
     #[derive(Clone, Default)]

@@ -10,6 +10,7 @@
 
 mod order;
 mod rows;
+mod settle;
 mod text;
 
 use chrono::{DateTime, Utc};
@@ -188,6 +189,11 @@ impl Store {
         folder_in(self.root.as_deref(), path)
     }
 
+    /// Room for `more` rows beyond those held (a restart knows how many it will file).
+    pub fn reserve(&mut self, more: usize) {
+        self.rows.reserve(more);
+    }
+
     /// Puts the key parsed from `path` (read at `stamp`), replacing what that file held
     /// before. Reports a duplicate when another file already holds the same link.
     pub fn upsert(&mut self, path: &Path, key: Key, stamp: Stamp) -> Option<Duplicate> {
@@ -295,6 +301,49 @@ impl Store {
         }
     }
 
+    /// What differs between the store and what a walk of `dir` found (each file with its
+    /// stamp, `None` if it was gone when looked at): the paths to read again — files whose
+    /// stamp is not the one held or that hold no entry, and entries and rejections the walk
+    /// did not find — and how many files are as held. One look-up a file, rows marked by
+    /// number (see [`Store::keep_only`]).
+    pub fn differing<'p>(
+        &self,
+        dir: &Path,
+        found: impl Iterator<Item = (&'p Path, &'p Option<Stamp>)>,
+    ) -> (Vec<PathBuf>, usize) {
+        let mut seen = vec![false; self.rows.numbers()];
+        let mut differing = Vec::new();
+        let mut unchanged = 0;
+        let mut rejected_seen = BTreeSet::new();
+        for (path, stamp) in found {
+            match self.rows.find(path) {
+                Some(id) => {
+                    seen[id as usize] = true;
+                    if stamp.is_some_and(|stamp| stamp == self.rows.get(id).stamp) {
+                        unchanged += 1;
+                        continue;
+                    }
+                }
+                None if self.rejected.contains_key(key_of(path)) => {
+                    rejected_seen.insert(key_of(path));
+                }
+                None => {}
+            }
+            differing.push(path.to_path_buf());
+        }
+        let gone = self
+            .rows
+            .under(dir)
+            .into_iter()
+            .filter(|&id| !seen[id as usize]);
+        differing.extend(gone.map(|id| self.rows.path(id)));
+        let rejected_gone = rejections_under(&self.rejected, dir)
+            .filter(|key| !rejected_seen.contains(key))
+            .map(|key| path_of(key).to_path_buf());
+        differing.extend(rejected_gone);
+        (differing, unchanged)
+    }
+
     /// Every path the store knows (entries and rejections) at or below `dir`.
     pub fn paths_under(&self, dir: &Path) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = self
@@ -326,12 +375,13 @@ impl Store {
         if row.listed {
             return;
         }
-        let listing = self.note_row(id);
         self.rows.set_listed(id, true);
         self.listed += 1;
         if self.deferred {
+            self.note_deferred(id);
             return;
         }
+        let listing = self.note_row(id);
         let rows = &self.rows;
         self.order.insert(rows, id);
         let add = |facets: &mut BTreeMap<String, Facet>, slug: String, name: &str| {
@@ -358,12 +408,13 @@ impl Store {
         if !row.listed {
             return;
         }
-        let listing = self.note_row(id);
         self.rows.set_listed(id, false);
         self.listed -= 1;
         if self.deferred {
+            self.note_deferred(id);
             return;
         }
+        let listing = self.note_row(id);
         let rows = &self.rows;
         self.order.remove(rows, id);
         let remove = |facets: &mut BTreeMap<String, Facet>, slug: &str| {
@@ -392,6 +443,15 @@ impl Store {
         let listing = self.listing(id);
         self.note(month, &listing);
         listing
+    }
+
+    /// [`Store::note_row`] in a deferred batch: only the journal, if it is kept (the first
+    /// scan keeps none, and working out a million rows' feeds was a tenth of a restart);
+    /// [`Store::settle`] marks every feed touched.
+    fn note_deferred(&mut self, id: RowId) {
+        if self.journal.is_some() {
+            self.note_row(id);
+        }
     }
 
     /// Notes that an entry of `month` went into or out of the feeds of `listing` and the
@@ -423,75 +483,6 @@ impl Store {
     /// move most of each array for each row. Nothing may read the orders meanwhile.
     pub fn defer(&mut self) {
         self.deferred = true;
-    }
-
-    /// Sorts every order from the listed rows, after [`Store::defer`]. A folder, author or
-    /// section keeps the name it had; a new one takes its first row's (by row number: the
-    /// order the batch filed them in).
-    pub fn settle(&mut self) {
-        if !std::mem::take(&mut self.deferred) {
-            return;
-        }
-        let old_names = |facets: &BTreeMap<String, Facet>| -> BTreeMap<String, String> {
-            facets
-                .iter()
-                .map(|(slug, f)| (slug.clone(), f.name.clone()))
-                .collect()
-        };
-        let mut names = [
-            old_names(&self.folders),
-            old_names(&self.authors),
-            old_names(&self.sections),
-        ];
-        let mut members: [BTreeMap<String, Vec<RowId>>; 3] = Default::default();
-        let mut all = Vec::with_capacity(self.listed);
-        let listed: Vec<RowId> = self
-            .rows
-            .iter()
-            .filter_map(|(id, row)| row.listed.then_some(id))
-            .collect();
-        for id in listed {
-            all.push(id);
-            let listing = self.listing(id);
-            let mut join = |kind: usize, slug: String, name: &str| {
-                names[kind]
-                    .entry(slug.clone())
-                    .or_insert_with(|| name.to_string());
-                members[kind].entry(slug).or_default().push(id);
-            };
-            if let Some(folder) = listing.folder {
-                join(0, folder.clone(), &folder);
-            }
-            for (slug, name) in listing.authors {
-                join(1, slug, &name);
-            }
-            if let Some((slug, name)) = listing.section {
-                join(2, slug, &name);
-            }
-        }
-        let rows = &self.rows;
-        self.order = Order::sorted(all, rows);
-        let [folders, authors, sections] = members.map(|by_slug| {
-            by_slug
-                .into_iter()
-                .map(|(slug, ids)| {
-                    let order = Order::sorted(ids, rows);
-                    (slug, order)
-                })
-                .collect::<BTreeMap<String, Order>>()
-        });
-        let named = |orders: BTreeMap<String, Order>, names: &BTreeMap<String, String>| {
-            orders
-                .into_iter()
-                .map(|(slug, order)| {
-                    let name = names.get(&slug).cloned().unwrap_or_else(|| slug.clone());
-                    (slug, Facet { name, order })
-                })
-                .collect()
-        };
-        self.folders = named(folders, &names[0]);
-        self.authors = named(authors, &names[1]);
-        self.sections = named(sections, &names[2]);
     }
 
     /// From now on, note every (feed, month) whose entries change (off during the first scan,

@@ -27,16 +27,16 @@ fn row_against(rows: &Rows, row: RowId, place: Place<'_>) -> Ordering {
     place
         .published
         .cmp(&row.published)
-        .then_with(|| row.id().cmp(place.id))
+        .then_with(|| row.id_bytes().cmp(place.id.as_bytes()))
 }
 
 /// Feed order of two rows (see [`row_against`]).
-fn rows_compared(rows: &Rows, a: RowId, b: RowId) -> Ordering {
+pub(super) fn rows_compared(rows: &Rows, a: RowId, b: RowId) -> Ordering {
     let (row_a, row_b) = (rows.get(a), rows.get(b));
     row_b
         .published
         .cmp(&row_a.published)
-        .then_with(|| row_a.id().cmp(row_b.id()))
+        .then_with(|| row_a.id_bytes().cmp(row_b.id_bytes()))
 }
 
 /// Row numbers in feed order.
@@ -44,10 +44,8 @@ fn rows_compared(rows: &Rows, a: RowId, b: RowId) -> Ordering {
 pub struct Order(Vec<RowId>);
 
 impl Order {
-    /// An order of `rows` (any order), sorted.
-    pub fn sorted(mut ids: Vec<RowId>, rows: &Rows) -> Order {
-        ids.sort_unstable_by(|&a, &b| rows_compared(rows, a, b));
-        ids.shrink_to_fit();
+    /// An order of `rows` already in feed order (taken from a sorted order).
+    pub fn of_sorted(ids: Vec<RowId>) -> Order {
         Order(ids)
     }
 

@@ -60,6 +60,21 @@ impl Row {
         self.text.title()
     }
 
+    /// The id's bytes, for comparing (see [`Text::id_bytes`]).
+    pub fn id_bytes(&self) -> &[u8] {
+        self.text.id_bytes()
+    }
+
+    /// The number of the folder the file is in (see [`Rows::folder_path`]).
+    pub fn folder(&self) -> u32 {
+        self.folder
+    }
+
+    /// The number of the row's section, if it has one (see [`Rows::section`]).
+    pub fn section_number(&self) -> Option<u32> {
+        (self.section != NO_SECTION).then_some(self.section)
+    }
+
     /// The authors, or `None` while a whole-body read has still to find them.
     pub fn authors(&self) -> Option<impl Iterator<Item = &str> + Clone> {
         self.text.authors()
@@ -81,11 +96,17 @@ struct Folders {
     by_path: BTreeMap<Box<[u8]>, FolderId>,
     table: Vec<(Box<[u8]>, usize)>,
     free: Vec<FolderId>,
+    /// The folder entered last: files come folder by folder (a walk, the index cache), and
+    /// looking each one's folder up in the map was a tenth of a restart.
+    last: Option<FolderId>,
 }
 
 impl Folders {
     fn find(&self, folder: &[u8]) -> Option<FolderId> {
-        self.by_path.get(folder).copied()
+        match self.last {
+            Some(last) if self.path(last) == folder => Some(last),
+            _ => self.by_path.get(folder).copied(),
+        }
     }
 
     fn path(&self, id: FolderId) -> &[u8] {
@@ -113,6 +134,7 @@ impl Folders {
             }
         };
         self.table[id as usize].1 += 1;
+        self.last = Some(id);
         id
     }
 
@@ -124,6 +146,9 @@ impl Folders {
             self.by_path.remove(&path[..]);
             *path = Box::default();
             self.free.push(id);
+            if self.last == Some(id) {
+                self.last = None;
+            }
         }
     }
 
@@ -203,6 +228,30 @@ impl Rows {
         self.rows[id as usize]
             .as_mut()
             .expect("a row number held anywhere is a row")
+    }
+
+    /// Room for `more` rows beyond those held, in the rows and the path and link tables: a
+    /// restart files a million rows, and growing the tables as it went was a tenth of it.
+    pub fn reserve(&mut self, more: usize) {
+        self.rows.reserve(more);
+        let Rows {
+            rows,
+            paths,
+            links,
+            hasher,
+            ..
+        } = self;
+        let filed = |r: &RowId| rows[*r as usize].as_ref().expect("filed");
+        paths.reserve(more, |r| {
+            let row = filed(r);
+            hasher.hash_one((row.folder, row.text.name()))
+        });
+        links.reserve(more, |r| filed(r).hash);
+    }
+
+    /// Folder `folder`'s path, with its trailing `/`.
+    pub fn folder_path(&self, folder: u32) -> &[u8] {
+        self.folders.path(folder)
     }
 
     /// The file of row `id`.

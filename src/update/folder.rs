@@ -48,14 +48,14 @@ impl Folder {
     pub fn new(
         root: PathBuf,
         seeds: SeedsConfig,
-        watcher: watch::Watcher,
+        watcher: Option<watch::Watcher>,
         updates: Sender<Update>,
     ) -> Folder {
         Folder {
             identity: identity_of(&root),
             root,
             seeds,
-            watcher: Some(watcher),
+            watcher,
             updates,
             before_shrink: None,
         }
@@ -66,9 +66,26 @@ impl Folder {
         self.identity.is_some()
     }
 
-    /// How the folder is watched: "native", "poll", or "none" while it is missing.
+    /// How the folder is watched: "native", "poll", "starting" while a restart sets the
+    /// watcher up, or "none" while the folder is missing.
     pub fn watcher_mode(&self) -> &'static str {
-        self.watcher.as_ref().map_or("none", |w| w.mode().as_str())
+        match (&self.watcher, self.identity) {
+            (Some(watcher), _) => watcher.mode().as_str(),
+            (None, Some(_)) => "starting",
+            (None, None) => "none",
+        }
+    }
+
+    /// Takes the watcher a restart set up beside its first answers; if it could not be set up,
+    /// the folder is taken as gone and back, so that the next look watches it anew.
+    pub fn watching(&mut self, watcher: notify::Result<watch::Watcher>) {
+        match watcher {
+            Ok(watcher) => self.watcher = Some(watcher),
+            Err(error) => {
+                warn!(%error, "cannot watch the seeds folder; will retry");
+                self.identity = None;
+            }
+        }
     }
 
     /// Checks that the folder is still the one being watched.

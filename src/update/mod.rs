@@ -16,7 +16,7 @@ use tracing::{debug, info};
 
 use crate::compressor::Compressor;
 use crate::config::SeedsConfig;
-use crate::inbox::Update;
+use crate::inbox::{Resumed, Update};
 use crate::index::Indexer;
 use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
@@ -46,7 +46,8 @@ const CACHE_OVERDUE: Duration = Duration::from_secs(300);
 pub struct Parts {
     pub indexer: Indexer,
     pub seeds: SeedsConfig,
-    pub watcher: watch::Watcher,
+    /// `None` on a restart from the index cache: it comes with [`Update::Resumed`].
+    pub watcher: Option<watch::Watcher>,
     /// The update thread's own inbox, for the watchers it starts.
     pub updates: Sender<Update>,
     pub tail: Arc<Tail>,
@@ -56,8 +57,9 @@ pub struct Parts {
     pub websub: Option<websub::Pinger>,
     /// The public URL of `/`, for the feed URLs the hubs are told.
     pub base_url: url::Url,
-    /// Seeds whose key the start took from the index cache.
-    pub started_from_cache: usize,
+    /// Seeds whose key the start took from the index cache; `None` while a restart from it
+    /// has still to check the folder ([`Update::Resumed`]).
+    pub started_from_cache: Option<usize>,
 }
 
 pub struct UpdateLoop {
@@ -89,7 +91,7 @@ struct Clocks {
     started: DateTime<Utc>,
     last_change: Option<DateTime<Utc>>,
     last_rescan: Option<DateTime<Utc>>,
-    started_from_cache: usize,
+    started_from_cache: Option<usize>,
 }
 
 impl UpdateLoop {
@@ -102,7 +104,8 @@ impl UpdateLoop {
             long_tail: LongTail::new(parts.tail, parts.renderer),
             compressor: parts.compressor,
             cache: CacheSchedule {
-                dirty: true,
+                // A restart's store is the cache's until the folder check's batch.
+                dirty: parts.started_from_cache.is_some(),
                 saved: Instant::now(),
                 last_batch: Instant::now(),
             },
@@ -182,10 +185,20 @@ impl UpdateLoop {
                     batches.push(batch)
                 }
                 Update::Render(request) => self.long_tail.asked(*request),
+                Update::Resumed(resumed) => batches.push(self.resumed(*resumed)),
                 Update::Stop => stop = true,
             }
         }
         (!stop).then_some((batches, idle))
+    }
+
+    /// A restart's watcher taken, and its folder check turned into the batch of what changed
+    /// while the server was down.
+    fn resumed(&mut self, resumed: Resumed) -> Batch {
+        self.folder.watching(resumed.watcher);
+        let (paths, unchanged) = self.indexer.changed_since_cache(&resumed.check);
+        self.clocks.started_from_cache = Some(unchanged);
+        Batch::Paths(paths)
     }
 
     /// Applies `batches` (and a look at the folder), and publishes the new state if anything

@@ -106,11 +106,32 @@ impl Server {
         let running = seedfeed::app::start(config).expect("server starts");
         let base = format!("http://{}", running.addr);
         let seeds = std::fs::canonicalize(seeds).unwrap();
-        Server {
+        let server = Server {
             running: Some(running),
             seeds,
             base,
             _dir: None,
+        };
+        server.wait_for_the_folder_check();
+        server
+    }
+
+    /// A restart from the index cache answers before it has checked the folder against the
+    /// cache (`/status` says `started_from_cache: null` until then): tests look at the state
+    /// after the check.
+    fn wait_for_the_folder_check(&self) {
+        let started = Instant::now();
+        loop {
+            let status: serde_json::Value =
+                serde_json::from_slice(&self.get("/status").body).expect("/status is JSON");
+            if !status["started_from_cache"].is_null() {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the folder check after a restart did not finish: {status}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
