@@ -16,7 +16,7 @@ use tracing::{info, warn};
 
 use crate::compressor::Compressor;
 use crate::config::Config;
-use crate::inbox::{Resumed, Update};
+use crate::inbox::Update;
 use crate::index::{self, Indexer, ScanReport};
 use crate::progress::ScanProgress;
 use crate::render_thread::RenderThread;
@@ -131,7 +131,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
 /// The first state. A cold start scans the folder (on every core, with progress), reads a
 /// small folder's bylines, then watches the folder. A restart from the index cache serves the
 /// cache's keys at once and leaves the watcher's set-up and the check of the folder against the
-/// cache to a thread of its own, which hands both to the update loop ([`Update::Resumed`]):
+/// cache to a thread of its own, which hands both to the update loop ([`Update::Watching`],
+/// [`Update::Checked`] a slice at a time):
 /// at 1,000,000 seeds the walk, a million stats and notify's set-up took 5–15 s warm, far more
 /// with the page cache dropped. Returns the watcher (`None` for a restart) and how many keys
 /// came from the cache (`None` until a restart's check).
@@ -157,8 +158,11 @@ fn scan_and_watch(
             .spawn(move || {
                 // Watching first: a change after the walk passed a file is then an event.
                 let watcher = update::start_watcher(&seeds, &root, &sender);
-                let check = index::check_folder(&root);
-                let _ = sender.send(Update::Resumed(Box::new(Resumed { watcher, check })));
+                let _ = sender.send(Update::Watching(watcher));
+                index::check_folder(&root, |check| {
+                    // The receiver is gone only while shutting down.
+                    let _ = sender.send(Update::Checked(Box::new(check)));
+                });
             })
             .map_err(StartError::Http)?;
         return Ok((None, report, None));

@@ -12,15 +12,11 @@ pub enum Update {
     /// A handler wants a long-tail document that is not cached: plan it (under its tail key)
     /// for the render thread.
     Render(Box<RenderRequest>),
-    /// A restart from the index cache, once it serves: the folder's watcher, set up meanwhile,
-    /// and what the folder holds, to be checked against the cache's keys.
-    Resumed(Box<Resumed>),
+    /// A restart from the index cache, once it serves: the folder's watcher, set up meanwhile.
+    Watching(notify::Result<watch::Watcher>),
+    /// Then, a slice at a time, what the folder holds, to be checked against the cache's keys.
+    Checked(Box<FolderCheck>),
     Stop,
-}
-
-pub struct Resumed {
-    pub watcher: notify::Result<watch::Watcher>,
-    pub check: FolderCheck,
 }
 
 pub struct RenderRequest {

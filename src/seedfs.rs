@@ -83,15 +83,30 @@ impl<'p> FromIterator<&'p Path> for PathList {
 pub fn walk(root: &Path, dir: &Path) -> (PathList, Vec<(PathBuf, String)>) {
     let mut files = PathList::default();
     let mut errors = Vec::new();
+    walk_each(
+        root,
+        dir,
+        |path| files.push(path),
+        |path, reason| errors.push((path, reason)),
+    );
+    (files, errors)
+}
+
+/// [`walk`], handing each path to `file` as it is found and each unreadable sub-folder to
+/// `error`, holding none of them.
+pub fn walk_each(
+    root: &Path,
+    dir: &Path,
+    mut file: impl FnMut(&Path),
+    mut error: impl FnMut(PathBuf, String),
+) {
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
     for item in walker.filter_entry(|e| e.depth() == 0 || !is_ignored_name(e.file_name())) {
         match item {
-            Ok(e) if !e.file_type().is_dir() && !is_ignored_path(root, e.path()) => {
-                files.push(e.path())
-            }
+            Ok(e) if !e.file_type().is_dir() && !is_ignored_path(root, e.path()) => file(e.path()),
             Ok(_) => {}
             Err(err) => {
                 let path = err
@@ -99,12 +114,11 @@ pub fn walk(root: &Path, dir: &Path) -> (PathList, Vec<(PathBuf, String)>) {
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| dir.to_path_buf());
                 if err.io_error().map(io::Error::kind) != Some(io::ErrorKind::NotFound) {
-                    errors.push((path, describe_io(err.io_error())))
+                    error(path, describe_io(err.io_error()))
                 }
             }
         }
     }
-    (files, errors)
 }
 
 /// What identifies one version of a file without reading it: if size, mtime and inode are

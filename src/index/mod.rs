@@ -60,6 +60,8 @@ pub struct Indexer {
     preloaded: bool,
     /// How many keys the cache gave during the current scan.
     cache_hits: AtomicUsize,
+    /// What a restart's folder check found so far (see [`Indexer::changed_since_cache`]).
+    resume: Option<crate::store::Seen>,
     /// Files read since a restart began to serve the cache's keys (a shown seed changed
     /// while down is read before the folder check comes): not keys the cache gave.
     read_since_resume: usize,
@@ -162,6 +164,7 @@ impl Indexer {
             preloaded,
             cache_hits: AtomicUsize::new(0),
             read_since_resume: 0,
+            resume: None,
             cache_file: config.seeds.cache.clone(),
             fingerprint,
             feeds: Catalog::new(config),

@@ -38,29 +38,55 @@ const STAT_THREADS: usize = 8;
 /// Files a scan reads before it files their keys in the store.
 const SCAN_SLICE: usize = 4096;
 
-/// The seeds folder as a restart finds it: every file a walk found, with its stamp (`None`:
-/// gone by the time it was looked at).
+/// One slice of the seeds folder as a restart finds it: files a walk found, with their
+/// stamps (`None`: gone by the time it was looked at); `last` ends the walk.
 pub struct FolderCheck {
     files: PathList,
     stamps: Vec<Option<Stamp>>,
+    pub last: bool,
 }
 
-/// Walks the folder at `root` and stats every file, on [`STAT_THREADS`] threads: touches no
-/// index, so it runs beside the serving of a restart (at 1,000,000 seeds it took 5–15 s, or
-/// far more with the page cache dropped, that the first answer waited for).
-pub fn check_folder(root: &Path) -> FolderCheck {
+/// Files a folder check stats and hands over at a time: the check holds no more than this
+/// (the whole walk's list and stamps were ~100 MB at a restart's peak at 1,000,000 seeds),
+/// and the update thread compares one slice with the store in a few milliseconds.
+const CHECK_SLICE: usize = 16_384;
+
+/// Walks the folder at `root` and stats every file on [`STAT_THREADS`] threads, handing the
+/// files and stamps to `checked` a slice at a time (the last one marked, possibly empty).
+/// Touches no index, so it runs beside the serving of a restart: at 1,000,000 seeds the walk
+/// and a million stats took 5–15 s warm, far more with the page cache dropped, that the
+/// first answer waited for.
+pub fn check_folder(root: &Path, mut checked: impl FnMut(FolderCheck)) {
     let started = Instant::now();
-    let (files, errors) = seedfs::walk(root, root);
-    for (path, reason) in errors {
-        warn!(path = %path.display(), reason = %reason, "folder unreadable");
-    }
-    let stamps = stamps_of(&files);
+    let mut files = PathList::default();
+    let mut found = 0;
+    let mut hand_over = |files: &mut PathList, last: bool| {
+        let files = std::mem::take(files);
+        let stamps = stamps_of(&files);
+        checked(FolderCheck {
+            files,
+            stamps,
+            last,
+        });
+    };
+    seedfs::walk_each(
+        root,
+        root,
+        |path| {
+            files.push(path);
+            found += 1;
+            if files.len() == CHECK_SLICE {
+                hand_over(&mut files, false);
+            }
+        },
+        |path, reason| warn!(path = %path.display(), reason = %reason, "folder unreadable"),
+    );
+    hand_over(&mut files, true);
     debug!(
-        files = files.len(),
+        files = found,
         ms = started.elapsed().as_millis() as u64,
         "folder walked and stated"
     );
-    FolderCheck { files, stamps }
 }
 
 /// The stamp of each of `files` (`None`: not a file, or gone), on [`STAT_THREADS`] threads
@@ -112,8 +138,10 @@ impl Indexer {
         if self.preloaded {
             // A restart done in one go: the cache's keys, then the folder checked against them.
             self.resume_from_cache();
-            let check = check_folder(&root);
-            let (paths, _) = self.changed_since_cache(&check);
+            let mut paths = Vec::new();
+            check_folder(&root, |check| {
+                paths.extend(self.changed_since_cache(&check))
+            });
             self.apply(&Batch::Paths(paths));
             return ScanReport {
                 elapsed: started.elapsed(),
@@ -258,24 +286,28 @@ impl Indexer {
         self.files_read += files_read;
     }
 
-    /// The paths to recheck after a restart from the index cache, from what
+    /// The paths to recheck after a restart from the index cache, from one slice of what
     /// [`check_folder`] found: files whose stamp is not the one the cache gave (or that it
-    /// does not know), and what the store holds that the walk did not find (gone, or made
-    /// since the walk passed: a recheck tells which). Reads only the store.
-    pub fn changed_since_cache(&self, check: &FolderCheck) -> (Vec<PathBuf>, usize) {
-        let started = Instant::now();
-        let (paths, unchanged) = self
-            .store
-            .differing(self.root(), check.files.iter().zip(&check.stamps));
-        let unchanged = unchanged.saturating_sub(self.read_since_resume);
-        self.cache_hits.store(unchanged, Ordering::Relaxed);
-        debug!(
-            unchanged,
-            to_recheck = paths.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "folder checked against the index cache"
-        );
-        (paths, unchanged)
+    /// does not know); with the last slice, also what the store holds that the walk did not
+    /// find (gone, or made since the walk passed: a recheck tells which). Reads only the store.
+    pub fn changed_since_cache(&mut self, check: &FolderCheck) -> Vec<PathBuf> {
+        let seen = self.resume.get_or_insert_default();
+        let found = check.files.iter().zip(&check.stamps);
+        let mut paths = self.store.differing(found, seen);
+        if check.last {
+            let seen = self.resume.take().unwrap_or_default();
+            paths.extend(self.store.not_found(self.reader.root(), &seen));
+            let unchanged = seen.unchanged.saturating_sub(self.read_since_resume);
+            self.cache_hits.store(unchanged, Ordering::Relaxed);
+            info!(unchanged, "folder checked against the index cache");
+        }
+        paths
+    }
+
+    /// How many keys the last restart took from the index cache, once its folder check is
+    /// done.
+    pub fn keys_from_cache(&self) -> usize {
+        self.cache_hits.load(Ordering::Relaxed)
     }
 
     /// Reads and key-parses `files` on all threads; results in the order of `files`.

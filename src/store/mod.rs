@@ -155,6 +155,16 @@ fn facets_of<'r>(rows: &'r Rows, row: &'r Row) -> (Vec<Named<'r>>, Option<Named<
     (authors, rows.section(row).and_then(section_named))
 }
 
+/// What a check of the folder against the store found so far (see [`Store::differing`]).
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// By row number: whether the walk found the row's file.
+    rows: Vec<bool>,
+    rejected: BTreeSet<PathKey>,
+    /// Files found as the store holds them.
+    pub unchanged: usize,
+}
+
 /// Two files hold the same link; `winner` is served, `loser` is not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
@@ -301,47 +311,55 @@ impl Store {
         }
     }
 
-    /// What differs between the store and what a walk of `dir` found (each file with its
-    /// stamp, `None` if it was gone when looked at): the paths to read again — files whose
-    /// stamp is not the one held or that hold no entry, and entries and rejections the walk
-    /// did not find — and how many files are as held. One look-up a file, rows marked by
-    /// number (see [`Store::keep_only`]).
+    /// What differs between the store and one slice of what a walk found (each file with
+    /// its stamp, `None` if it was gone when looked at): the paths to read again — files
+    /// whose stamp is not the one held, or that hold no entry. Notes in `seen` what was found
+    /// (rows by number, as [`Store::keep_only`] does) and how many files are as held;
+    /// [`Store::not_found`] then gives what the walk did not find.
     pub fn differing<'p>(
         &self,
-        dir: &Path,
         found: impl Iterator<Item = (&'p Path, &'p Option<Stamp>)>,
-    ) -> (Vec<PathBuf>, usize) {
-        let mut seen = vec![false; self.rows.numbers()];
+        seen: &mut Seen,
+    ) -> Vec<PathBuf> {
         let mut differing = Vec::new();
-        let mut unchanged = 0;
-        let mut rejected_seen = BTreeSet::new();
         for (path, stamp) in found {
             match self.rows.find(path) {
                 Some(id) => {
-                    seen[id as usize] = true;
+                    if seen.rows.len() <= id as usize {
+                        seen.rows.resize(id as usize + 1, false);
+                    }
+                    seen.rows[id as usize] = true;
                     if stamp.is_some_and(|stamp| stamp == self.rows.get(id).stamp) {
-                        unchanged += 1;
+                        seen.unchanged += 1;
                         continue;
                     }
                 }
                 None if self.rejected.contains_key(key_of(path)) => {
-                    rejected_seen.insert(key_of(path));
+                    seen.rejected.insert(key_of(path).into());
                 }
                 None => {}
             }
             differing.push(path.to_path_buf());
         }
-        let gone = self
+        differing
+    }
+
+    /// The entries and rejections at or below `dir` that a walk did not find (see
+    /// [`Store::differing`]): gone, or made since the walk passed (a recheck tells which).
+    pub fn not_found(&self, dir: &Path, seen: &Seen) -> Vec<PathBuf> {
+        let unseen = |id: &RowId| !seen.rows.get(*id as usize).is_some_and(|&s| s);
+        let mut paths: Vec<PathBuf> = self
             .rows
             .under(dir)
             .into_iter()
-            .filter(|&id| !seen[id as usize]);
-        differing.extend(gone.map(|id| self.rows.path(id)));
+            .filter(unseen)
+            .map(|id| self.rows.path(id))
+            .collect();
         let rejected_gone = rejections_under(&self.rejected, dir)
-            .filter(|key| !rejected_seen.contains(key))
+            .filter(|key| !seen.rejected.contains(*key))
             .map(|key| path_of(key).to_path_buf());
-        differing.extend(rejected_gone);
-        (differing, unchanged)
+        paths.extend(rejected_gone);
+        paths
     }
 
     /// Every path the store knows (entries and rejections) at or below `dir`.

@@ -16,8 +16,8 @@ use tracing::{debug, info};
 
 use crate::compressor::Compressor;
 use crate::config::SeedsConfig;
-use crate::inbox::{Resumed, Update};
-use crate::index::Indexer;
+use crate::inbox::Update;
+use crate::index::{FolderCheck, Indexer};
 use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
@@ -46,7 +46,7 @@ const CACHE_OVERDUE: Duration = Duration::from_secs(300);
 pub struct Parts {
     pub indexer: Indexer,
     pub seeds: SeedsConfig,
-    /// `None` on a restart from the index cache: it comes with [`Update::Resumed`].
+    /// `None` on a restart from the index cache: it comes with [`Update::Watching`].
     pub watcher: Option<watch::Watcher>,
     /// The update thread's own inbox, for the watchers it starts.
     pub updates: Sender<Update>,
@@ -58,7 +58,7 @@ pub struct Parts {
     /// The public URL of `/`, for the feed URLs the hubs are told.
     pub base_url: url::Url,
     /// Seeds whose key the start took from the index cache; `None` while a restart from it
-    /// has still to check the folder ([`Update::Resumed`]).
+    /// has still to check the folder ([`Update::Checked`]).
     pub started_from_cache: Option<usize>,
 }
 
@@ -185,20 +185,24 @@ impl UpdateLoop {
                     batches.push(batch)
                 }
                 Update::Render(request) => self.long_tail.asked(*request),
-                Update::Resumed(resumed) => batches.push(self.resumed(*resumed)),
+                Update::Watching(watcher) => self.folder.watching(watcher),
+                Update::Checked(check) => batches.extend(self.checked(&check)),
                 Update::Stop => stop = true,
             }
         }
         (!stop).then_some((batches, idle))
     }
 
-    /// A restart's watcher taken, and its folder check turned into the batch of what changed
-    /// while the server was down.
-    fn resumed(&mut self, resumed: Resumed) -> Batch {
-        self.folder.watching(resumed.watcher);
-        let (paths, unchanged) = self.indexer.changed_since_cache(&resumed.check);
-        self.clocks.started_from_cache = Some(unchanged);
-        Batch::Paths(paths)
+    /// A slice of a restart's folder check turned into the batch of what changed there while
+    /// the server was down.
+    fn checked(&mut self, check: &FolderCheck) -> Option<Batch> {
+        let paths = self.indexer.changed_since_cache(check);
+        if check.last {
+            self.clocks.started_from_cache = Some(self.indexer.keys_from_cache());
+            // `/status` says so even if nothing changed.
+            self.render_due = true;
+        }
+        (!paths.is_empty()).then_some(Batch::Paths(paths))
     }
 
     /// Applies `batches` (and a look at the folder), and publishes the new state if anything
