@@ -57,6 +57,78 @@ pub fn as_links<'b>(body: &'b str, base: &Url) -> Cow<'b, str> {
     out.into()
 }
 
+/// A player written as a custom element that names its video in attributes (RFI since 2022:
+/// `<video-player video-type="youtube" video-id="llO6SULUJq0" source="https://www.youtube.com/
+/// embed/llO6SULUJq0">`) → `<iframe src=…></iframe>`, which [`as_links`] makes a link to the
+/// video. Read from the text before any parser sees it: the archive saved these tags without
+/// the space after the tag's name (`<video-playermedia-id="…"video-type="youtube"…`), so the
+/// parser takes the attributes for the tag's name, lower-cased, and the video with them.
+pub fn players(body: &str) -> Cow<'_, str> {
+    const OPEN: &str = "<video-player";
+    const CLOSE: &str = "</video-player>";
+    if !body.contains(OPEN) {
+        return body.into();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut pos = 0;
+    while let Some(found) = body[pos..].find(OPEN) {
+        let start = pos + found;
+        out.push_str(&body[pos..start]);
+        let tag_end = body[start..]
+            .find('>')
+            .map_or(body.len(), |e| start + e + 1);
+        let tag = &body[start..tag_end];
+        if let Some(src) = player_source(tag) {
+            out.push_str(&format!(
+                "<iframe src=\"{}\"></iframe>",
+                escape_attribute(&src)
+            ));
+        }
+        pos = body[tag_end..]
+            .find(CLOSE)
+            .map_or(tag_end, |c| tag_end + c + CLOSE.len());
+    }
+    out.push_str(&body[pos..]);
+    out.into()
+}
+
+/// The address of the video a player tag names: YouTube's by its id, else its `source`.
+fn player_source(tag: &str) -> Option<String> {
+    let attribute = |name: &str| {
+        glued_attribute(tag, name)
+            .map(|v| decode_entities(&v).trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    match (attribute("video-type"), attribute("video-id")) {
+        (Some(kind), Some(id)) if kind.eq_ignore_ascii_case("youtube") => {
+            Some(format!("https://www.youtube.com/embed/{id}"))
+        }
+        _ => attribute("source").filter(|s| {
+            s.starts_with("https://") || s.starts_with("http://") || s.starts_with("//")
+        }),
+    }
+}
+
+/// The quoted value of `name="…"` in a start tag whose attributes may follow one another
+/// without a space (`"video-type="youtube"source="…"`, as HTML's tokenizer allows after a quoted
+/// value); a name inside another (`data-source`) is not it.
+fn glued_attribute(tag: &str, name: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(i) = tag[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let starts_name = tag[..at].ends_with([' ', '\t', '\n', '\r', '"', '\'']);
+        let rest = &tag[from..];
+        let Some(q) = rest.strip_prefix('=').and_then(|r| r.chars().next()) else {
+            continue;
+        };
+        if starts_name && (q == '"' || q == '\'') {
+            return rest[2..].split(q).next().map(str::to_string);
+        }
+    }
+    None
+}
+
 /// What a link to an embed says when its title says nothing, in the article's language.
 struct Words {
     video: &'static str,
@@ -229,6 +301,30 @@ mod tests {
         ];
         for (body, want) in cases {
             assert_eq!(links(body), want, "{body}");
+        }
+    }
+
+    #[test]
+    fn custom_players_become_iframes_of_their_video() {
+        let cases = [
+            // RFI's, as the archive saved it: attributes glued to the name and to each other
+            (
+                r#"<div><video-playermedia-id="W1"video-type="youtube"source="https://www.youtube.com/embed/llO6SULUJq0"video-id="llO6SULUJq0"autoplay title=""><div></div></video-player></div>"#,
+                r#"<div><iframe src="https://www.youtube.com/embed/llO6SULUJq0"></iframe></div>"#,
+            ),
+            (
+                r#"a<video-player video-type="mp4" source="https://s.rfi.fr/v.mp4?a=1&amp;b=2"></video-player>b"#,
+                r#"a<iframe src="https://s.rfi.fr/v.mp4?a=1&amp;b=2"></iframe>b"#,
+            ),
+            // nothing to play: the player goes; a `data-source` is not its source
+            (
+                r#"a<video-player data-source="https://x.example/v"></video-player>b"#,
+                "ab",
+            ),
+            ("<p>no player</p>", "<p>no player</p>"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(players(body), want, "{body}");
         }
     }
 }

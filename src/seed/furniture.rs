@@ -31,6 +31,18 @@ static_selector!(LABEL, "h2, h3, h4, h5, h6, p, strong, b");
 static_selector!(LIST, "ul, ol");
 static_selector!(LIST_ITEM, "li");
 static_selector!(PARAGRAPH, "p");
+static_selector!(FIGURE, "figure");
+static_selector!(FIGURE_CAPTION, "figcaption");
+// What a figure shows a reader, once the sanitiser is done (a `<picture>` without an `<img>`
+// shows nothing; svg goes).
+static_selector!(
+    SHOWN,
+    "img, video, audio, iframe, object, embed, canvas, table, blockquote, pre"
+);
+
+/// Text a figure may hold beside its caption and still be only a picture's frame: a label
+/// (NYT's `Image`) or a video's length (`10:36`).
+const FRAME_LABEL_CHARS: usize = 12;
 
 /// Headings that introduce a list of links to other articles ("相关报道：" and the like).
 const RELATED_LABELS: &[&str] = &[
@@ -63,6 +75,11 @@ pub fn strip(html: &mut Html, outlet: Option<&Outlet>, link: &Url) -> bool {
             .map(|a| a.id()),
     );
     doomed.extend(related_link_lists(root));
+    doomed.extend(
+        root.select(&FIGURE)
+            .filter(|f| is_pictureless(*f))
+            .map(|f| f.id()),
+    );
     let site = Site::of(link, outlet);
     doomed.extend(
         root.select(&LIST)
@@ -84,6 +101,21 @@ pub fn strip(html: &mut Html, outlet: Option<&Outlet>, link: &Url) -> bool {
         }
     }
     removed
+}
+
+/// A figure with a caption and nothing to show: a picture the saved page never held (NYT's
+/// 2021 newsletters: `<figure>Image<figcaption>…</figcaption></figure>`) or one written so no
+/// parser can read it (RFI's video posters: `<imgsrc="…">`). Its caption describes nothing a
+/// reader sees.
+fn is_pictureless(figure: ElementRef<'_>) -> bool {
+    figure.select(&SHOWN).next().is_none()
+        && figure.select(&FIGURE_CAPTION).next().is_some()
+        && one_line(&dom::text_without(figure, &|e| {
+            e.value().name() == "figcaption"
+        }))
+        .chars()
+        .count()
+            <= FRAME_LABEL_CHARS
 }
 
 /// `<a href="…"></a>`: nothing to read, nothing to click.

@@ -5,7 +5,7 @@ use url::Url;
 
 use super::dom::{self, static_selector};
 use super::furniture::is_screen_reader_only;
-use super::text::one_line;
+use super::text::{is_file_name, one_line};
 use crate::entry::{Media, Medium};
 
 static_selector!(MEDIA, "img, video, audio");
@@ -171,13 +171,9 @@ fn says_something(text: &str) -> bool {
         "image", "img", "photo", "picture", "图片", "圖片", "照片", "图像",
     ];
     let lower = text.to_lowercase();
-    let file_name = [".jpg", ".jpeg", ".png", ".gif", ".webp"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
-        && !lower.contains(' ');
     text.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && !NOTHING.contains(&lower.as_str())
-        && !file_name
+        && !is_file_name(text)
 }
 
 /// BBC's older pages put the credit in a `…copyright` span next to the image.

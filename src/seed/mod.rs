@@ -18,6 +18,7 @@ mod site_text;
 mod summary;
 pub mod text;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -174,7 +175,7 @@ pub fn parse(bytes: &[u8], context: &SeedContext) -> Result<Entry, SeedError> {
     let outlet = context.outlet_of(&seed.link);
     let furniture_gone = furniture::strip(&mut seed.html, outlet, &seed.link);
     let cleaned = (images_settled || furniture_gone).then(|| seed.html.root_element().inner_html());
-    let body = cleaned.as_deref().unwrap_or(seed.body);
+    let body = cleaned.as_deref().unwrap_or(&seed.body);
     let root = seed.html.root_element();
     let summary = summary::summary(root, &seed.title);
     Ok(Entry {
@@ -395,7 +396,7 @@ struct Essentials<'t> {
     link: Url,
     title: String,
     title_section: Option<String>,
-    body: &'t str,
+    body: Cow<'t, str>,
     html: Html,
     authors: Vec<String>,
     published: DateTime<Utc>,
@@ -405,7 +406,10 @@ struct Essentials<'t> {
 impl<'t> Essentials<'t> {
     fn read(text: &'t str, context: &SeedContext) -> Result<Essentials<'t>, SeedError> {
         let heading = Heading::read(text, context)?;
-        let html = Html::parse_fragment(heading.head.body);
+        // Players the parser would mangle become iframes first; they hold no byline, so the
+        // authors stay `parse_key`'s.
+        let body = embeds::players(heading.head.body);
+        let html = Html::parse_fragment(&body);
         let byline = byline::read(
             html.root_element(),
             context.zone_for(&heading.link),
@@ -415,7 +419,7 @@ impl<'t> Essentials<'t> {
             published, updated, ..
         } = heading.dates(byline.date, context);
         Ok(Essentials {
-            body: heading.head.body,
+            body,
             link: heading.link,
             title: heading.title,
             title_section: heading.title_section,

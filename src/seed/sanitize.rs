@@ -8,7 +8,7 @@ use url::Url;
 use super::embeds;
 use super::links;
 use super::outlets::Outlets;
-use super::text::strip_illegal;
+use super::text::{is_file_name, strip_illegal};
 
 /// Sanitised HTML for `content:encoded` and Atom `content`.
 pub fn content(body: &str, base: &Url, outlets: &Outlets) -> String {
@@ -41,6 +41,8 @@ fn builder(base: &Url, outlets: &Outlets) -> ammonia::Builder<'static> {
             move |element, attribute, value| match (element, attribute) {
                 (_, "href" | "src") => Some(links::cleaned(value, &outlets)),
                 ("span", "title") => None,
+                // A picture's file name as its tooltip (RFA's `title="000_322U39U.jpg"`).
+                ("img", "title") if is_file_name(value) => None,
                 _ => Some(value.into()),
             },
         )

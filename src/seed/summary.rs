@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use scraper::ElementRef;
+use scraper::{ElementRef, Node};
 
 use super::dom::{self, static_selector};
 use super::text::{one_line, truncate_chars};
@@ -113,7 +113,7 @@ pub fn summary(root: ElementRef<'_>, title: &str) -> String {
         .filter(|p| is_paragraph(*p) && !dom::inside(*p, NOT_OPENING))
         .filter(|p| !is_credit(*p) && !is_picture_note(*p))
         .find_map(|p| {
-            let text = one_line(&dom::text_of(p));
+            let text = one_line(&first_block(p));
             if text == title {
                 return None;
             }
@@ -134,6 +134,36 @@ pub fn summary(root: ElementRef<'_>, title: &str) -> String {
         without_dateline(&whole).to_string()
     });
     truncate_chars(&without_read_more(&text), SUMMARY_CHARS)
+}
+
+/// A paragraph's text up to its first blank line: VOA writes several paragraphs into one `<p>`,
+/// each ending `<br /><br />`, and the opening is the first of them.
+fn first_block(p: ElementRef<'_>) -> String {
+    let mut text = String::new();
+    let mut after_break = false;
+    for child in p.children() {
+        match child.value() {
+            Node::Element(e) if e.name() == "br" => {
+                if after_break && !text.trim().is_empty() {
+                    return text;
+                }
+                after_break = true;
+                text.push('\n');
+            }
+            Node::Text(t) if t.trim().is_empty() => text.push_str(t),
+            Node::Text(t) => {
+                after_break = false;
+                text.push_str(t);
+            }
+            _ => {
+                after_break = false;
+                if let Some(e) = ElementRef::wrap(child) {
+                    text.push_str(&dom::text_of(e));
+                }
+            }
+        }
+    }
+    text
 }
 
 /// A paragraph this short that does not end as a sentence is a label, not the opening.

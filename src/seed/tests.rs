@@ -922,3 +922,55 @@ fn outlet_rules_from_unseen_seeds() {
     );
     assert_eq!(e.authors, ["Secunder Kermani"]);
 }
+
+/// The seventh reading of unseen seeds: a player and a picture written so no parser can read
+/// them, a `<p>` holding several paragraphs, a file's name as a tooltip.
+#[test]
+fn what_the_seventh_reading_of_unseen_seeds_found() {
+    let seed = |link: &str, body: &str| {
+        entry(&format!(
+            "<!--1601600000000-->\n[t]({link})\n------\n\n{body}\n"
+        ))
+    };
+    // RFI's video player, saved with its attributes glued to the tag's
+    // name (the parser would lower-case the video's id into a name), and its poster, a figure
+    // whose picture no parser can read
+    let e = seed(
+        "https://www.rfi.fr/cn/%E5%9B%BD%E9%99%85/20230404-x",
+        concat!(
+            r#"<p><strong>导语。</strong></p><div><p>点击视频收看本期节目的讨论。</p><div data-wrapper-video-player>"#,
+            r#"<divdata-hidden-video-player="W1"><video-playermedia-id="W1"video-type="youtube"source="https://www.youtube.com/embed/llO6SULUJq0"video-id="llO6SULUJq0"playlist=""autoplay    title=""><div><div></div></div></video-player></div>"#,
+            r#"<figure><div><picture><sourcetype="image/webp"srcset="https://s.rfi.fr/a.webp 246w"/><imgsrc="data:image/gif;base64,R0lGOD" alt="马克龙 2018" srcset="https://s.rfi.fr/a.jpg 246w"/></picture><button aria-label="播放影片"><span><svg viewBox="0 0 60 60"><path d="M0 0z"/></svg></span></button><time>10:36</time></div>"#,
+            r#"<figcaption><span>马克龙2018年1月9日访问中国时照片</span> <span>REUTERS/Pool</span></figcaption></figure></div></div>"#,
+        ),
+    );
+    assert!(
+        e.content
+            .contains(r#"<a href="https://www.youtube.com/watch?v=llO6SULUJq0""#),
+        "{}",
+        e.content
+    );
+    assert!(!e.content.contains("figcaption"), "{}", e.content);
+    // NYT's 2021 newsletters: a figure whose picture the saved page never held
+    let e = seed(
+        "https://www.nytimes.com/zh-hans/2021/07/12/world/asia/chinese-vaccines-covax.html",
+        r#"<p>正文。</p><figure aria-label="media" role="group">Image<figcaption>5月，香港移民享受英国乡村风光。Credit...Mary Turner</figcaption></figure><p>又一段。</p>"#,
+    );
+    assert!(
+        !e.content.contains("Image") && !e.content.contains("乡村风光"),
+        "{}",
+        e.content
+    );
+    // VOA's paragraphs in one `<p>`, each ending `<br /><br />`: the opening is the first
+    let e = seed(
+        "https://www.voachinese.com/a/a-20240801/7725923.html",
+        "布拉格， 华盛顿 — <p>美国政府星期四确认，美俄达成了协议。<br /><br />拜登发表声明。<br /><br /></p>",
+    );
+    assert_eq!(e.summary, "美国政府星期四确认，美俄达成了协议。");
+    // RFA's pictures carry their file's name as a tooltip
+    let e = seed(
+        "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/cl-02162022131413.html",
+        r#"<p>正文。</p><figure><img alt="北约会议" src="https://www.rfa.org/a.jpeg" title="000_322U39U.jpg"/><figcaption>北约会议。</figcaption></figure>"#,
+    );
+    assert!(!e.content.contains("000_322U39U"), "{}", e.content);
+}

@@ -75,6 +75,16 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     format!("{kept}…")
 }
 
+/// A name a picture's file was saved under (`cm0715a.jpg`, `000_322U39U.JPG`), not words about
+/// the picture.
+pub fn is_file_name(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        && !lower.contains(' ')
+}
+
 /// Decodes HTML character references (`&amp;`, `&#39;`, `&#x4E2D;`, the common named ones).
 /// Unknown references stay as written.
 pub fn decode_entities(text: &str) -> String {
