@@ -441,7 +441,7 @@ fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
     let report = restarted.resume_from_cache();
     assert_eq!((report.entries, report.from_cache), (3, 0));
     let mut checks = Vec::new();
-    super::check_folder(&restarted.root().to_path_buf(), |check| checks.push(check));
+    super::check_folder(restarted.root(), |check| checks.push(check));
     assert!(checks.last().unwrap().last);
     let mut paths: Vec<PathBuf> = checks
         .iter()
