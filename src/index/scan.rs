@@ -325,10 +325,12 @@ impl Indexer {
         // A small folder is not worth the threads.
         let parsers = self.reader.threads.min(files.len() / 64 + 1);
         if parsers <= 1 {
-            return files
-                .iter()
-                .map(|path| (path.clone(), self.read_key(path)))
-                .collect();
+            let read = files.iter().map(|path| (path.clone(), self.read_key(path)));
+            let read: Vec<_> = read.collect();
+            if !read.is_empty() {
+                progress(read.len(), read.len());
+            }
+            return read;
         }
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);

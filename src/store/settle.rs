@@ -68,6 +68,8 @@ impl<'r> Groups<'r> {
             .into_iter()
             .map(|mut group| {
                 group.rows.sort_unstable_by_key(|&row| rank[row as usize]);
+                // Grown a push at a time: up to twice the room it needs, held for good.
+                group.rows.shrink_to_fit();
                 let name = match (old.get(&group.slug), group.name) {
                     (Some(facet), _) => facet.name.clone(),
                     (None, Some(name)) => name.to_string(),
