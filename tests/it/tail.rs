@@ -275,6 +275,38 @@ fn the_byline_of_a_seed_no_feed_shows_is_read_in_the_background() {
     }
 }
 
+/// A view's walk looks at 2048 entries when it is planned and then a slice each round of
+/// the update loop: a match beyond the first ones is found all the same.
+#[test]
+fn a_view_whose_only_match_is_beyond_the_first_walk_is_answered() {
+    let files: Vec<(String, String)> = (0..2100)
+        .map(|i: i64| {
+            let title = if i == 0 {
+                "Needle".to_string()
+            } else {
+                format!("Hay {i}")
+            };
+            let link = format!("https://x.example/world/{i}");
+            (
+                format!("s/{i:04}.txt"),
+                seed(&title, &link, 1_600_000_000_000 + i * 60_000, "<p>b</p>"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let server = Server::with_files(&files, 10);
+    let response = server.get("/feed.json?q=needle");
+    assert_eq!(response.status, 200, "{}", response.text());
+    let feed: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    let titles: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Needle"]);
+}
+
 #[test]
 fn query_parameters_filter_and_bad_ones_are_refused() {
     let days = |d: i64| 1_700_000_000_000 + d * 86_400_000;
