@@ -329,8 +329,11 @@ fn the_newest_fetch_is_served_among_seeds_sharing_a_link() {
         ("4.txt", seed("Other", &x("other"), 0)),
     ]);
     let mut indexer = folder.indexer(50);
-    let report = indexer.scan();
-    assert_eq!(report.entries, 2, "one entry per link");
+    let mut report = None;
+    let log = logged(|| report = Some(indexer.scan()));
+    assert_eq!(report.unwrap().entries, 2, "one entry per link");
+    // The other is reported.
+    assert!(log.contains("two seeds share a link"), "{log}");
     assert_eq!(titles(&indexer.render().unwrap()), ["Third fetch", "Other"]);
     // The served one goes: the next newest fetch takes its place.
     std::fs::remove_file(folder.path("1.txt")).unwrap();
