@@ -841,13 +841,16 @@ fn a_filtered_view_stops_at_its_byte_bound_but_never_shows_nothing() {
         .store()
         .newest_of(&Scope::All, None)
         .next()
-        .map(|e| (e.path(), e.key(), e.stamp()));
+        .map(|e| indexer.store().seed(e));
     let (path, key, stamp) = newest.unwrap();
     let entry = indexer.reader().whole_entry(&path, &key, stamp).unwrap();
-    // The seeds differ only in their titles' last digits: each one's items are this size.
+    // The seeds differ only in their titles' last digits, and the newest share their closing
+    // paragraph as the site's (judged as the view judges them): each one's items are this size.
     let one = Prepared::new(entry).bytes();
     let cut = titles_within(&mut indexer, &view, one * 10 + one / 2);
     assert_eq!(cut, all[..10], "the newest that fit");
+    let exact = titles_within(&mut indexer, &view, one * 10);
+    assert_eq!(exact, all[..10], "items filling the bound exactly fit");
     let first = titles_within(&mut indexer, &view, 1);
     assert_eq!(first, all[..1]);
     // The feed's own documents and its archive are never cut.
