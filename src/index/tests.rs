@@ -289,13 +289,34 @@ fn a_rescan_forgets_deleted_seeds_and_reads_every_file_left() {
         ("c/c.txt", seed("C", &x("c"), 3)),
     ]);
     let mut indexer = folder.indexer(50);
+    assert!(!indexer.rescanned(), "nothing scanned yet");
     assert_eq!(indexer.scan().entries, 3);
+    // The long tail is emptied after a scan, once.
+    assert!(indexer.rescanned(), "a scan");
+    assert!(!indexer.rescanned(), "told once");
     std::fs::remove_file(folder.path("b.txt")).unwrap();
     std::fs::remove_file(folder.path("c/c.txt")).unwrap();
     let read = indexer.apply(&Batch::Rescan("events lost".into()));
     assert_eq!(read, 1);
+    assert!(indexer.rescanned(), "a rescan");
     assert_eq!(served_links(&indexer), [x("a")]);
+    indexer.apply(&Batch::Paths(vec![folder.path("b.txt")]));
+    assert!(
+        !indexer.rescanned(),
+        "a batch of paths: the journal tells what changed"
+    );
     assert_eq!(indexer.scan().entries, 1);
+}
+
+#[test]
+fn an_empty_folder_is_served_an_empty_feed_until_its_first_seed() {
+    let folder = Folder::with(&[]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    assert_eq!(titles(&indexer.render_first()), Vec::<String>::new());
+    let a = folder.write("a.txt", &seed("A", &x("a"), 1));
+    indexer.apply(&Batch::Paths(vec![a]));
+    assert_eq!(titles(&indexer.render().unwrap()), ["A"]);
 }
 
 #[test]
@@ -308,8 +329,11 @@ fn the_newest_fetch_is_served_among_seeds_sharing_a_link() {
         ("4.txt", seed("Other", &x("other"), 0)),
     ]);
     let mut indexer = folder.indexer(50);
-    let report = indexer.scan();
-    assert_eq!(report.entries, 2, "one entry per link");
+    let mut report = None;
+    let log = logged(|| report = Some(indexer.scan()));
+    assert_eq!(report.unwrap().entries, 2, "one entry per link");
+    // The other is reported.
+    assert!(log.contains("two seeds share a link"), "{log}");
     assert_eq!(titles(&indexer.render().unwrap()), ["Third fetch", "Other"]);
     // The served one goes: the next newest fetch takes its place.
     std::fs::remove_file(folder.path("1.txt")).unwrap();
@@ -856,13 +880,16 @@ fn a_filtered_view_stops_at_its_byte_bound_but_never_shows_nothing() {
         .store()
         .newest_of(&Scope::All, None)
         .next()
-        .map(|e| (e.path(), e.key(), e.stamp()));
+        .map(|e| indexer.store().seed(e));
     let (path, key, stamp) = newest.unwrap();
     let entry = indexer.reader().whole_entry(&path, &key, stamp).unwrap();
-    // The seeds differ only in their titles' last digits: each one's items are this size.
+    // The seeds differ only in their titles' last digits, and the newest share their closing
+    // paragraph as the site's (judged as the view judges them): each one's items are this size.
     let one = Prepared::new(entry).bytes();
     let cut = titles_within(&mut indexer, &view, one * 10 + one / 2);
     assert_eq!(cut, all[..10], "the newest that fit");
+    let exact = titles_within(&mut indexer, &view, one * 10);
+    assert_eq!(exact, all[..10], "items filling the bound exactly fit");
     let first = titles_within(&mut indexer, &view, 1);
     assert_eq!(first, all[..1]);
     // The feed's own documents and its archive are never cut.
@@ -930,5 +957,80 @@ fn a_view_s_walk_goes_on_after_the_last_entry_it_saw_whatever_changed_meanwhile(
             "Rare 27", "Rare 24", "Rare 18", "Rare 15", "Rare 12", "Rare 9", "Rare 6", "Rare 3",
             "Rare 0", "Rare old"
         ]
+    );
+}
+
+#[test]
+fn a_seed_retitled_with_its_body_unchanged_shows_its_new_title() {
+    // The same closing paragraph and no image: what the site may share is as before, only
+    // the stamp tells the new version from the entry at hand.
+    let version = |title: &str| {
+        let epoch_ms = 1_600_000_000_000_i64;
+        format!(
+            "<!--{epoch_ms}-->\n[{title}]({})\n------\n\n<p>The same body.</p>\n",
+            x("a")
+        )
+    };
+    let folder = Folder::with(&[("a.txt", version("A"))]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    assert_eq!(titles(&indexer.render().unwrap()), ["A"]);
+    let a = folder.write("a.txt", &version("A, retitled"));
+    indexer.apply(&Batch::Paths(vec![a]));
+    assert_eq!(titles(&indexer.render().unwrap()), ["A, retitled"]);
+}
+
+#[test]
+fn the_index_cache_serves_only_the_folder_and_the_settings_it_was_made_with() {
+    let folder = Folder::abc();
+    assert!(!folder.indexer(50).has_cached_keys(), "no cache configured");
+    let mut first = folder.indexer_with_cache();
+    assert!(
+        !first.has_cached_keys(),
+        "no cache written yet: a cold start"
+    );
+    first.scan();
+    first.save_cache();
+    let mut restart = folder.indexer_with_cache();
+    assert!(restart.has_cached_keys(), "a restart");
+    assert_eq!(restart.scan().from_cache, 3);
+
+    // Another time zone can date the same bytes differently: every seed is read again.
+    let mut config = folder.config(50, true);
+    config.seeds.timezone = chrono_tz::Europe::Paris;
+    let mut other_zone = Indexer::open(&config).unwrap();
+    assert!(!other_zone.has_cached_keys());
+    assert_eq!(other_zone.scan().from_cache, 0);
+    // So can another size cap (it decides which files are seeds at all).
+    let mut config = folder.config(50, true);
+    config.seeds.max_file_bytes -= 1;
+    assert_eq!(Indexer::open(&config).unwrap().scan().from_cache, 0);
+
+    // The cache of another folder names none of this one's files: a cold start.
+    let elsewhere = Folder::abc();
+    let mut config = elsewhere.config(50, false);
+    config.seeds.cache = Some(folder.cache_file());
+    let mut copy = Indexer::open(&config).unwrap();
+    assert!(!copy.has_cached_keys());
+    assert_eq!(copy.scan().from_cache, 0);
+}
+
+#[test]
+fn a_planned_request_names_what_a_change_must_touch_to_outdate_it() {
+    // The tail caches a render only if it knows what the render depends on.
+    let folder = Folder::abc();
+    let mut indexer = folder.indexer(1);
+    indexer.scan();
+    let wanted = crate::wanted::wanted("/feed.json", "limit=2")
+        .unwrap()
+        .unwrap();
+    let planned = indexer.plan(&wanted).ok().unwrap();
+    assert!(
+        matches!(planned, Planned::Job(_)),
+        "three entries: walked at once"
+    );
+    assert_eq!(
+        planned.depends(),
+        Some(crate::tail::Depends::on_scope(Scope::All))
     );
 }

@@ -392,6 +392,96 @@ fn an_rm_rf_whose_empty_sub_folder_goes_on_its_own_is_still_undone() {
     assert_eq!(server.titles("/rss.xml"), before);
 }
 
+/// An operator who empties the folder and removes it later is not `rm -rf`: only deletions
+/// within 3 s (`SHRINK_WINDOW`) of the folder going are undone.
+#[test]
+fn a_folder_emptied_well_before_it_goes_stays_empty() {
+    let files: Vec<(String, String)> = (0..5)
+        .map(|i| (format!("s{i}.txt"), numbered_seed(i, &format!("Seed {i}"))))
+        .collect();
+    let server = Server::with_files(&as_files(&files), 100);
+    for (name, _) in &files {
+        fs::remove_file(server.path(name)).unwrap();
+    }
+    server.wait_until("the deletions", |t| t.is_empty());
+    // No batch applied for more than the window: the run of deletions is over.
+    let mut changed = status(&server)["last_change"].clone();
+    loop {
+        std::thread::sleep(Duration::from_millis(3500));
+        let now = status(&server)["last_change"].clone();
+        if now == changed {
+            break;
+        }
+        changed = now;
+    }
+    fs::remove_dir(&server.seeds).unwrap();
+    wait_for_status(&server, "the folder to be missing", |s| {
+        s["folder_present"] == false
+    });
+    assert_eq!(
+        server.titles("/rss.xml"),
+        Vec::<String>::new(),
+        "the state the folder went in, not the one before the deletions"
+    );
+}
+
+/// A batch that reads a file ends a run of deletions: when the folder then goes, the state
+/// restored is the one with that file's new version, not the one before the deletions.
+#[test]
+fn a_seed_changed_after_deletions_ends_their_run() {
+    let files: Vec<(String, String)> = (0..5)
+        .map(|i| (format!("s{i}.txt"), numbered_seed(i, &format!("Seed {i}"))))
+        .collect();
+    let server = Server::with_files(&as_files(&files), 100);
+    fs::remove_file(server.path("s0.txt")).unwrap();
+    server.wait_until("the deletion", |t| t.len() == 4);
+    write(
+        &server.path("s1.txt"),
+        numbered_seed(1, "Seed 1, edited").as_bytes(),
+    );
+    server.wait_until("the edit", |t| t.iter().any(|t| t == "Seed 1, edited"));
+    let held = server.titles("/rss.xml");
+    fs::remove_dir_all(&server.seeds).unwrap();
+    wait_for_status(&server, "the folder to be missing", |s| {
+        s["folder_present"] == false
+    });
+    assert_eq!(server.titles("/rss.xml"), held);
+}
+
+/// While serving, the index cache takes in a change once the folder is quiet (at most every
+/// 30 s, `CACHE_EVERY`), not only at the stop: a crash then costs a restart few parses.
+#[test]
+fn the_index_cache_follows_a_change_while_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    for (name, text) in numbered(3) {
+        write(&seeds.join(name), text.as_bytes());
+    }
+    let seeds = fs::canonicalize(&seeds).unwrap();
+    let cache = dir.path().join("state/index");
+    let text = config_text(&seeds, 100).replace(
+        "cache = \"\"",
+        &format!("cache = {:?}", cache.display().to_string()),
+    );
+    let server = Server::start(&seeds, &text);
+    write(
+        &seeds.join("sub/s001.txt"),
+        numbered_seed(1, "Changed while serving").as_bytes(),
+    );
+    server.wait_until("the change", |t| {
+        t.iter().any(|t| t == "Changed while serving")
+    });
+    let started = Instant::now();
+    let needle = b"Changed while serving";
+    while !fs::read(&cache).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle)) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the cache never took the change in"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Copies the files of `from` (and its folders) to `to`.
 fn copy_tree(from: &Path, to: &Path) {
     for entry in files_below(from) {

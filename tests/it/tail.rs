@@ -212,6 +212,101 @@ fn an_author_feed_follows_its_seeds_live_and_is_gone_with_the_last() {
     }
 }
 
+/// A seed no document shows has its byline read by the update loop in the background: then
+/// its author's feed is served, and the root page lists the author without another change.
+#[test]
+fn the_byline_of_a_seed_no_feed_shows_is_read_in_the_background() {
+    // Limit 1: one seed shown and two spares parsed; the old seed is none of them.
+    let newer = |i: i64| {
+        (
+            format!("nyt/{i}.txt"),
+            byline_seed(
+                &format!("Newer {i}"),
+                &format!("https://cn.nytimes.com/world/{i}/"),
+                1_700_000_000_000 + i * 60_000,
+                "Amy Qin",
+                true,
+            ),
+        )
+    };
+    let files: Vec<_> = (1..=3).map(newer).collect();
+    let files: Vec<_> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    let server = Server::with_files(&files, 1);
+    write(
+        &server.path("nyt/old.txt"),
+        byline_seed(
+            "Old",
+            "https://cn.nytimes.com/world/old/",
+            1_600_000_000_000,
+            "Li Yuan",
+            false,
+        )
+        .as_bytes(),
+    );
+    let path = "/authors/li-yuan/atom.xml";
+    let started = Instant::now();
+    let response = loop {
+        let response = server.get(path);
+        if response.status == 200 {
+            break response;
+        }
+        assert!(
+            matches!(response.status, 404 | 503),
+            "{path}: {}",
+            response.status
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{path}: never served ({})",
+            response.status
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        ids(&response.body),
+        ["https://cn.nytimes.com/world/old/".to_string()].into()
+    );
+    while !server.get("/").text().contains("Li Yuan") {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the root page never listed the author read in the background"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A view's walk looks at 2048 entries when it is planned and then a slice each round of
+/// the update loop: a match beyond the first ones is found all the same.
+#[test]
+fn a_view_whose_only_match_is_beyond_the_first_walk_is_answered() {
+    let files: Vec<(String, String)> = (0..2100)
+        .map(|i: i64| {
+            let title = if i == 0 {
+                "Needle".to_string()
+            } else {
+                format!("Hay {i}")
+            };
+            let link = format!("https://x.example/world/{i}");
+            (
+                format!("s/{i:04}.txt"),
+                seed(&title, &link, 1_600_000_000_000 + i * 60_000, "<p>b</p>"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let server = Server::with_files(&files, 10);
+    let response = server.get("/feed.json?q=needle");
+    assert_eq!(response.status, 200, "{}", response.text());
+    let feed: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    let titles: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Needle"]);
+}
+
 #[test]
 fn query_parameters_filter_and_bad_ones_are_refused() {
     let days = |d: i64| 1_700_000_000_000 + d * 86_400_000;
