@@ -396,12 +396,9 @@ fn an_rm_rf_whose_empty_sub_folder_goes_on_its_own_is_still_undone() {
 /// within 3 s (`SHRINK_WINDOW`) of the folder going are undone.
 #[test]
 fn a_folder_emptied_well_before_it_goes_stays_empty() {
-    let files: Vec<(String, String)> = (0..5)
-        .map(|i| (format!("s{i}.txt"), numbered_seed(i, &format!("Seed {i}"))))
-        .collect();
-    let server = Server::with_files(&as_files(&files), 100);
-    for (name, _) in &files {
-        fs::remove_file(server.path(name)).unwrap();
+    let server = five_seeds();
+    for i in 0..5 {
+        fs::remove_file(server.path(&format!("s{i}.txt"))).unwrap();
     }
     server.wait_until("the deletions", |t| t.is_empty());
     // No batch applied for more than the window: the run of deletions is over.
@@ -425,14 +422,19 @@ fn a_folder_emptied_well_before_it_goes_stays_empty() {
     );
 }
 
+/// A server of five seeds, `s0.txt`…`s4.txt` titled `Seed 0`…`Seed 4`.
+fn five_seeds() -> Server {
+    let files: Vec<(String, String)> = (0..5)
+        .map(|i| (format!("s{i}.txt"), numbered_seed(i, &format!("Seed {i}"))))
+        .collect();
+    Server::with_files(&as_files(&files), 100)
+}
+
 /// A batch that reads a file ends a run of deletions: when the folder then goes, the state
 /// restored is the one with that file's new version, not the one before the deletions.
 #[test]
 fn a_seed_changed_after_deletions_ends_their_run() {
-    let files: Vec<(String, String)> = (0..5)
-        .map(|i| (format!("s{i}.txt"), numbered_seed(i, &format!("Seed {i}"))))
-        .collect();
-    let server = Server::with_files(&as_files(&files), 100);
+    let server = five_seeds();
     fs::remove_file(server.path("s0.txt")).unwrap();
     server.wait_until("the deletion", |t| t.len() == 4);
     write(
@@ -440,6 +442,29 @@ fn a_seed_changed_after_deletions_ends_their_run() {
         numbered_seed(1, "Seed 1, edited").as_bytes(),
     );
     server.wait_until("the edit", |t| t.iter().any(|t| t == "Seed 1, edited"));
+    let held = server.titles("/rss.xml");
+    fs::remove_dir_all(&server.seeds).unwrap();
+    wait_for_status(&server, "the folder to be missing", |s| {
+        s["folder_present"] == false
+    });
+    assert_eq!(server.titles("/rss.xml"), held);
+}
+
+/// A batch that reads a file and shrinks the index (a deletion and an edit landing together)
+/// starts no run of deletions: when the folder then goes, the state kept has the edit.
+#[test]
+fn a_deletion_and_an_edit_in_one_batch_start_no_run_of_deletions() {
+    let server = five_seeds();
+    // Back to back: one batch, as good as always (if they came apart, the edit would end the
+    // deletion's run, and the state kept would be the same).
+    fs::remove_file(server.path("s0.txt")).unwrap();
+    write(
+        &server.path("s1.txt"),
+        numbered_seed(1, "Seed 1, edited").as_bytes(),
+    );
+    server.wait_until("the deletion and the edit", |t| {
+        t.len() == 4 && t.iter().any(|t| t == "Seed 1, edited")
+    });
     let held = server.titles("/rss.xml");
     fs::remove_dir_all(&server.seeds).unwrap();
     wait_for_status(&server, "the folder to be missing", |s| {
