@@ -53,6 +53,8 @@ measure_start() {
         sleep 0.02
     done
     first=$(echo "$(now) - $started" | bc)
+    # A restart answers before it has checked the folder against the index cache.
+    until [ "$(status_field started_from_cache)" != None ]; do sleep 0.5; done
     until [ "$(status_field authors_unread)" = 0 ]; do sleep 0.5; done
     sleep 5
     echo "$first $(mb VmHWM "$SEEDFEED_PID") $(mb VmRSS "$SEEDFEED_PID")"

@@ -27,9 +27,16 @@ pub struct ScanReport {
 /// Called as a scan goes: (files done, files in all).
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
-/// A walk or a batch of more files than this (or than a sixteenth of the store's entries)
-/// defers the store's feed orders and sorts them once at the end (see `Store::defer`).
+/// A walk or a batch of more files than this defers the store's feed orders and makes them
+/// once at the end (see `Store::defer`): at any size of store, about where putting each row
+/// in its place in the sorted orders (moving the arrays behind it) costs what making them all
+/// does (~0.6 s at 1,000,000 seeds since `store/settle.rs`; a 10,000-seed burst inserted a row
+/// at a time held the update thread up to 2.3 s there).
 const BULK: usize = 2048;
+
+/// A batch of more paths than this reads them on every thread before filing them (a `git
+/// pull`'s burst; one change's usual batch is read on the update thread itself).
+const READ_TOGETHER: usize = 64;
 
 /// Threads that stat the files of a restart (see `Indexer::changed_since_cache`): the issue's
 /// measurement of this disk read a million files in 63 s with 2 readers, 31 s with 8.
@@ -200,11 +207,24 @@ impl Indexer {
         match batch {
             Batch::Paths(paths) => {
                 // A burst (a `git pull` of thousands of seeds) settles the orders once.
-                if paths.len() > BULK.max(self.store.len() / 16) {
+                if paths.len() > BULK {
                     self.store.defer();
                 }
-                for path in paths {
-                    self.recheck(path);
+                if paths.len() > READ_TOGETHER {
+                    // Read on every thread first, then filed in the batch's order.
+                    let root = self.root().to_path_buf();
+                    let wanted: Vec<PathBuf> = paths
+                        .iter()
+                        .filter(|path| !seedfs::is_ignored_path(&root, path))
+                        .cloned()
+                        .collect();
+                    for (path, outcome) in self.read_keys(&wanted, &|_, _| {}) {
+                        self.take_outcome(&path, outcome);
+                    }
+                } else {
+                    for path in paths {
+                        self.recheck(path);
+                    }
                 }
                 self.store.settle();
             }
@@ -229,7 +249,13 @@ impl Indexer {
         if seedfs::is_ignored_path(self.root(), path) {
             return;
         }
-        match self.read_key(path) {
+        let outcome = self.read_key(path);
+        self.take_outcome(path, outcome);
+    }
+
+    /// Brings the store in line with what a read of `path` (not an ignored one) found.
+    fn take_outcome(&mut self, path: &Path, outcome: Outcome) {
+        match outcome {
             Outcome::Dir => self.recheck_dir(path, &|_, _| {}),
             Outcome::Nothing => {
                 for known in self.store.paths_under(path) {
@@ -253,7 +279,7 @@ impl Indexer {
         }
         // A big walk (the first scan, a folder of many seeds arriving) sorts the feed orders
         // once at the end instead of inserting each entry into them.
-        let bulk = files.len() > BULK.max(self.store.len() / 16);
+        let bulk = files.len() > BULK;
         if bulk {
             self.store.defer();
         }

@@ -166,7 +166,11 @@ fn in_feed_order(rows: &Rows, listed: usize) -> Vec<RowId> {
             run.sort_by_cached_key(|&(_, id)| rows.get(id).id_bytes());
         }
     }
-    dated.into_iter().map(|(_, id)| id).collect()
+    let mut all: Vec<RowId> = dated.into_iter().map(|(_, id)| id).collect();
+    // Collected in place into the dates' array, four times the room it needs, all of it
+    // written: 12 MB resident for nothing at a million rows.
+    all.shrink_to_fit();
+    all
 }
 
 impl Store {
