@@ -55,11 +55,11 @@ pub struct Indexer {
     rendered_folders: Option<Vec<String>>,
     /// The busiest authors and sections the root's page was last rendered with.
     rendered_directory: Option<Directory>,
-    /// Whether the store holds the keys of the on-disk cache, which the first scan checks
-    /// against the files' stamps instead of reading them.
+    /// Whether the store holds the keys of the on-disk cache: a restart serves them at once
+    /// and checks the folder against them (`resume_from_cache`, `changed_since_cache`).
     preloaded: bool,
-    /// How many keys the cache gave during the current scan.
-    cache_hits: AtomicUsize,
+    /// How many keys the index cache gave a restart, once its folder check is done.
+    keys_from_cache: usize,
     /// What a restart's folder check found so far (see [`Indexer::changed_since_cache`]).
     resume: Option<crate::store::Seen>,
     /// Files read since a restart began to serve the cache's keys (a shown seed changed
@@ -162,7 +162,7 @@ impl Indexer {
         };
         Ok(Indexer {
             preloaded,
-            cache_hits: AtomicUsize::new(0),
+            keys_from_cache: 0,
             read_since_resume: 0,
             resume: None,
             cache_file: config.seeds.cache.clone(),

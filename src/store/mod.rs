@@ -271,50 +271,39 @@ impl Store {
         true
     }
 
-    /// The stamp the store holds for `path`, if it holds an entry for it.
-    pub fn stamp_of(&self, path: &Path) -> Option<Stamp> {
-        self.rows.find(path).map(|id| self.rows.get(id).stamp)
-    }
-
     /// Forgets every path at or below `dir` (entries and rejections) that is not in
     /// `present`, what a walk of `dir` found. Marks rows by number rather than hashing every
     /// path: at 1,000,000 seeds a set of the walk's paths and a list of the store's were
     /// ~200 MB on top of the store at a restart.
-    pub fn keep_only<'p>(&mut self, dir: &Path, present: impl Iterator<Item = &'p Path> + Clone) {
-        let mut seen = vec![false; self.rows.numbers()];
-        for path in present.clone() {
-            if let Some(id) = self.rows.find(path) {
-                seen[id as usize] = true;
-            }
+    pub fn keep_only<'p>(&mut self, dir: &Path, present: impl Iterator<Item = &'p Path>) {
+        let mut seen = Seen::default();
+        for path in present {
+            self.mark_seen(path, &mut seen);
         }
-        let mut gone: Vec<PathBuf> = self
-            .rows
-            .under(dir)
-            .into_iter()
-            .filter(|&id| !seen[id as usize])
-            .map(|id| self.rows.path(id))
-            .collect();
-        let rejected: BTreeSet<&[u8]> = rejections_under(&self.rejected, dir).collect();
-        if !rejected.is_empty() {
-            let found: BTreeSet<&[u8]> = present
-                .map(key_of)
-                .filter(|p| rejected.contains(p))
-                .collect();
-            gone.extend(
-                rejected
-                    .difference(&found)
-                    .map(|key| path_of(key).to_path_buf()),
-            );
-        }
-        for path in gone {
+        for path in self.not_found(dir, &seen) {
             self.remove(&path);
         }
+    }
+
+    /// Notes in `seen` that a walk found `path`; its row, if it has one.
+    fn mark_seen(&self, path: &Path, seen: &mut Seen) -> Option<RowId> {
+        let Some(id) = self.rows.find(path) else {
+            if self.rejected.contains_key(key_of(path)) {
+                seen.rejected.insert(key_of(path).into());
+            }
+            return None;
+        };
+        if seen.rows.len() <= id as usize {
+            seen.rows.resize(id as usize + 1, false);
+        }
+        seen.rows[id as usize] = true;
+        Some(id)
     }
 
     /// What differs between the store and one slice of what a walk found (each file with
     /// its stamp, `None` if it was gone when looked at): the paths to read again — files
     /// whose stamp is not the one held, or that hold no entry. Notes in `seen` what was found
-    /// (rows by number, as [`Store::keep_only`] does) and how many files are as held;
+    /// (rows by number) and how many files are as held;
     /// [`Store::not_found`] then gives what the walk did not find.
     pub fn differing<'p>(
         &self,
@@ -323,23 +312,12 @@ impl Store {
     ) -> Vec<PathBuf> {
         let mut differing = Vec::new();
         for (path, stamp) in found {
-            match self.rows.find(path) {
-                Some(id) => {
-                    if seen.rows.len() <= id as usize {
-                        seen.rows.resize(id as usize + 1, false);
-                    }
-                    seen.rows[id as usize] = true;
-                    if stamp.is_some_and(|stamp| stamp == self.rows.get(id).stamp) {
-                        seen.unchanged += 1;
-                        continue;
-                    }
-                }
-                None if self.rejected.contains_key(key_of(path)) => {
-                    seen.rejected.insert(key_of(path).into());
-                }
-                None => {}
+            let held = self.mark_seen(path, seen).map(|id| self.rows.get(id).stamp);
+            if stamp.is_some() && *stamp == held {
+                seen.unchanged += 1;
+            } else {
+                differing.push(path.to_path_buf());
             }
-            differing.push(path.to_path_buf());
         }
         differing
     }

@@ -194,6 +194,16 @@ impl Sections {
     }
 }
 
+/// Row `id`, one the tables hold.
+fn filed(rows: &[Option<Row>], id: RowId) -> &Row {
+    rows[id as usize].as_ref().expect("filed")
+}
+
+/// The hash `row` is filed under in the path table (its folder and name).
+fn path_hash_of(hasher: &RandomState, row: &Row) -> u64 {
+    hasher.hash_one((row.folder, row.text.name()))
+}
+
 #[derive(Default)]
 pub struct Rows {
     rows: Vec<Option<Row>>,
@@ -241,12 +251,8 @@ impl Rows {
             hasher,
             ..
         } = self;
-        let filed = |r: &RowId| rows[*r as usize].as_ref().expect("filed");
-        paths.reserve(more, |r| {
-            let row = filed(r);
-            hasher.hash_one((row.folder, row.text.name()))
-        });
-        links.reserve(more, |r| filed(r).hash);
+        paths.reserve(more, |&r| path_hash_of(hasher, filed(rows, r)));
+        links.reserve(more, |&r| filed(rows, r).hash);
     }
 
     /// Folder `folder`'s path, with its trailing `/`.
@@ -344,15 +350,11 @@ impl Rows {
             None => rows.push(Some(row)),
         }
         let rows = &*rows;
-        let filed = |r: &RowId| rows[*r as usize].as_ref().expect("filed");
-        paths.insert_unique(path_hash, id, |r| {
-            let row = filed(r);
-            hasher.hash_one((row.folder, row.text.name()))
-        });
+        paths.insert_unique(path_hash, id, |&r| path_hash_of(hasher, filed(rows, r)));
         match links.find_mut(link_hash, |&r| Some(r) == first) {
             Some(head) => *head = id,
             None => {
-                links.insert_unique(link_hash, id, |r| filed(r).hash);
+                links.insert_unique(link_hash, id, |&r| filed(rows, r).hash);
             }
         }
         id

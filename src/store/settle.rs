@@ -29,35 +29,31 @@ struct Groups<'r> {
 
 struct Group<'r> {
     slug: String,
-    /// The name of its row with the lowest number, the first the batch filed (a folder's
-    /// name is its slug: none).
+    /// The name its first row (the lowest number: the first the batch filed) writes it as;
+    /// none for a folder, whose name is its slug.
     name: Option<&'r str>,
-    first: RowId,
     rows: Vec<RowId>,
 }
 
 impl<'r> Groups<'r> {
     /// The group of `slug`, made if new.
-    fn of(&mut self, slug: String, name: Option<&'r str>, row: RowId) -> usize {
+    fn of(&mut self, slug: String) -> usize {
         if let Some(&at) = self.by_slug.get(&slug) {
             return at;
         }
         self.groups.push(Group {
             slug: slug.clone(),
-            name,
-            first: row,
+            name: None,
             rows: Vec::new(),
         });
         self.by_slug.insert(slug, self.groups.len() - 1);
         self.groups.len() - 1
     }
 
-    /// Adds `row` (the next in feed order) to group `at`, written `name` there.
+    /// Adds `row` (rows come by number) to group `at`, written `name` there.
     fn add(&mut self, at: usize, name: &'r str, row: RowId) {
         let group = &mut self.groups[at];
-        if row < group.first {
-            (group.first, group.name) = (row, Some(name));
-        }
+        group.name.get_or_insert(name);
         group.rows.push(row);
     }
 
@@ -116,15 +112,15 @@ impl<'r> Dealer<'r> {
             // A file in the folder, as `folder_in` takes it.
             let file = Path::new(OsStr::from_bytes(rows.folder_path(row.folder())));
             let name = folder_in(root, &file.join("-"))?;
-            Some(self.folders.of(name, None, id))
+            Some(self.folders.of(name))
         });
         if let Some(at) = folder {
             self.folders.groups[at].rows.push(id);
         }
         if let Some(number) = row.section_number() {
             let section = *self.section_of.entry(number).or_insert_with(|| {
-                let (slug, name) = rows.section(row).and_then(section_named)?;
-                Some(self.sections.of(slug, Some(name), id))
+                let (slug, _) = rows.section(row).and_then(section_named)?;
+                Some(self.sections.of(slug))
             });
             if let Some(at) = section {
                 let name = rows.section(row).map_or("", |s| &s.name);
@@ -134,12 +130,12 @@ impl<'r> Dealer<'r> {
         let mut joined: Vec<(usize, &'r str)> = Vec::new();
         for name in row.authors().into_iter().flatten() {
             let author = *self.author_of.entry(name).or_insert_with(|| {
-                let (slug, name) = named(name)?;
-                Some(self.authors.of(slug, Some(name), id))
+                let (slug, _) = named(name)?;
+                Some(self.authors.of(slug))
             });
             joined.extend(author.map(|at| (at, name)));
         }
-        // Two names of one slug in a row: the row is in that order once, by the first name.
+        // Two names of one slug in a row: the row is in that order once, by the lesser name.
         joined.sort_unstable();
         joined.dedup_by_key(|(at, _)| *at);
         for (at, name) in joined {

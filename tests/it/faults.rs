@@ -6,7 +6,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::folders::files_below;
-use crate::support::{Process, Server, config_text, numbered_seed, request, seed, write};
+use crate::support::{
+    Process, Server, config_text, config_with_cache, numbered_seed, request, seed, write,
+};
 use crate::validity::rss_problems;
 
 fn numbered(count: usize) -> Vec<(String, String)> {
@@ -477,17 +479,7 @@ fn a_deletion_and_an_edit_in_one_batch_start_no_run_of_deletions() {
 /// 30 s, `CACHE_EVERY`), not only at the stop: a crash then costs a restart few parses.
 #[test]
 fn the_index_cache_follows_a_change_while_serving() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeds = dir.path().join("seeds");
-    for (name, text) in numbered(3) {
-        write(&seeds.join(name), text.as_bytes());
-    }
-    let seeds = fs::canonicalize(&seeds).unwrap();
-    let cache = dir.path().join("state/index");
-    let text = config_text(&seeds, 100).replace(
-        "cache = \"\"",
-        &format!("cache = {:?}", cache.display().to_string()),
-    );
+    let (_dir, seeds, cache, text) = numbered_with_cache(3);
     let server = Server::start(&seeds, &text);
     write(
         &seeds.join("sub/s001.txt"),
@@ -507,6 +499,28 @@ fn the_index_cache_follows_a_change_while_serving() {
     }
 }
 
+/// A temporary folder holding `count` numbered seeds under `seeds/` and the config (limit 100)
+/// keeping the index cache at `state/index`: (the folder, the seeds' canonical path, the
+/// cache's path, the config text).
+fn numbered_with_cache(
+    count: usize,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    String,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    for (name, text) in numbered(count) {
+        write(&seeds.join(name), text.as_bytes());
+    }
+    let seeds = fs::canonicalize(&seeds).unwrap();
+    let cache = dir.path().join("state/index");
+    let config = config_with_cache(&seeds, 100, &cache);
+    (dir, seeds, cache, config)
+}
+
 /// Copies the files of `from` (and its folders) to `to`.
 fn copy_tree(from: &Path, to: &Path) {
     for entry in files_below(from) {
@@ -518,17 +532,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn a_restart_takes_unchanged_seeds_from_the_index_cache() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeds = dir.path().join("seeds");
-    for (name, text) in numbered(30) {
-        write(&seeds.join(name), text.as_bytes());
-    }
-    let seeds = fs::canonicalize(&seeds).unwrap();
-    let cache = dir.path().join("state/index");
-    let with_cache = config_text(&seeds, 100).replace(
-        "cache = \"\"",
-        &format!("cache = {:?}", cache.display().to_string()),
-    );
+    let (dir, seeds, cache, with_cache) = numbered_with_cache(30);
 
     let first = Server::start(&seeds, &with_cache);
     assert_eq!(status(&first)["started_from_cache"], 0);

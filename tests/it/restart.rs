@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Response, Server, config_text, seed, write};
+use crate::support::{Response, Server, config_with_cache, seed, write};
 
 const SEEDS: usize = 30;
 const LIMIT: usize = 10;
@@ -83,10 +83,7 @@ fn a_warm_restart_shows_the_same_window_as_a_cold_start() {
     write_seeds(&seeds);
     let seeds = fs::canonicalize(&seeds).unwrap();
     let cache = dir.path().join("state/index");
-    let config = config_text(&seeds, LIMIT).replace(
-        "cache = \"\"",
-        &format!("cache = {:?}", cache.display().to_string()),
-    );
+    let config = config_with_cache(&seeds, LIMIT, &cache);
 
     let cold = Server::start(&seeds, &config);
     assert_eq!(status(&cold)["started_from_cache"], 0);

@@ -48,6 +48,14 @@ limit = {limit}
     )
 }
 
+/// [`config_text`] with the index cache kept at `cache`.
+pub fn config_with_cache(seeds: &Path, limit: usize, cache: &Path) -> String {
+    config_text(seeds, limit).replace(
+        "cache = \"\"",
+        &format!("cache = {:?}", cache.display().to_string()),
+    )
+}
+
 pub struct Server {
     running: Option<Running>,
     pub seeds: PathBuf,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Utc};
 use seedfeed::scope::slug;
 use seedfeed::seed::{self, SeedContext};
 
-use crate::support::{Response, Server, config_text, seed, write};
+use crate::support::{Response, Server, config_text, config_with_cache, seed, write};
 use crate::validity::{atom_problems, json_feed_problems, rss_problems};
 
 const ARCHIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/archive-sample/articles");
@@ -802,10 +802,7 @@ fn a_restart_from_the_index_cache_has_every_author_at_once() {
         );
     }
     let cache = dir.path().join("state/index");
-    let config = config_text(&seeds, 50).replace(
-        "cache = \"\"",
-        &format!("cache = {:?}", cache.display().to_string()),
-    );
+    let config = config_with_cache(&seeds, 50, &cache);
     let cold = Server::start(&seeds, &config);
     let before = settled(&cold, "/authors/li-yuan/atom.xml");
     assert_eq!(before.status, 200);
