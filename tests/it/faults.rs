@@ -444,12 +444,7 @@ fn a_seed_changed_after_deletions_ends_their_run() {
         numbered_seed(1, "Seed 1, edited").as_bytes(),
     );
     server.wait_until("the edit", |t| t.iter().any(|t| t == "Seed 1, edited"));
-    let held = server.titles("/rss.xml");
-    fs::remove_dir_all(&server.seeds).unwrap();
-    wait_for_status(&server, "the folder to be missing", |s| {
-        s["folder_present"] == false
-    });
-    assert_eq!(server.titles("/rss.xml"), held);
+    the_folder_goes_and_what_is_served_stays(&server);
 }
 
 /// A batch that reads a file and shrinks the index (a deletion and an edit landing together)
@@ -467,9 +462,14 @@ fn a_deletion_and_an_edit_in_one_batch_start_no_run_of_deletions() {
     server.wait_until("the deletion and the edit", |t| {
         t.len() == 4 && t.iter().any(|t| t == "Seed 1, edited")
     });
+    the_folder_goes_and_what_is_served_stays(&server);
+}
+
+/// `rm -rf` of the seeds folder: what is served before it goes is served after.
+fn the_folder_goes_and_what_is_served_stays(server: &Server) {
     let held = server.titles("/rss.xml");
     fs::remove_dir_all(&server.seeds).unwrap();
-    wait_for_status(&server, "the folder to be missing", |s| {
+    wait_for_status(server, "the folder to be missing", |s| {
         s["folder_present"] == false
     });
     assert_eq!(server.titles("/rss.xml"), held);
