@@ -11,7 +11,7 @@
 mod cache;
 mod current;
 mod on_request;
-mod reader;
+pub mod reader;
 mod scan;
 
 use std::collections::{BTreeMap, HashMap};

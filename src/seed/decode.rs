@@ -13,26 +13,41 @@ use encoding_rs::{BIG5, Encoding, GB18030, GBK};
 use super::SeedError;
 
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, SeedError> {
+    decode_counting(bytes).map(|decoded| decoded.text)
+}
+
+/// A seed's text and how many control bytes were dropped from it.
+pub struct Decoded<'b> {
+    pub text: Cow<'b, str>,
+    pub dropped: usize,
+}
+
+/// [`decode`], with the count of control bytes dropped (counted once: the index logs it).
+pub fn decode_counting(bytes: &[u8]) -> Result<Decoded<'_>, SeedError> {
     // A byte-order mark settles it (UTF-8, UTF-16LE, UTF-16BE).
     if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
         let rest = &bytes[bom_length..];
         return encoding
             .decode_without_bom_handling_and_without_replacement(rest)
+            .map(|text| Decoded { text, dropped: 0 })
             .ok_or_else(|| SeedError::Undecodable(format!("invalid {}", encoding.name())));
     }
-    let controls = control_bytes(bytes);
-    if controls == 0 {
-        return decode_text(bytes);
+    let dropped = control_bytes(bytes);
+    if dropped == 0 {
+        return decode_text(bytes).map(|text| Decoded { text, dropped });
     }
     // Binary data has them by the percent, and no clean text around them. (In UTF-8, GB18030
     // and Big5 alike a byte below 0x20 is never part of a longer character.)
-    if controls > MAX_CONTROL_BYTES.max(bytes.len() / 100) {
+    if dropped > MAX_CONTROL_BYTES.max(bytes.len() / 100) {
         return Err(SeedError::Binary);
     }
     let has_nul = bytes.contains(&0);
     let text: Vec<u8> = bytes.iter().copied().filter(|&b| !is_control(b)).collect();
     match decode_text(&text) {
-        Ok(text) => Ok(Cow::Owned(text.into_owned())),
+        Ok(text) => Ok(Decoded {
+            text: Cow::Owned(text.into_owned()),
+            dropped,
+        }),
         Err(_) if has_nul => Err(SeedError::Binary),
         Err(error) => Err(error),
     }
@@ -46,18 +61,27 @@ const MAX_CONTROL_BYTES: usize = 16;
 pub fn control_bytes(bytes: &[u8]) -> usize {
     match Encoding::for_bom(bytes) {
         Some(_) => 0,
-        None => bytes.iter().filter(|&&b| is_control(b)).count(),
+        // Counted in bytes, a chunk of at most 255 at a time, so the loop runs 32 bytes a step
+        // (seeds are counted by the million at a cold start).
+        None => bytes
+            .chunks(255)
+            .map(|chunk| {
+                let found = chunk.iter().fold(0u8, |n, &b| n + u8::from(is_control(b)));
+                usize::from(found)
+            })
+            .sum(),
     }
 }
 
 /// NUL and the C0 control codes, but tab, line feed and carriage return.
 fn is_control(byte: u8) -> bool {
-    byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r')
+    (byte < 0x20) & (byte != b'\t') & (byte != b'\n') & (byte != b'\r')
 }
 
 /// Bytes without a byte-order mark or NULs: UTF-8, or detected GB18030/GBK or Big5.
 fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, SeedError> {
-    let utf8_error = match std::str::from_utf8(bytes) {
+    // Checked with SIMD: several times std's speed on Chinese text.
+    let utf8_error = match simdutf8::compat::from_utf8(bytes) {
         Ok(text) => return Ok(Cow::Borrowed(text)),
         Err(e) => e,
     };

@@ -210,7 +210,7 @@ pub fn parse_key_with_doubts(
     bytes: &[u8],
     context: &SeedContext,
 ) -> Result<(Key, Vec<String>), SeedError> {
-    let text = decode::decode(bytes)?;
+    let decode::Decoded { text, dropped } = decode::decode_counting(bytes)?;
     let heading = Heading::read(&text, context)?;
     let zone = context.zone_for(&heading.link);
     let (stated, authors) = match byline::quick(heading.head.body, zone) {
@@ -222,7 +222,6 @@ pub fn parse_key_with_doubts(
         }
     };
     let mut dates = heading.dates(stated, context);
-    let dropped = decode::control_bytes(bytes);
     if dropped > 0 {
         let doubt =
             format!("{dropped} control bytes (NUL or other C0 codes) dropped from the text");

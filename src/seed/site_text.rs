@@ -17,16 +17,23 @@ const CLOSING_CHARS: usize = 120;
 /// The hash of the body's last `<p>…</p>` when it is short (0 otherwise): its text without
 /// tags, entities decoded, white space left out.
 pub fn closing_paragraph(body: &str) -> u64 {
-    let Some(close) = ["</p>", "</P>"].iter().filter_map(|t| body.rfind(t)).max() else {
+    let bytes = body.as_bytes();
+    // The last `</p>` (either case): found from the end, where it nearly always is.
+    let last_close = memchr::memrchr_iter(b'<', bytes).find(|&at| {
+        bytes
+            .get(at + 1..at + 4)
+            .is_some_and(|t| t[0] == b'/' && t[1].eq_ignore_ascii_case(&b'p') && t[2] == b'>')
+    });
+    let Some(close) = last_close else {
         return 0;
     };
-    let opening = body[..close].match_indices('<').rev().find(|&(at, _)| {
-        let name = body.as_bytes().get(at + 1..at + 3);
+    let opening = memchr::memrchr_iter(b'<', &bytes[..close]).find(|&at| {
+        let name = bytes.get(at + 1..at + 3);
         name.is_some_and(|n| {
             n[0].eq_ignore_ascii_case(&b'p') && (n[1] == b'>' || n[1].is_ascii_whitespace())
         })
     });
-    let Some((open, _)) = opening else {
+    let Some(open) = opening else {
         return 0;
     };
     let Some(inner_start) = body[open..close].find('>').map(|e| open + e + 1) else {
