@@ -23,6 +23,7 @@ pub mod snapshot;
 pub mod status;
 pub mod store;
 pub mod tail;
+pub mod uncached;
 pub mod update;
 pub mod urls;
 pub mod wanted;

@@ -4,7 +4,7 @@
 
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -225,10 +225,13 @@ fn read_capped(file: File, max_bytes: u64) -> Result<(Vec<u8>, Stamp), ReadError
         return Err(ReadError::Io("not a regular file".into()));
     }
     let stamp = Stamp::of(&opened);
-    let mut bytes = Vec::with_capacity(opened.len().min(max_bytes) as usize);
-    file.take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(describe(&e)))?;
+    let size = opened.len().min(max_bytes) as usize;
+    let mut bytes = Vec::new();
+    crate::uncached::read_start(&file, size, &mut bytes);
+    // All of it but for a partial or refused read, or a file that grew since the fstat.
+    if bytes.len() != size {
+        read_rest(file, max_bytes, &mut bytes).map_err(|e| ReadError::Io(describe(&e)))?;
+    }
     if bytes.len() as u64 > max_bytes {
         return Err(ReadError::TooLarge {
             size: bytes.len() as u64,
@@ -236,6 +239,15 @@ fn read_capped(file: File, max_bytes: u64) -> Result<(Vec<u8>, Stamp), ReadError
         });
     }
     Ok((bytes, stamp))
+}
+
+/// Reads on from `bytes.len()` to the end of `file`, or one byte past `max_bytes`.
+fn read_rest(mut file: File, max_bytes: u64, bytes: &mut Vec<u8>) -> io::Result<()> {
+    let from = bytes.len() as u64;
+    file.seek(io::SeekFrom::Start(from))?;
+    file.take((max_bytes + 1).saturating_sub(from))
+        .read_to_end(bytes)?;
+    Ok(())
 }
 
 fn gone(e: &io::Error) -> bool {
