@@ -23,7 +23,7 @@ use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::tail::Tail;
 use crate::update::{self, AUTHORS_PER_ROUND, UpdateLoop};
-use crate::{allocator, http, watch, websub};
+use crate::{allocator, http, websub};
 
 /// Why the server could not start. Every variant means "fix the setup", exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -37,11 +37,6 @@ pub enum StartError {
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
-    },
-    #[error("cannot watch the seeds folder {path}: {source}")]
-    Watch {
-        path: PathBuf,
-        source: notify::Error,
     },
     #[error("cannot start the HTTP server: {0}")]
     Http(std::io::Error),
@@ -74,8 +69,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         source,
     })?;
     let (updates_sender, updates) = mpsc::channel();
-    let (watcher, report, started_from_cache) =
-        scan_and_watch(&mut indexer, &config, &updates_sender)?;
+    let (report, scanned) = scan_and_watch(&mut indexer, &config, &updates_sender)?;
     let tail = Arc::new(Tail::new(config.server.memory_budget));
     // The first state is published below; the compressor is told once it is.
     let published: Published = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
@@ -86,14 +80,13 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let mut update_loop = UpdateLoop::new(update::Parts {
         indexer,
         seeds: config.seeds.clone(),
-        watcher,
         updates: updates_sender.clone(),
         tail: tail.clone(),
         renderer,
         compressor: compressor.clone(),
         websub: websub::Pinger::start(config.feed.hubs.clone()),
         base_url: config.feed.base_url.clone(),
-        started_from_cache,
+        scanned,
     });
     published.store(Arc::new(update_loop.first_snapshot()));
     compressor.snapshot(published.load_full());
@@ -128,19 +121,22 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     })
 }
 
-/// The first state. A cold start scans the folder (on every core, with progress), reads a
-/// small folder's bylines, then watches the folder. A restart from the index cache serves the
-/// cache's keys at once and leaves the watcher's set-up and the check of the folder against the
-/// cache to a thread of its own, which hands both to the update loop ([`Update::Watching`],
-/// [`Update::Checked`] a slice at a time):
-/// at 1,000,000 seeds the walk, a million stats and notify's set-up took 5–15 s warm, far more
-/// with the page cache dropped. Returns the watcher (`None` for a restart) and how many keys
-/// came from the cache (`None` until a restart's check).
+/// The first state. A cold start scans the folder (on every core, with progress) and reads a
+/// small folder's bylines; a restart serves the index cache's keys at once. Either way the
+/// watcher's set-up and a check of the folder against the store are left to a thread of its
+/// own, which hands both to the update loop ([`Update::Watching`], [`Update::Checked`] a
+/// slice at a time), and what changed meanwhile is read again: while the server was down (a
+/// restart) or while the scan read the folder (a cold start: a file changed after it was read
+/// would otherwise wait for its next change). At 1,000,000 seeds the walk, a million stats and
+/// notify's set-up took 5–15 s warm, far more with the page cache dropped. The watcher comes
+/// after the scan: each of its opens would have been an event to sift (the benchmark's cold
+/// start measured 1.16× the reference with the watcher beside it, 1.07× without). Returns the
+/// report, and whether the state came from a scan.
 fn scan_and_watch(
     indexer: &mut Indexer,
     config: &Config,
     updates: &Sender<Update>,
-) -> Result<(Option<watch::Watcher>, ScanReport, Option<usize>), StartError> {
+) -> Result<(ScanReport, bool), StartError> {
     let root = indexer.root().to_path_buf();
     let resuming = indexer.has_cached_keys();
     let report = match resuming {
@@ -155,32 +151,25 @@ fn scan_and_watch(
         rejected = report.rejected,
         ms = report.elapsed.as_millis() as u64,
         folder = %root.display(),
-        from = if resuming { "the index cache (the folder is checked meanwhile)" } else { "a scan" },
-        "first state ready"
+        from = if resuming { "the index cache" } else { "a scan" },
+        "first state ready (the folder is checked again meanwhile)"
     );
     read_few_bylines(indexer);
     allocator::release_freed_memory();
-    if resuming {
-        let (seeds, sender) = (config.seeds.clone(), updates.clone());
-        thread::Builder::new()
-            .name("seedfeed-resume".into())
-            .spawn(move || {
-                // Watching first: a change after the walk passed a file is then an event.
-                let watcher = update::start_watcher(&seeds, &root, &sender);
-                let _ = sender.send(Update::Watching(watcher));
-                index::check_folder(&root, |check| {
-                    // The receiver is gone only while shutting down.
-                    let _ = sender.send(Update::Checked(Box::new(check)));
-                });
-            })
-            .map_err(StartError::Http)?;
-        return Ok((None, report, None));
-    }
-    // After the scan: each of its opens would have been an event to sift (the benchmark's
-    // cold start measured 1.16× the reference with the watcher beside it, 1.07× without).
-    let watcher = update::start_watcher(&config.seeds, &root, updates)
-        .map_err(|source| StartError::Watch { path: root, source })?;
-    Ok((Some(watcher), report, Some(0)))
+    let (seeds, sender) = (config.seeds.clone(), updates.clone());
+    thread::Builder::new()
+        .name("seedfeed-check".into())
+        .spawn(move || {
+            // Watching first: a change after the walk passed a file is then an event.
+            let watcher = update::start_watcher(&seeds, &root, &sender);
+            let _ = sender.send(Update::Watching(watcher));
+            index::check_folder(&root, |check| {
+                // The receiver is gone only while shutting down.
+                let _ = sender.send(Update::Checked(Box::new(check)));
+            });
+        })
+        .map_err(StartError::Http)?;
+    Ok((report, !resuming))
 }
 
 /// A small folder's bylines are read before the bind (a fraction of a second), so its first

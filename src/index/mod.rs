@@ -56,11 +56,15 @@ pub struct Indexer {
     /// The busiest authors and sections the root's page was last rendered with.
     rendered_directory: Option<Directory>,
     /// Whether the store holds the keys of the on-disk cache: a restart serves them at once
-    /// and checks the folder against them (`resume_from_cache`, `changed_since_cache`).
+    /// and checks the folder against them (`resume_from_cache`, `changed_since_start`).
     preloaded: bool,
+    /// The first state came from the index cache (not a scan): its unchanged keys count in
+    /// `keys_from_cache`.
+    resumed: bool,
     /// How many keys the index cache gave a restart, once its folder check is done.
     keys_from_cache: usize,
-    /// What a restart's folder check found so far (see [`Indexer::changed_since_cache`]).
+    /// What the folder check after the start found so far (see
+    /// [`Indexer::changed_since_start`]).
     resume: Option<crate::store::Seen>,
     /// Files read since a restart began to serve the cache's keys (a shown seed changed
     /// while down is read before the folder check comes): not keys the cache gave.
@@ -162,6 +166,7 @@ impl Indexer {
         };
         Ok(Indexer {
             preloaded,
+            resumed: false,
             keys_from_cache: 0,
             read_since_resume: 0,
             resume: None,

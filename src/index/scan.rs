@@ -153,7 +153,7 @@ impl Indexer {
             self.resume_from_cache();
             let mut paths = Vec::new();
             check_folder(&root, |check| {
-                paths.extend(self.changed_since_cache(&check))
+                paths.extend(self.changed_since_start(&check))
             });
             self.apply(&Batch::Paths(paths));
             return ScanReport {
@@ -176,13 +176,14 @@ impl Indexer {
 
     /// Makes the index cache's keys what is served, before the folder is checked against them
     /// (a restart answers at once; [`check_folder`] runs meanwhile on another thread, and
-    /// [`Indexer::changed_since_cache`] turns what it found into a batch); its report counts
+    /// [`Indexer::changed_since_start`] turns what it found into a batch); its report counts
     /// no key from the cache yet.
     pub fn resume_from_cache(&mut self) -> ScanReport {
         let started = Instant::now();
         self.store.settle();
         debug!(ms = started.elapsed().as_millis() as u64, "orders settled");
         self.read_since_resume = 0;
+        self.resumed = true;
         self.preloaded = false;
         self.rescanned = true;
         self.store.keep_journal();
@@ -318,11 +319,12 @@ impl Indexer {
         self.files_read += files_read;
     }
 
-    /// The paths to recheck after a restart from the index cache, from one slice of what
-    /// [`check_folder`] found: files whose stamp is not the one the cache gave (or that it
-    /// does not know); with the last slice, also what the store holds that the walk did not
-    /// find (gone, or made since the walk passed: a recheck tells which). Reads only the store.
-    pub fn changed_since_cache(&mut self, check: &FolderCheck) -> Vec<PathBuf> {
+    /// The paths to recheck after the start (a restart from the index cache, or a cold
+    /// scan), from one slice of what [`check_folder`] found: files whose stamp is not the one
+    /// the store holds (or that it does not know); with the last slice, also what the store
+    /// holds that the walk did not find (gone, or made since the walk passed: a recheck tells
+    /// which). Reads only the store.
+    pub fn changed_since_start(&mut self, check: &FolderCheck) -> Vec<PathBuf> {
         let seen = self.resume.get_or_insert_default();
         let found = check.files.iter().zip(&check.stamps);
         let mut paths = self.store.differing(found, seen);
@@ -330,8 +332,13 @@ impl Indexer {
             let seen = self.resume.take().unwrap_or_default();
             paths.extend(self.store.not_found(self.reader.root(), &seen));
             let unchanged = seen.unchanged.saturating_sub(self.read_since_resume);
-            self.keys_from_cache = unchanged;
-            info!(unchanged, "folder checked against the index cache");
+            self.keys_from_cache = if self.resumed { unchanged } else { 0 };
+            let against = if self.resumed {
+                "the index cache"
+            } else {
+                "the scan"
+            };
+            info!(unchanged, against, "folder checked");
         }
         paths
     }

@@ -469,7 +469,7 @@ fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
     assert!(checks.last().unwrap().last);
     let mut paths: Vec<PathBuf> = checks
         .iter()
-        .flat_map(|check| restarted.changed_since_cache(check))
+        .flat_map(|check| restarted.changed_since_start(check))
         .collect();
     paths.sort();
     let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
@@ -481,6 +481,36 @@ fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
     restarted.apply(&Batch::Paths(paths));
     assert_eq!(titles(&restarted.render().unwrap()), ["A, newer", "C", "D"]);
     assert_eq!(served_links(&restarted), [x("a"), x("c"), x("d")]);
+}
+
+#[test]
+fn the_check_after_a_cold_scan_reads_again_what_changed_while_the_scan_read() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c/c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut indexer = folder.indexer_with_cache();
+    indexer.scan();
+    // After the scan read them, before the watcher was set: A changes, B goes, D comes.
+    folder.write("a.txt", &seed("A, newer", &x("a"), 4));
+    std::fs::remove_file(folder.path("b.txt")).unwrap();
+    folder.write("d.txt", &seed("D", &x("d"), 0));
+
+    let mut checks = Vec::new();
+    super::check_folder(indexer.root(), |check| checks.push(check));
+    let mut paths: Vec<PathBuf> = checks
+        .iter()
+        .flat_map(|check| indexer.changed_since_start(check))
+        .collect();
+    paths.sort();
+    let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
+    assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
+    // Nothing came from the index cache: the state was a scan's.
+    assert_eq!(indexer.keys_from_cache(), 0);
+    indexer.apply(&Batch::Paths(paths));
+    assert_eq!(titles(&indexer.render().unwrap()), ["A, newer", "C", "D"]);
+    assert_eq!(served_links(&indexer), [x("a"), x("c"), x("d")]);
 }
 
 /// Log lines written while `run` runs on this thread.

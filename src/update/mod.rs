@@ -22,7 +22,7 @@ use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
 use crate::tail::Tail;
-use crate::watch::{self, Batch};
+use crate::watch::Batch;
 use crate::websub;
 pub use folder::start_watcher;
 use folder::{Folder, Look};
@@ -46,8 +46,6 @@ const CACHE_OVERDUE: Duration = Duration::from_secs(300);
 pub struct Parts {
     pub indexer: Indexer,
     pub seeds: SeedsConfig,
-    /// `None` on a restart from the index cache: it comes with [`Update::Watching`].
-    pub watcher: Option<watch::Watcher>,
     /// The update thread's own inbox, for the watchers it starts.
     pub updates: Sender<Update>,
     pub tail: Arc<Tail>,
@@ -57,9 +55,10 @@ pub struct Parts {
     pub websub: Option<websub::Pinger>,
     /// The public URL of `/`, for the feed URLs the hubs are told.
     pub base_url: url::Url,
-    /// Seeds whose key the start took from the index cache; `None` while a restart from it
-    /// has still to check the folder ([`Update::Checked`]).
-    pub started_from_cache: Option<usize>,
+    /// The first state came from a scan of the folder, not from the index cache: the cache is
+    /// written from it. (Either way the watcher comes with [`Update::Watching`] and the check
+    /// of the folder with [`Update::Checked`].)
+    pub scanned: bool,
 }
 
 pub struct UpdateLoop {
@@ -99,13 +98,13 @@ impl UpdateLoop {
         let now = Utc::now();
         let root = parts.indexer.root().to_path_buf();
         UpdateLoop {
-            folder: Folder::new(root, parts.seeds, parts.watcher, parts.updates),
+            folder: Folder::new(root, parts.seeds, None, parts.updates),
             indexer: parts.indexer,
             long_tail: LongTail::new(parts.tail, parts.renderer),
             compressor: parts.compressor,
             cache: CacheSchedule {
                 // A restart's store is the cache's until the folder check's batch.
-                dirty: parts.started_from_cache.is_some(),
+                dirty: parts.scanned,
                 saved: Instant::now(),
                 last_batch: Instant::now(),
             },
@@ -113,7 +112,7 @@ impl UpdateLoop {
                 started: now,
                 last_change: None,
                 last_rescan: Some(now),
-                started_from_cache: parts.started_from_cache,
+                started_from_cache: None,
             },
             websub: parts.websub,
             base_url: parts.base_url,
@@ -193,10 +192,10 @@ impl UpdateLoop {
         (!stop).then_some((batches, idle))
     }
 
-    /// A slice of a restart's folder check turned into the batch of what changed there while
-    /// the server was down.
+    /// A slice of the folder check after the start turned into the batch of what changed
+    /// there while the server was down (a restart) or while the scan read (a cold start).
     fn checked(&mut self, check: &FolderCheck) -> Option<Batch> {
-        let paths = self.indexer.changed_since_cache(check);
+        let paths = self.indexer.changed_since_start(check);
         if check.last {
             self.clocks.started_from_cache = Some(self.indexer.keys_from_cache());
             // `/status` says so even if nothing changed.
