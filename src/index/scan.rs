@@ -27,12 +27,17 @@ pub struct ScanReport {
 /// Called as a scan goes: (files done, files in all).
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
-/// A walk or a batch of more files than this defers the store's feed orders and makes them
-/// once at the end (see `Store::defer`): at any size of store, about where putting each row
-/// in its place in the sorted orders (moving the arrays behind it) costs what making them all
-/// does (~0.6 s at 1,000,000 seeds since `store/settle.rs`; a 10,000-seed burst inserted a row
-/// at a time held the update thread up to 2.3 s there).
+/// A walk or a batch of more files than this, and than a quarter of the store, has the
+/// store's feed orders made anew once at the end (see `Store::defer`, `store/settle.rs`:
+/// ~0.6 s at 1,000,000 seeds).
 const BULK: usize = 2048;
+
+/// A walk or a batch of more files than this (and too few to make the orders anew) gathers
+/// the rows it lists and unlists, and places them in the orders they touch once at the end
+/// (see `Store::gather`): a pass over each such order, where a row at a time moves most of
+/// a million-long array for each row (a 10,000-seed burst held the update thread 2.3 s at
+/// 1,000,000 seeds that way, ~1 s making every order anew).
+const GATHER: usize = 16;
 
 /// A batch of more paths than this reads them on every thread before filing them (a `git
 /// pull`'s burst; one change's usual batch is read on the update thread itself).
@@ -207,10 +212,8 @@ impl Indexer {
         self.files_read = 0;
         match batch {
             Batch::Paths(paths) => {
-                // A burst (a `git pull` of thousands of seeds) settles the orders once.
-                if paths.len() > BULK {
-                    self.store.defer();
-                }
+                // A burst (a `git pull` of thousands of seeds) puts its rows in order once.
+                self.hold_orders(paths.len());
                 if paths.len() > READ_TOGETHER {
                     // Read on every thread first, then filed in the batch's order.
                     let root = self.root().to_path_buf();
@@ -241,6 +244,16 @@ impl Indexer {
             }
         }
         self.files_read
+    }
+
+    /// Before a batch or a walk of `files` files: how their rows reach the feed orders until
+    /// the store settles ([`BULK`], [`GATHER`]; a few go one at a time).
+    fn hold_orders(&mut self, files: usize) {
+        if files > BULK.max(self.store.len() / 4) {
+            self.store.defer();
+        } else if files > GATHER {
+            self.store.gather();
+        }
     }
 
     /// Brings what the store holds for `path` (a file, a folder, or a path now gone) in line
@@ -280,10 +293,7 @@ impl Indexer {
         }
         // A big walk (the first scan, a folder of many seeds arriving) sorts the feed orders
         // once at the end instead of inserting each entry into them.
-        let bulk = files.len() > BULK;
-        if bulk {
-            self.store.defer();
-        }
+        self.hold_orders(files.len());
         self.store.keep_only(dir, files.iter());
         debug!(
             ms = started.elapsed().as_millis() as u64,

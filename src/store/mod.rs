@@ -4,10 +4,12 @@
 //! bodies. No I/O, no locks: one writer owns it.
 //!
 //! Each file is a numbered row (`rows.rs`); the orders (`order.rs`) hold row numbers. A big
-//! batch (a scan, a `git pull`) defers the orders: rows are only marked listed, and
-//! [`Store::settle`] sorts every order once at the end instead of inserting into sorted
-//! arrays a row at a time.
+//! batch (a scan) defers the orders: rows are only marked listed, and [`Store::settle`] sorts
+//! every order once at the end (`settle.rs`); a smaller one (a `git pull` into a big store)
+//! gathers its rows and merges them into the orders they touch (`gather.rs`), instead of
+//! inserting into sorted arrays a row at a time.
 
+mod gather;
 mod order;
 mod rows;
 mod settle;
@@ -79,6 +81,9 @@ pub struct Store {
     unread_authors: BTreeSet<RowId>,
     /// Whether the orders wait for [`Store::settle`] (a big batch is under way).
     deferred: bool,
+    /// The rows a batch listed or unlisted, when the orders they touch wait for
+    /// [`Store::settle`] to be made anew ([`Store::gather`]).
+    gathered: Option<gather::Gathered>,
     /// Each (feed, month) whose served entries changed, once [`Store::keep_journal`] is on:
     /// what the long tail of rendered documents must forget.
     journal: Option<BTreeSet<(Scope, Month)>>,
@@ -378,6 +383,10 @@ impl Store {
             return;
         }
         let listing = self.note_row(id);
+        if let Some(gathered) = &mut self.gathered {
+            gathered.listed(id);
+            return;
+        }
         let rows = &self.rows;
         self.order.insert(rows, id);
         let add = |facets: &mut BTreeMap<String, Facet>, slug: String, name: &str| {
@@ -411,6 +420,10 @@ impl Store {
             return;
         }
         let listing = self.note_row(id);
+        if let Some(gathered) = &mut self.gathered {
+            gathered.unlisted(id, &listing);
+            return;
+        }
         let rows = &self.rows;
         self.order.remove(rows, id);
         let remove = |facets: &mut BTreeMap<String, Facet>, slug: &str| {
@@ -512,6 +525,10 @@ impl Store {
     /// merge: taking every row out of the million-long root order and putting it back moved
     /// megabytes a row, and the background read at 1,000,000 seeds never finished.
     pub fn set_authors_of(&mut self, read: Vec<(PathBuf, Stamp, Vec<String>)>) {
+        // Bylines come between batches; should one come inside, the batch's rows go in first.
+        if let Some(gathered) = self.gathered.take() {
+            self.place_gathered(gathered);
+        }
         let mut added: BTreeMap<String, (String, Vec<RowId>)> = BTreeMap::new();
         for (path, stamp, authors) in read {
             let Some(id) = self.rows.find(&path) else {

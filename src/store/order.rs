@@ -87,6 +87,11 @@ impl Order {
         self.0 = merged;
     }
 
+    /// Keeps only the rows `keep` says to, in one pass.
+    pub fn retain(&mut self, keep: impl FnMut(&RowId) -> bool) {
+        self.0.retain(keep);
+    }
+
     pub fn remove(&mut self, rows: &Rows, row: RowId) {
         let at = self.position(rows, row);
         if self.0.get(at) == Some(&row) {

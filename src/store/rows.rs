@@ -234,6 +234,14 @@ impl Rows {
             .expect("a row number held anywhere is a row")
     }
 
+    /// Whether `id` is a row now (not one removed since it was noted) and listed.
+    pub fn is_listed(&self, id: RowId) -> bool {
+        self.rows
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|row| row.listed)
+    }
+
     fn get_mut(&mut self, id: RowId) -> &mut Row {
         self.rows[id as usize]
             .as_mut()

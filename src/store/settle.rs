@@ -174,6 +174,9 @@ impl Store {
     /// section keeps the name it had; a new one takes its first row's (by row number: the
     /// order the batch filed them in).
     pub fn settle(&mut self) {
+        if let Some(gathered) = self.gathered.take() {
+            self.place_gathered(gathered);
+        }
         if !std::mem::take(&mut self.deferred) {
             return;
         }

@@ -544,3 +544,112 @@ fn authors_read_in_a_batch_give_the_orders_known_authors_give() {
     }
     assert_eq!(links(&read), links(&known));
 }
+
+/// Every order a reader can ask for, as links: the root's, each folder's, author's and
+/// section's (with its name), and the folders, authors and sections listed.
+fn every_order(store: &Store) -> Vec<(String, Vec<String>)> {
+    let of = |scope: &Scope| -> Vec<String> {
+        store
+            .newest_of(scope, None)
+            .map(|e| e.id().to_string())
+            .collect()
+    };
+    let mut orders = vec![("all".to_string(), of(&Scope::All))];
+    for folder in store.folders() {
+        orders.push((
+            format!("folder {folder}"),
+            of(&Scope::Folder(folder.into())),
+        ));
+    }
+    for (kind, scope) in [
+        (FacetKind::Author, Scope::Author as fn(String) -> Scope),
+        (FacetKind::Section, Scope::Section),
+    ] {
+        for (slug, facet) in store.top(kind, usize::MAX) {
+            let label = format!("{kind:?} {slug} named {}", facet.name);
+            orders.push((label, of(&scope(slug.to_string()))));
+        }
+    }
+    orders
+}
+
+#[test]
+fn a_gathered_batch_leaves_every_order_as_the_same_changes_made_one_by_one() {
+    let keyed = |link: &str, hour: i64, author: &str, section: &str| Key {
+        authors: Some(Arc::from(vec![author.to_string()])),
+        section: Some(Section {
+            term: section.into(),
+            name: section.to_uppercase().into(),
+        }),
+        ..entry(link, hour)
+    };
+    let path = |i: u64| format!("/s/{}/{i}.txt", ["a", "b", "c"][(i % 3) as usize]);
+    let mut one_by_one = Store::with_folders(Path::new("/s"));
+    for i in 0..300u64 {
+        let key = keyed(
+            &format!("l{i}"),
+            (i % 40) as i64,
+            &format!("w{}", i % 7),
+            "s",
+        );
+        one_by_one.upsert(Path::new(&path(i)), key, stamp(at(0)));
+    }
+    let mut gathered = Store::with_folders(Path::new("/s"));
+    for i in 0..300u64 {
+        let key = keyed(
+            &format!("l{i}"),
+            (i % 40) as i64,
+            &format!("w{}", i % 7),
+            "s",
+        );
+        gathered.upsert(Path::new(&path(i)), key, stamp(at(0)));
+    }
+    assert_eq!(every_order(&gathered), every_order(&one_by_one));
+
+    // A batch: new seeds, removed ones, a seed's date, author and section changed, a second
+    // file with a link already served (the newer file wins it), a seed added then removed,
+    // and a seed changed twice.
+    let batch = |store: &mut Store| {
+        for i in 300..420u64 {
+            let key = keyed(
+                &format!("l{i}"),
+                (i % 50) as i64,
+                &format!("w{}", i % 9),
+                "n",
+            );
+            store.upsert(Path::new(&path(i)), key, stamp(at(0)));
+        }
+        for i in (0..300u64).step_by(7) {
+            store.remove(Path::new(&path(i)));
+        }
+        for i in (1..300u64).step_by(11) {
+            let key = keyed(&format!("l{i}"), 60 + (i % 5) as i64, "moved", "m");
+            store.upsert(Path::new(&path(i)), key, stamp(at(1)));
+        }
+        for i in (2..300u64).step_by(13) {
+            let key = keyed(&format!("l{i}"), 3, "copy", "s");
+            store.upsert(Path::new(&format!("/s/d/{i}.txt")), key, stamp(at(5)));
+        }
+        store.upsert(
+            Path::new("/s/e/brief.txt"),
+            keyed("brief", 9, "x", "y"),
+            stamp(at(0)),
+        );
+        store.remove(Path::new("/s/e/brief.txt"));
+        for hour in [70, 2] {
+            store.upsert(
+                Path::new(&path(5)),
+                keyed("l5", hour, "w1", "t"),
+                stamp(at(hour)),
+            );
+        }
+    };
+    batch(&mut one_by_one);
+    gathered.gather();
+    batch(&mut gathered);
+    gathered.settle();
+    let orders = every_order(&gathered);
+    assert_eq!(orders, every_order(&one_by_one));
+    assert!(orders.iter().any(|(name, _)| name.contains("moved")));
+    assert!(!orders.iter().any(|(name, _)| name.contains("Author x")));
+}

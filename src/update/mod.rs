@@ -41,6 +41,10 @@ const CACHE_EVERY: Duration = Duration::from_secs(30);
 const CACHE_QUIET: Duration = Duration::from_secs(2);
 /// How long a stream of changes with no quiet moment may keep the cache from being written.
 const CACHE_OVERDUE: Duration = Duration::from_secs(300);
+/// At most this many changed paths are applied a round; the rest of a burst (a `git pull` of
+/// thousands of seeds) goes back to the inbox behind what came meanwhile, so a change to
+/// another seed waits for one slice (~20–60 ms at 1,000,000 seeds), not the whole burst.
+const SLICE: usize = 1024;
 
 /// What the update loop is made of.
 pub struct Parts {
@@ -75,6 +79,8 @@ pub struct UpdateLoop {
     render_due: bool,
     /// The state being published came from `render_due`, not from a change: no WebSub pings.
     unannounced: bool,
+    /// The update thread's own inbox, for the rest of a burst ([`SLICE`]).
+    inbox: Sender<Update>,
 }
 
 /// When the on-disk index cache is written: changes not yet in it, and when it was last
@@ -98,7 +104,8 @@ impl UpdateLoop {
         let now = Utc::now();
         let root = parts.indexer.root().to_path_buf();
         UpdateLoop {
-            folder: Folder::new(root, parts.seeds, None, parts.updates),
+            folder: Folder::new(root, parts.seeds, None, parts.updates.clone()),
+            inbox: parts.updates,
             indexer: parts.indexer,
             long_tail: LongTail::new(parts.tail, parts.renderer),
             compressor: parts.compressor,
@@ -189,7 +196,37 @@ impl UpdateLoop {
                 Update::Stop => stop = true,
             }
         }
-        (!stop).then_some((batches, idle))
+        (!stop).then_some((self.slice_of(batches), idle))
+    }
+
+    /// The batches to apply this round: paths up to [`SLICE`]; the rest go back to the inbox.
+    /// (A path is rechecked as it is when applied, so a later event overtaking it changes
+    /// nothing.)
+    fn slice_of(&self, batches: Vec<Batch>) -> Vec<Batch> {
+        let mut room = SLICE;
+        let mut now = Vec::new();
+        let mut later = Vec::new();
+        for batch in batches {
+            match batch {
+                Batch::Paths(mut paths) if paths.len() > room => {
+                    later.extend(paths.split_off(room));
+                    room = 0;
+                    if !paths.is_empty() {
+                        now.push(Batch::Paths(paths));
+                    }
+                }
+                Batch::Paths(paths) => {
+                    room -= paths.len();
+                    now.push(Batch::Paths(paths));
+                }
+                rescan => now.push(rescan),
+            }
+        }
+        if !later.is_empty() {
+            // The receiver is this loop's own: it is there while the loop runs.
+            let _ = self.inbox.send(Update::Changed(Batch::Paths(later)));
+        }
+        now
     }
 
     /// A slice of the folder check after the start turned into the batch of what changed
