@@ -12,9 +12,10 @@ pub enum Update {
     /// A handler wants a long-tail document that is not cached: plan it (under its tail key)
     /// for the render thread.
     Render(Box<RenderRequest>),
-    /// A restart from the index cache, once it serves: the folder's watcher, set up meanwhile.
+    /// Once the first state serves (a restart's or a cold scan's): the folder's watcher, set
+    /// up meanwhile.
     Watching(notify::Result<watch::Watcher>),
-    /// Then, a slice at a time, what the folder holds, to be checked against the cache's keys.
+    /// Then, a slice at a time, what the folder holds, to be checked against the store.
     Checked(Box<FolderCheck>),
     Stop,
 }

@@ -199,17 +199,24 @@ impl UpdateLoop {
         (!stop).then_some((self.slice_of(batches), idle))
     }
 
-    /// The batches to apply this round: paths up to [`SLICE`]; the rest go back to the inbox.
-    /// (A path is rechecked as it is when applied, so a later event overtaking it changes
-    /// nothing.)
-    fn slice_of(&self, batches: Vec<Batch>) -> Vec<Batch> {
+    /// The batches to apply this round: paths up to [`SLICE`], the smallest batches first and
+    /// a big batch's newest paths (a single change is not held behind the rest of a burst);
+    /// the rest go back to the inbox. (A path is rechecked as it is when
+    /// applied, so the order batches are applied in changes nothing.)
+    fn slice_of(&self, mut batches: Vec<Batch>) -> Vec<Batch> {
+        batches.sort_by_key(|batch| match batch {
+            Batch::Paths(paths) => paths.len(),
+            Batch::Rescan(_) => 0,
+        });
         let mut room = SLICE;
         let mut now = Vec::new();
         let mut later = Vec::new();
         for batch in batches {
             match batch {
                 Batch::Paths(mut paths) if paths.len() > room => {
-                    later.extend(paths.split_off(room));
+                    // The newest events (last) first: a single change the watcher put in one
+                    // batch with a burst is not held behind the burst's older paths.
+                    later.extend(paths.drain(..paths.len() - room));
                     room = 0;
                     if !paths.is_empty() {
                         now.push(Batch::Paths(paths));
