@@ -112,68 +112,100 @@ pub fn save(
     fingerprint: &str,
     records: impl ExactSizeIterator<Item = (PathBuf, Stamp, Key)>,
 ) -> std::io::Result<()> {
-    // Streamed record by record: one buffer for the whole file would double as it grew (a
-    // transient of ~100 MB at 100,000 seeds).
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let temporary = path.with_extension("tmp");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-    let mut hasher = Sha256::new();
-    let mut out = Vec::with_capacity(1024);
-    let mut flush = |out: &mut Vec<u8>| -> std::io::Result<()> {
-        hasher.update(&out[..]);
-        file.write_all(out)?;
-        out.clear();
-        Ok(())
-    };
-    write_records(&mut out, &mut flush, fingerprint, records)?;
-    file.write_all(&hasher.finalize())?;
-    let file = file.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    let mut writing = Writing::start(path, fingerprint, records.len())?;
+    writing.write(records)?;
+    writing.finish()
 }
 
-/// The cache's bytes before its checksum, handed to `flush` a record at a time.
-fn write_records(
-    out: &mut Vec<u8>,
-    flush: &mut impl FnMut(&mut Vec<u8>) -> std::io::Result<()>,
-    fingerprint: &str,
-    records: impl ExactSizeIterator<Item = (PathBuf, Stamp, Key)>,
-) -> std::io::Result<()> {
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    put_bytes(out, fingerprint.as_bytes());
-    out.extend_from_slice(&(records.len() as u64).to_le_bytes());
-    flush(out)?;
-    for (record, stamp, key) in records {
-        put_bytes(out, record.as_os_str().as_bytes());
-        out.extend_from_slice(&stamp.size.to_le_bytes());
-        put_time(out, stamp.modified);
-        out.extend_from_slice(&stamp.inode.to_le_bytes());
-        put_bytes(out, key.id.as_bytes());
-        put_time(out, key.published);
-        put_time(out, key.updated);
-        put_optional_time(out, key.fetched);
-        put_bytes(out, key.title.as_bytes());
-        put_optional(out, key.section.as_ref(), |out, section| {
-            put_bytes(out, section.term.as_bytes());
-            let renamed = section.name != section.term;
-            put_optional(out, renamed.then_some(&section.name), |out, name| {
-                put_bytes(out, name.as_bytes())
-            });
-        });
-        put_optional(out, key.authors.as_ref(), |out, authors| {
-            out.extend_from_slice(&(authors.len() as u32).to_le_bytes());
-            for author in authors.iter() {
-                put_bytes(out, author.as_bytes());
-            }
-        });
-        out.extend_from_slice(&key.site.lead_image.to_le_bytes());
-        out.extend_from_slice(&key.site.closing.to_le_bytes());
-        flush(out)?;
+/// A cache file being written, a slice of records at a time (the update thread writes a
+/// million records in slices between its rounds), streamed record by record: one buffer for
+/// the whole file would double as it grew (a transient of ~100 MB at 100,000 seeds). Dropped
+/// unfinished, it leaves only a temp file the next write replaces.
+pub struct Writing {
+    path: PathBuf,
+    temporary: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+    out: Vec<u8>,
+}
+
+impl Writing {
+    /// Starts the file at `path` for `count` records.
+    pub fn start(path: &Path, fingerprint: &str, count: usize) -> std::io::Result<Writing> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let temporary = path.with_extension("tmp");
+        let file = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        let mut writing = Writing {
+            path: path.to_path_buf(),
+            temporary,
+            file,
+            hasher: Sha256::new(),
+            out: Vec::with_capacity(1024),
+        };
+        writing.out.extend_from_slice(MAGIC);
+        writing.out.extend_from_slice(&FORMAT.to_le_bytes());
+        put_bytes(&mut writing.out, fingerprint.as_bytes());
+        writing.out.extend_from_slice(&(count as u64).to_le_bytes());
+        writing.flush()?;
+        Ok(writing)
     }
-    Ok(())
+
+    /// Appends `records`.
+    pub fn write(
+        &mut self,
+        records: impl Iterator<Item = (PathBuf, Stamp, Key)>,
+    ) -> std::io::Result<()> {
+        for (record, stamp, key) in records {
+            put_record(&mut self.out, &record, stamp, &key);
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The checksum, to disk, and in place of the old file.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.file.write_all(&self.hasher.finalize_reset())?;
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&self.temporary, &self.path)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.hasher.update(&self.out[..]);
+        self.file.write_all(&self.out)?;
+        self.out.clear();
+        Ok(())
+    }
+}
+
+/// One record's bytes.
+fn put_record(out: &mut Vec<u8>, record: &Path, stamp: Stamp, key: &Key) {
+    put_bytes(out, record.as_os_str().as_bytes());
+    out.extend_from_slice(&stamp.size.to_le_bytes());
+    put_time(out, stamp.modified);
+    out.extend_from_slice(&stamp.inode.to_le_bytes());
+    put_bytes(out, key.id.as_bytes());
+    put_time(out, key.published);
+    put_time(out, key.updated);
+    put_optional_time(out, key.fetched);
+    put_bytes(out, key.title.as_bytes());
+    put_optional(out, key.section.as_ref(), |out, section| {
+        put_bytes(out, section.term.as_bytes());
+        let renamed = section.name != section.term;
+        put_optional(out, renamed.then_some(&section.name), |out, name| {
+            put_bytes(out, name.as_bytes())
+        });
+    });
+    put_optional(out, key.authors.as_ref(), |out, authors| {
+        out.extend_from_slice(&(authors.len() as u32).to_le_bytes());
+        for author in authors.iter() {
+            put_bytes(out, author.as_bytes());
+        }
+    });
+    out.extend_from_slice(&key.site.lead_image.to_le_bytes());
+    out.extend_from_slice(&key.site.closing.to_le_bytes());
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {

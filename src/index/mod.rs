@@ -223,12 +223,54 @@ impl Indexer {
         }
     }
 
+    /// Starts writing the index cache a slice at a time ([`Indexer::continue_cache`]); `None`
+    /// without a cache file, or when it cannot be written (logged).
+    pub fn start_cache(&self) -> Option<CacheWrite> {
+        let file = self.cache_file.as_ref()?;
+        match cache::Writing::start(file, &self.fingerprint, self.store.all().len()) {
+            Ok(writing) => Some(CacheWrite { writing, done: 0 }),
+            Err(error) => {
+                warn!(file = %file.display(), %error, "cannot write the index cache");
+                None
+            }
+        }
+    }
+
+    /// Writes up to `records` more of the store's records; the write back while there are
+    /// more, `None` once the file is complete and in place (or could not be: logged). The
+    /// store must not have changed since [`Indexer::start_cache`].
+    pub fn continue_cache(&self, mut write: CacheWrite, records: usize) -> Option<CacheWrite> {
+        let all = self.store.all();
+        let left = all.len().saturating_sub(write.done);
+        let slice = all.skip(write.done).take(records);
+        let written = write
+            .writing
+            .write(slice.map(|e| (e.path(), e.stamp(), e.key())));
+        write.done += records.min(left);
+        let finished = match written {
+            Ok(()) if write.done < self.store.all().len() => return Some(write),
+            Ok(()) => write.writing.finish(),
+            Err(error) => Err(error),
+        };
+        if let (Err(error), Some(file)) = (finished, &self.cache_file) {
+            warn!(file = %file.display(), %error, "cannot write the index cache");
+        }
+        None
+    }
+
     pub fn counts(&self) -> Counts {
         Counts {
             entries: self.store.len(),
             rejected: self.store.rejected().len(),
         }
     }
+}
+
+/// An index cache write under way (see [`Indexer::start_cache`]).
+pub struct CacheWrite {
+    writing: cache::Writing,
+    /// Records written so far, in the store's order.
+    done: usize,
 }
 
 /// A scoped thread's result; its panic goes on in the caller.

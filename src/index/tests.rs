@@ -513,6 +513,32 @@ fn the_check_after_a_cold_scan_reads_again_what_changed_while_the_scan_read() {
     assert_eq!(served_links(&indexer), [x("a"), x("c"), x("d")]);
 }
 
+#[test]
+fn the_index_cache_written_a_slice_at_a_time_is_the_file_written_at_once() {
+    let folder = Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c/c.txt", seed("C", &x("c"), 3)),
+    ]);
+    let mut indexer = folder.indexer_with_cache();
+    indexer.scan();
+    let mut write = indexer.start_cache();
+    let mut rounds = 0;
+    while let Some(under_way) = write {
+        // Not in place until the last record is written.
+        assert!(!folder.cache_file().exists(), "round {rounds}");
+        rounds += 1;
+        write = indexer.continue_cache(under_way, 1);
+    }
+    assert_eq!(rounds, 3);
+    let sliced = std::fs::read(folder.cache_file()).unwrap();
+    indexer.save_cache();
+    assert_eq!(sliced, std::fs::read(folder.cache_file()).unwrap());
+    let mut restarted = folder.indexer_with_cache();
+    assert!(restarted.has_cached_keys());
+    assert_eq!(restarted.resume_from_cache().entries, 3);
+}
+
 /// Log lines written while `run` runs on this thread.
 fn logged(run: impl FnOnce()) -> String {
     #[derive(Clone, Default)]
