@@ -283,11 +283,7 @@ fn a_batch_reads_the_paths_it_names_and_forgets_the_vanished_ones() {
 
 #[test]
 fn a_rescan_forgets_deleted_seeds_and_reads_every_file_left() {
-    let folder = Folder::with(&[
-        ("a.txt", seed("A", &x("a"), 1)),
-        ("b.txt", seed("B", &x("b"), 2)),
-        ("c/c.txt", seed("C", &x("c"), 3)),
-    ]);
+    let folder = abc_folder();
     let mut indexer = folder.indexer(50);
     assert!(!indexer.rescanned(), "nothing scanned yet");
     assert_eq!(indexer.scan().entries, 3);
@@ -446,11 +442,7 @@ fn a_restart_takes_unchanged_seeds_from_the_cache_and_parses_changed_ones() {
 
 #[test]
 fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
-    let folder = Folder::with(&[
-        ("a.txt", seed("A", &x("a"), 1)),
-        ("b.txt", seed("B", &x("b"), 2)),
-        ("c/c.txt", seed("C", &x("c"), 3)),
-    ]);
+    let folder = abc_folder();
     let mut first = folder.indexer_with_cache();
     first.scan();
     first.save_cache();
@@ -464,14 +456,7 @@ fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
     assert!(restarted.has_cached_keys());
     let report = restarted.resume_from_cache();
     assert_eq!((report.entries, report.from_cache), (3, 0));
-    let mut checks = Vec::new();
-    super::check_folder(restarted.root(), |check| checks.push(check));
-    assert!(checks.last().unwrap().last);
-    let mut paths: Vec<PathBuf> = checks
-        .iter()
-        .flat_map(|check| restarted.changed_since_start(check))
-        .collect();
-    paths.sort();
+    let paths = changed_since_start(&mut restarted);
     let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
     assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
     assert_eq!(restarted.keys_from_cache(), 1);
@@ -485,11 +470,7 @@ fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
 
 #[test]
 fn the_check_after_a_cold_scan_reads_again_what_changed_while_the_scan_read() {
-    let folder = Folder::with(&[
-        ("a.txt", seed("A", &x("a"), 1)),
-        ("b.txt", seed("B", &x("b"), 2)),
-        ("c/c.txt", seed("C", &x("c"), 3)),
-    ]);
+    let folder = abc_folder();
     let mut indexer = folder.indexer_with_cache();
     indexer.scan();
     // After the scan read them, before the watcher was set: A changes, B goes, D comes.
@@ -497,13 +478,7 @@ fn the_check_after_a_cold_scan_reads_again_what_changed_while_the_scan_read() {
     std::fs::remove_file(folder.path("b.txt")).unwrap();
     folder.write("d.txt", &seed("D", &x("d"), 0));
 
-    let mut checks = Vec::new();
-    super::check_folder(indexer.root(), |check| checks.push(check));
-    let mut paths: Vec<PathBuf> = checks
-        .iter()
-        .flat_map(|check| indexer.changed_since_start(check))
-        .collect();
-    paths.sort();
+    let paths = changed_since_start(&mut indexer);
     let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
     assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
     // Nothing came from the index cache: the state was a scan's.
@@ -515,11 +490,7 @@ fn the_check_after_a_cold_scan_reads_again_what_changed_while_the_scan_read() {
 
 #[test]
 fn the_index_cache_written_a_slice_at_a_time_is_the_file_written_at_once() {
-    let folder = Folder::with(&[
-        ("a.txt", seed("A", &x("a"), 1)),
-        ("b.txt", seed("B", &x("b"), 2)),
-        ("c/c.txt", seed("C", &x("c"), 3)),
-    ]);
+    let folder = abc_folder();
     let mut indexer = folder.indexer_with_cache();
     indexer.scan();
     let mut write = indexer.start_cache();
@@ -537,6 +508,28 @@ fn the_index_cache_written_a_slice_at_a_time_is_the_file_written_at_once() {
     let mut restarted = folder.indexer_with_cache();
     assert!(restarted.has_cached_keys());
     assert_eq!(restarted.resume_from_cache().entries, 3);
+}
+
+/// A, B and C, dated 1, 2 and 3, C in a folder of its own.
+fn abc_folder() -> Folder {
+    Folder::with(&[
+        ("a.txt", seed("A", &x("a"), 1)),
+        ("b.txt", seed("B", &x("b"), 2)),
+        ("c/c.txt", seed("C", &x("c"), 3)),
+    ])
+}
+
+/// The paths every slice of a folder check found changed since the start, sorted.
+fn changed_since_start(indexer: &mut Indexer) -> Vec<PathBuf> {
+    let mut checks = Vec::new();
+    super::check_folder(indexer.root(), |check| checks.push(check));
+    assert!(checks.last().unwrap().last);
+    let mut paths: Vec<PathBuf> = checks
+        .iter()
+        .flat_map(|check| indexer.changed_since_start(check))
+        .collect();
+    paths.sort();
+    paths
 }
 
 /// Log lines written while `run` runs on this thread.

@@ -584,26 +584,16 @@ fn a_gathered_batch_leaves_every_order_as_the_same_changes_made_one_by_one() {
         ..entry(link, hour)
     };
     let path = |i: u64| format!("/s/{}/{i}.txt", ["a", "b", "c"][(i % 3) as usize]);
-    let mut one_by_one = Store::with_folders(Path::new("/s"));
-    for i in 0..300u64 {
-        let key = keyed(
-            &format!("l{i}"),
-            (i % 40) as i64,
-            &format!("w{}", i % 7),
-            "s",
-        );
-        one_by_one.upsert(Path::new(&path(i)), key, stamp(at(0)));
-    }
-    let mut gathered = Store::with_folders(Path::new("/s"));
-    for i in 0..300u64 {
-        let key = keyed(
-            &format!("l{i}"),
-            (i % 40) as i64,
-            &format!("w{}", i % 7),
-            "s",
-        );
-        gathered.upsert(Path::new(&path(i)), key, stamp(at(0)));
-    }
+    let filled = || {
+        let mut store = Store::with_folders(Path::new("/s"));
+        for i in 0..300u64 {
+            let author = format!("w{}", i % 7);
+            let key = keyed(&format!("l{i}"), (i % 40) as i64, &author, "s");
+            store.upsert(Path::new(&path(i)), key, stamp(at(0)));
+        }
+        store
+    };
+    let (mut one_by_one, mut gathered) = (filled(), filled());
     assert_eq!(every_order(&gathered), every_order(&one_by_one));
 
     // A batch: new seeds, removed ones, a seed's date, author and section changed, a second
