@@ -137,12 +137,26 @@ impl Stamp {
             size: meta.len(),
             modified: meta
                 .modified()
-                .map(DateTime::<Utc>::from)
+                .map(|at| DateTime::<Utc>::from(at).clamp(EARLIEST_MTIME, LATEST_MTIME))
                 .unwrap_or(DateTime::UNIX_EPOCH),
             inode: meta.ino(),
         }
     }
+
+    /// The mtime in nanoseconds since 1970, exact for every stamp [`Stamp::of`] makes.
+    pub fn modified_nanos(&self) -> i64 {
+        self.modified
+            .clamp(EARLIEST_MTIME, LATEST_MTIME)
+            .timestamp_nanos_opt()
+            .expect("clamped to what nanoseconds hold")
+    }
 }
+
+/// The mtimes a stamp tells apart (1677–2262: what an `i64` of nanoseconds holds, so the store
+/// keeps a stamp in 8 bytes and gives it back equal); a file dated beyond is taken to be
+/// dated at the end, which only its identity uses.
+const EARLIEST_MTIME: DateTime<Utc> = DateTime::from_timestamp_nanos(i64::MIN);
+const LATEST_MTIME: DateTime<Utc> = DateTime::from_timestamp_nanos(i64::MAX);
 
 /// What is at a path now.
 #[derive(Debug)]

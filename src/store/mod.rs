@@ -28,7 +28,7 @@ use crate::scope::{Month, Scope, slug};
 use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 use order::{Order, Place};
-use rows::{Row, RowId, Rows};
+use rows::{Filed, RowId, Rows};
 
 /// A seed as it is taken to be shown: its path, its key (with what it shares with its site
 /// judged: [`SiteParts`]) and its stamp.
@@ -48,7 +48,7 @@ const SITE_SEEN: usize = 5;
 /// `git clone` or a copy every file has the same one.
 fn claim(rows: &Rows, id: RowId) -> (Option<DateTime<Utc>>, DateTime<Utc>, PathBuf) {
     let row = rows.get(id);
-    (row.fetched, row.stamp.modified, rows.path(id))
+    (row.fetched(), row.stamp().modified, rows.path(id))
 }
 
 /// A path as a map key, ordered by its bytes (a folder's descendants are one range).
@@ -148,7 +148,7 @@ fn section_named(section: &Section) -> Option<Named<'_>> {
 }
 
 /// The slugs of a row's authors and section, each with the name it is written as.
-fn facets_of<'r>(rows: &'r Rows, row: &'r Row) -> (Vec<Named<'r>>, Option<Named<'r>>) {
+fn facets_of<'r>(rows: &'r Rows, row: Filed<'r>) -> (Vec<Named<'r>>, Option<Named<'r>>) {
     let mut authors: Vec<Named> = row
         .authors()
         .into_iter()
@@ -157,7 +157,7 @@ fn facets_of<'r>(rows: &'r Rows, row: &'r Row) -> (Vec<Named<'r>>, Option<Named<
         .collect();
     authors.sort();
     authors.dedup_by(|a, b| a.0 == b.0);
-    (authors, rows.section(row).and_then(section_named))
+    (authors, rows.section(&row).and_then(section_named))
 }
 
 /// What a check of the folder against the store found so far (see [`Store::differing`]).
@@ -317,7 +317,9 @@ impl Store {
     ) -> Vec<PathBuf> {
         let mut differing = Vec::new();
         for (path, stamp) in found {
-            let held = self.mark_seen(path, seen).map(|id| self.rows.get(id).stamp);
+            let held = self
+                .mark_seen(path, seen)
+                .map(|id| self.rows.get(id).stamp());
             if stamp.is_some() && *stamp == held {
                 seen.unchanged += 1;
             } else {
@@ -373,7 +375,7 @@ impl Store {
     /// Puts row `id` in the feed orders (if it is not already).
     fn list(&mut self, id: RowId) {
         let row = self.rows.get(id);
-        if row.listed {
+        if row.listed() {
             return;
         }
         self.rows.set_listed(id, true);
@@ -410,7 +412,7 @@ impl Store {
     /// Takes row `id` out of the feed orders (if it is listed).
     fn unlist(&mut self, id: RowId) {
         let row = self.rows.get(id);
-        if !row.listed {
+        if !row.listed() {
             return;
         }
         self.rows.set_listed(id, false);
@@ -448,7 +450,7 @@ impl Store {
     /// Notes that row `id`'s entry went into or out of its feeds (see [`Store::note`]);
     /// returns those feeds.
     fn note_row(&mut self, id: RowId) -> Listing {
-        let month = Month::of(self.rows.get(id).published);
+        let month = Month::of(self.rows.get(id).published());
         let listing = self.listing(id);
         self.note(month, &listing);
         listing
@@ -535,13 +537,13 @@ impl Store {
                 continue;
             };
             let row = self.rows.get(id);
-            if row.stamp != stamp || row.authors().is_some() {
+            if row.stamp() != stamp || row.authors().is_some() {
                 continue;
             }
             self.rows.set_authors(id, &authors);
             self.unread_authors.remove(&id);
             let row = self.rows.get(id);
-            if !row.listed {
+            if !row.listed() {
                 continue;
             }
             let listing = self.note_row(id);
@@ -570,7 +572,7 @@ impl Store {
         self.unread_authors
             .iter()
             .take(count)
-            .map(|&id| (self.rows.path(id), self.rows.get(id).stamp))
+            .map(|&id| (self.rows.path(id), self.rows.get(id).stamp()))
             .collect()
     }
 
@@ -644,7 +646,7 @@ impl Store {
         let seen = order
             .from(&self.rows, place, false)
             .take(SITE_LOOKBACK)
-            .filter(|&id| part(&self.rows.get(id).site) == mine)
+            .filter(|&id| part(&self.rows.get(id).site()) == mine)
             .count();
         seen >= SITE_SEEN
     }
@@ -710,7 +712,7 @@ impl Store {
         self.rows
             .claims_by_hash(hash)
             .into_iter()
-            .find(|&id| self.rows.get(id).listed)
+            .find(|&id| self.rows.get(id).listed())
             .map(|id| self.entry(id))
     }
 
@@ -722,7 +724,7 @@ impl Store {
         };
         let mut before = None;
         while let Some(id) = order.before(&self.rows, before).next() {
-            let month = Month::of(self.rows.get(id).published);
+            let month = Month::of(self.rows.get(id).published());
             months.push(month);
             before = month.start();
             if before.is_none() {
@@ -777,7 +779,7 @@ pub struct Entry<'s> {
 }
 
 impl<'s> Entry<'s> {
-    fn row(&self) -> &'s Row {
+    fn row(&self) -> Filed<'s> {
         self.rows.get(self.id)
     }
 
@@ -786,7 +788,7 @@ impl<'s> Entry<'s> {
     }
 
     pub fn stamp(&self) -> Stamp {
-        self.row().stamp
+        self.row().stamp()
     }
 
     pub fn id(&self) -> &'s str {
@@ -798,11 +800,11 @@ impl<'s> Entry<'s> {
     }
 
     pub fn published(&self) -> DateTime<Utc> {
-        self.row().published
+        self.row().published()
     }
 
     pub fn section(&self) -> Option<&'s Section> {
-        self.rows.section(self.row())
+        self.rows.section(&self.row())
     }
 
     /// The authors, or `None` while they are unread (see [`Key::authors`]).

@@ -8,9 +8,9 @@
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
-use super::rows::{RowId, Rows};
+use super::rows::{RowId, Rows, micros};
 
 /// A place in feed order: an entry's `published` and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +24,8 @@ pub struct Place<'k> {
 /// of its time reading ids its sorts did not need.
 fn row_against(rows: &Rows, row: RowId, place: Place<'_>) -> Ordering {
     let row = rows.get(row);
-    place
-        .published
-        .cmp(&row.published)
+    micros(place.published)
+        .cmp(&row.published_micros())
         .then_with(|| row.id_bytes().cmp(place.id.as_bytes()))
 }
 
@@ -34,8 +33,8 @@ fn row_against(rows: &Rows, row: RowId, place: Place<'_>) -> Ordering {
 pub(super) fn rows_compared(rows: &Rows, a: RowId, b: RowId) -> Ordering {
     let (row_a, row_b) = (rows.get(a), rows.get(b));
     row_b
-        .published
-        .cmp(&row_a.published)
+        .published_micros()
+        .cmp(&row_a.published_micros())
         .then_with(|| row_a.id_bytes().cmp(row_b.id_bytes()))
 }
 
@@ -125,8 +124,18 @@ impl Order {
         rows: &Rows,
         before: Option<DateTime<Utc>>,
     ) -> impl Iterator<Item = RowId> + use<'o> {
+        // Rows hold whole microseconds: one published within the microsecond before `before`
+        // is before it.
         let at = match before {
-            Some(at) => self.0.partition_point(|&r| rows.get(r).published >= at),
+            Some(before) => {
+                let bound = micros(
+                    before
+                        .checked_add_signed(TimeDelta::nanoseconds(999))
+                        .unwrap_or(before),
+                );
+                self.0
+                    .partition_point(|&r| rows.get(r).published_micros() >= bound)
+            }
             None => 0,
         };
         self.0[at..].iter().copied()

@@ -5,9 +5,9 @@
 //! Rows are numbered so that the orders can hold 4-byte numbers instead of keys and paths; a
 //! removed row's number is used again. A row keeps what ordering and filtering need and
 //! nothing twice: its folder is a number into a table of folders (a million seeds live in a
-//! few thousand), its section a number into a table of sections, its strings one packed box
-//! ([`Text`]). The path and link tables hold only row numbers (`hashbrown::HashTable`: the
-//! key is read from the row).
+//! few thousand), its section a number into a table of sections, its strings packed in the
+//! rows' arena ([`Texts`]). The path and link tables hold only row numbers
+//! (`hashbrown::HashTable`: the key is read from the row).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 
-use super::text::Text;
+use std::ops::Deref;
+
+use super::text::{Text, TextAt, Texts, pack};
 use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 use crate::urls::entry_hash;
@@ -33,38 +35,51 @@ const NO_ROW: RowId = RowId::MAX;
 /// A row without a section.
 const NO_SECTION: SectionId = SectionId::MAX;
 
+/// What the row's flag byte says.
+const LISTED: u8 = 1;
+const IMAGE_IS_SITE: u8 = 2;
+const CLOSING_IS_SITE: u8 = 4;
+
+/// `fetched` when the seed states no fetch time.
+const NOT_FETCHED: i64 = i64::MIN;
+
+/// An instant to the microsecond, 8 bytes where a `DateTime` takes 12 (16 as an `Option`).
+/// Nothing served shows less than a second; the dates only order and file entries.
+pub(super) fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn instant(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).expect("made from a DateTime")
+}
+
+/// A row: 96 bytes, where keeping the key's own types took 136 (a million rows are 40 MB
+/// less). Dates are microseconds, the stamp's mtime nanoseconds (exact: [`Stamp::of`] keeps
+/// mtimes in that range), the flags one byte.
 pub struct Row {
-    text: Text,
+    /// The row's strings in the store's arena.
+    text: TextAt,
+    /// [`entry_hash`] of the id: the link's place in the link table, the entry page's lookup.
+    pub hash: u64,
+    published: i64,
+    updated: i64,
+    fetched: i64,
+    size: u64,
+    modified: i64,
+    inode: u64,
+    lead_image: u64,
+    closing: u64,
     folder: FolderId,
     section: SectionId,
     /// The next row holding the same link.
     next_claim: RowId,
-    /// Whether the row is in the feed orders: it wins its link.
-    pub listed: bool,
-    pub stamp: Stamp,
-    /// [`entry_hash`] of the id: the link's place in the link table, the entry page's lookup.
-    pub hash: u64,
-    pub published: DateTime<Utc>,
-    pub updated: DateTime<Utc>,
-    pub fetched: Option<DateTime<Utc>>,
-    pub site: SiteParts,
+    flags: u8,
 }
 
+// The layout the comment above describes (a free row costs no more: `TextAt` is never 0).
+const _: () = assert!(std::mem::size_of::<Option<Row>>() == 96);
+
 impl Row {
-    /// The entry's id, its link.
-    pub fn id(&self) -> &str {
-        self.text.id()
-    }
-
-    pub fn title(&self) -> &str {
-        self.text.title()
-    }
-
-    /// The id's bytes, for comparing (see [`Text::id_bytes`]).
-    pub fn id_bytes(&self) -> &[u8] {
-        self.text.id_bytes()
-    }
-
     /// The number of the folder the file is in (see [`Rows::folder_path`]).
     pub fn folder(&self) -> u32 {
         self.folder
@@ -75,9 +90,84 @@ impl Row {
         (self.section != NO_SECTION).then_some(self.section)
     }
 
+    /// Whether the row is in the feed orders: it wins its link.
+    pub fn listed(&self) -> bool {
+        self.flags & LISTED != 0
+    }
+
+    pub fn published(&self) -> DateTime<Utc> {
+        instant(self.published)
+    }
+
+    /// `published` in microseconds, what orders compare.
+    pub fn published_micros(&self) -> i64 {
+        self.published
+    }
+
+    pub fn updated(&self) -> DateTime<Utc> {
+        instant(self.updated)
+    }
+
+    pub fn fetched(&self) -> Option<DateTime<Utc>> {
+        (self.fetched != NOT_FETCHED).then(|| instant(self.fetched))
+    }
+
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            size: self.size,
+            modified: DateTime::from_timestamp_nanos(self.modified),
+            inode: self.inode,
+        }
+    }
+
+    pub fn site(&self) -> SiteParts {
+        SiteParts {
+            lead_image: self.lead_image,
+            closing: self.closing,
+            image_is_site: self.flags & IMAGE_IS_SITE != 0,
+            closing_is_site: self.flags & CLOSING_IS_SITE != 0,
+        }
+    }
+}
+
+/// A row with its strings, as the store reads it.
+#[derive(Clone, Copy)]
+pub struct Filed<'r> {
+    row: &'r Row,
+    text: Text<'r>,
+}
+
+impl Deref for Filed<'_> {
+    type Target = Row;
+
+    fn deref(&self) -> &Row {
+        self.row
+    }
+}
+
+impl<'r> Filed<'r> {
+    /// The entry's id, its link.
+    pub fn id(&self) -> &'r str {
+        self.text.id()
+    }
+
+    pub fn title(&self) -> &'r str {
+        self.text.title()
+    }
+
+    /// The id's bytes, for comparing (see [`Text::id_bytes`]).
+    pub fn id_bytes(&self) -> &'r [u8] {
+        self.text.id_bytes()
+    }
+
     /// The authors, or `None` while a whole-body read has still to find them.
-    pub fn authors(&self) -> Option<impl Iterator<Item = &str> + Clone> {
+    pub fn authors(&self) -> Option<impl Iterator<Item = &'r str> + Clone + use<'r>> {
         self.text.authors()
+    }
+
+    /// The file's name.
+    fn name(&self) -> &'r [u8] {
+        self.text.name()
     }
 }
 
@@ -200,8 +290,8 @@ fn filed(rows: &[Option<Row>], id: RowId) -> &Row {
 }
 
 /// The hash `row` is filed under in the path table (its folder and name).
-fn path_hash_of(hasher: &RandomState, row: &Row) -> u64 {
-    hasher.hash_one((row.folder, row.text.name()))
+fn path_hash_of(hasher: &RandomState, texts: &Texts, row: &Row) -> u64 {
+    hasher.hash_one((row.folder, texts.get(row.text).name()))
 }
 
 #[derive(Default)]
@@ -215,6 +305,9 @@ pub struct Rows {
     hasher: RandomState,
     folders: Folders,
     sections: Sections,
+    texts: Texts,
+    /// Where a row's strings are packed before they go to `texts`.
+    packing: Vec<u8>,
 }
 
 impl Rows {
@@ -228,10 +321,18 @@ impl Rows {
     }
 
     /// The row; every number an order or a list holds is a row.
-    pub fn get(&self, id: RowId) -> &Row {
-        self.rows[id as usize]
+    pub fn get(&self, id: RowId) -> Filed<'_> {
+        let row = self.rows[id as usize]
             .as_ref()
-            .expect("a row number held anywhere is a row")
+            .expect("a row number held anywhere is a row");
+        self.filed(row)
+    }
+
+    fn filed<'r>(&'r self, row: &'r Row) -> Filed<'r> {
+        Filed {
+            row,
+            text: self.texts.get(row.text),
+        }
     }
 
     /// Whether `id` is a row now (not one removed since it was noted) and listed.
@@ -239,7 +340,7 @@ impl Rows {
         self.rows
             .get(id as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|row| row.listed)
+            .is_some_and(Row::listed)
     }
 
     fn get_mut(&mut self, id: RowId) -> &mut Row {
@@ -257,9 +358,10 @@ impl Rows {
             paths,
             links,
             hasher,
+            texts,
             ..
         } = self;
-        paths.reserve(more, |&r| path_hash_of(hasher, filed(rows, r)));
+        paths.reserve(more, |&r| path_hash_of(hasher, texts, filed(rows, r)));
         links.reserve(more, |&r| filed(rows, r).hash);
     }
 
@@ -271,7 +373,7 @@ impl Rows {
     /// The file of row `id`.
     pub fn path(&self, id: RowId) -> PathBuf {
         let row = self.get(id);
-        let bytes = [self.folders.path(row.folder), row.text.name()].concat();
+        let bytes = [self.folders.path(row.folder), row.name()].concat();
         PathBuf::from(std::ffi::OsString::from_vec(bytes))
     }
 
@@ -284,15 +386,15 @@ impl Rows {
         let row = self.get(id);
         Key {
             id: row.id().into(),
-            published: row.published,
-            updated: row.updated,
-            fetched: row.fetched,
+            published: row.published(),
+            updated: row.updated(),
+            fetched: row.fetched(),
             title: row.title().into(),
-            section: self.section(row).cloned(),
+            section: self.section(&row).cloned(),
             authors: row
                 .authors()
                 .map(|authors| authors.map(String::from).collect::<Vec<_>>().into()),
-            site: row.site,
+            site: row.site(),
         }
     }
 
@@ -303,12 +405,12 @@ impl Rows {
     pub fn find(&self, path: &Path) -> Option<RowId> {
         let (folder, name) = split(path);
         let folder = self.folders.find(folder)?;
-        let rows = &self.rows;
+        let (rows, texts) = (&self.rows, &self.texts);
         self.paths
             .find(self.path_hash(folder, name), |&r| {
                 rows[r as usize]
                     .as_ref()
-                    .is_some_and(|row| row.folder == folder && row.text.name() == name)
+                    .is_some_and(|row| row.folder == folder && texts.get(row.text).name() == name)
             })
             .copied()
     }
@@ -316,49 +418,59 @@ impl Rows {
     /// Files `path`'s key in a new row (the path must not have one) and returns its number.
     pub fn insert(&mut self, path: &Path, key: &Key, stamp: Stamp) -> RowId {
         let (folder, name) = split(path);
+        let id = self.free.pop().unwrap_or(self.rows.len() as RowId);
+        pack(
+            &mut self.packing,
+            name,
+            &key.id,
+            &key.title,
+            key.authors.as_deref(),
+        );
+        let site = key.site;
+        let flags = (u8::from(site.image_is_site) * IMAGE_IS_SITE)
+            | (u8::from(site.closing_is_site) * CLOSING_IS_SITE);
         let row = Row {
-            text: Text::new(name, &key.id, &key.title, key.authors.as_deref()),
+            text: self.texts.add(id, &self.packing),
+            hash: entry_hash(&key.id),
+            published: micros(key.published),
+            updated: micros(key.updated),
+            fetched: key.fetched.map_or(NOT_FETCHED, micros),
+            size: stamp.size,
+            modified: stamp.modified_nanos(),
+            inode: stamp.inode,
+            lead_image: site.lead_image,
+            closing: site.closing,
             folder: self.folders.enter(folder),
             section: key
                 .section
                 .as_ref()
                 .map_or(NO_SECTION, |s| self.sections.id(s)),
             next_claim: NO_ROW,
-            listed: false,
-            stamp,
-            hash: entry_hash(&key.id),
-            published: key.published,
-            updated: key.updated,
-            fetched: key.fetched,
-            site: key.site,
+            flags,
         };
         let path_hash = self.path_hash(row.folder, name);
-        let id = self.free.pop().unwrap_or(self.rows.len() as RowId);
-        let Rows {
-            rows,
-            paths,
-            links,
-            hasher,
-            ..
-        } = self;
-        let first = links
-            .find(row.hash, |&r| {
-                rows[r as usize]
-                    .as_ref()
-                    .is_some_and(|o| o.id() == row.id())
-            })
-            .copied();
+        let first = self.first_claim(row.hash, &key.id);
         let link_hash = row.hash;
         let row = Row {
             next_claim: first.unwrap_or(NO_ROW),
             ..row
         };
+        let Rows {
+            rows,
+            paths,
+            links,
+            hasher,
+            texts,
+            ..
+        } = self;
         match rows.get_mut(id as usize) {
             Some(slot) => *slot = Some(row),
             None => rows.push(Some(row)),
         }
         let rows = &*rows;
-        paths.insert_unique(path_hash, id, |&r| path_hash_of(hasher, filed(rows, r)));
+        paths.insert_unique(path_hash, id, |&r| {
+            path_hash_of(hasher, texts, filed(rows, r))
+        });
         match links.find_mut(link_hash, |&r| Some(r) == first) {
             Some(head) => *head = id,
             None => {
@@ -368,14 +480,52 @@ impl Rows {
         id
     }
 
+    /// The first of the rows holding `link` (whose [`entry_hash`] is `hash`).
+    fn first_claim(&self, hash: u64, link: &str) -> Option<RowId> {
+        let (rows, texts) = (&self.rows, &self.texts);
+        self.links
+            .find(hash, |&r| {
+                rows[r as usize]
+                    .as_ref()
+                    .is_some_and(|o| texts.get(o.text).id() == link)
+            })
+            .copied()
+    }
+
     /// Gives row `id` the authors a whole-body read found.
     pub fn set_authors(&mut self, id: RowId, authors: &[String]) {
-        let row = self.get_mut(id);
-        row.text = row.text.with_authors(authors);
+        let old = self.get_mut(id).text;
+        self.texts
+            .get(old)
+            .pack_with_authors(&mut self.packing, authors);
+        let new = self.texts.add(id, &self.packing);
+        self.get_mut(id).text = new;
+        self.forget_text(old);
+    }
+
+    /// Forgets the strings at `at`, compacting their chunk if it is due.
+    fn forget_text(&mut self, at: TextAt) {
+        let Some(chunk) = self.texts.remove(at) else {
+            return;
+        };
+        let rows = &self.rows;
+        let moves = self.texts.compact(chunk, |owner, at| {
+            rows.get(owner as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|row| row.text == at)
+        });
+        for (owner, at) in moves {
+            self.get_mut(owner).text = at;
+        }
     }
 
     pub fn set_listed(&mut self, id: RowId, listed: bool) {
-        self.get_mut(id).listed = listed;
+        let row = self.get_mut(id);
+        row.flags = if listed {
+            row.flags | LISTED
+        } else {
+            row.flags & !LISTED
+        };
     }
 
     /// Takes row `id` out of every table, with its path and link.
@@ -384,22 +534,24 @@ impl Rows {
             .take()
             .expect("a row number held anywhere is a row");
         self.free.push(id);
-        let path_hash = self.path_hash(row.folder, row.text.name());
+        let path_hash = self.path_hash(row.folder, self.texts.get(row.text).name());
         if let Ok(entry) = self.paths.find_entry(path_hash, |&r| r == id) {
             entry.remove();
         }
         self.folders.leave(row.folder);
         self.unclaim(id, &row);
+        self.forget_text(row.text);
     }
 
     /// Takes `row` (numbered `id`, already out of `rows`) out of its link's list of claims.
     fn unclaim(&mut self, id: RowId, row: &Row) {
-        let rows = &self.rows;
+        let (rows, texts) = (&self.rows, &self.texts);
+        let link = texts.get(row.text).id();
         let Ok(mut first) = self.links.find_entry(row.hash, |&r| {
             r == id
                 || rows[r as usize]
                     .as_ref()
-                    .is_some_and(|o| o.id() == row.id())
+                    .is_some_and(|o| texts.get(o.text).id() == link)
         }) else {
             return;
         };
@@ -431,11 +583,7 @@ impl Rows {
 
     /// Every row holding `link` (whose [`entry_hash`] is `hash`).
     pub fn claims_of(&self, hash: u64, link: &str) -> Vec<RowId> {
-        let rows = &self.rows;
-        let first = self.links.find(hash, |&r| {
-            rows[r as usize].as_ref().is_some_and(|o| o.id() == link)
-        });
-        self.chain(first.copied().unwrap_or(NO_ROW))
+        self.chain(self.first_claim(hash, link).unwrap_or(NO_ROW))
     }
 
     /// `first` and the rows after it in its list of claims.
@@ -479,10 +627,10 @@ impl Rows {
     }
 
     /// Every row, by number.
-    pub fn iter(&self) -> impl Iterator<Item = (RowId, &Row)> {
+    pub fn iter(&self) -> impl Iterator<Item = (RowId, Filed<'_>)> {
         self.rows
             .iter()
             .enumerate()
-            .filter_map(|(id, row)| row.as_ref().map(|row| (id as RowId, row)))
+            .filter_map(|(id, row)| row.as_ref().map(|row| (id as RowId, self.filed(row))))
     }
 }

@@ -12,8 +12,6 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
-
 use super::order::Order;
 #[cfg(doc)]
 use super::order::rows_compared;
@@ -119,11 +117,11 @@ impl<'r> Dealer<'r> {
         }
         if let Some(number) = row.section_number() {
             let section = *self.section_of.entry(number).or_insert_with(|| {
-                let (slug, _) = rows.section(row).and_then(section_named)?;
+                let (slug, _) = rows.section(&row).and_then(section_named)?;
                 Some(self.sections.of(slug))
             });
             if let Some(at) = section {
-                let name = rows.section(row).map_or("", |s| &s.name);
+                let name = rows.section(&row).map_or("", |s| &s.name);
                 self.sections.add(at, name, id);
             }
         }
@@ -149,11 +147,11 @@ impl<'r> Dealer<'r> {
 /// in place read two rows and two ids (cache misses each) a comparison: 3 s of a restart at
 /// 1,000,000 seeds.
 fn in_feed_order(rows: &Rows, listed: usize) -> Vec<RowId> {
-    let mut dated: Vec<(Reverse<DateTime<Utc>>, RowId)> = Vec::with_capacity(listed);
+    let mut dated: Vec<(Reverse<i64>, RowId)> = Vec::with_capacity(listed);
     dated.extend(
         rows.iter()
-            .filter(|(_, row)| row.listed)
-            .map(|(id, row)| (Reverse(row.published), id)),
+            .filter(|(_, row)| row.listed())
+            .map(|(id, row)| (Reverse(row.published_micros()), id)),
     );
     dated.sort_unstable_by_key(|&(date, _)| date);
     for run in dated.chunk_by_mut(|a, b| a.0 == b.0) {
@@ -188,7 +186,7 @@ impl Store {
         }
         let mut dealer = Dealer::new(rows, self.root.as_deref());
         for (id, row) in rows.iter() {
-            if row.listed {
+            if row.listed() {
                 dealer.deal(id);
             }
         }

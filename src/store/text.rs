@@ -1,12 +1,16 @@
-//! A row's strings in one allocation: the file's name, the entry's id and title, and its
-//! authors once read. Each is a LEB128 length then its bytes, so a row pays one 16-byte box
-//! and one allocator header for all of them, where separate `Arc<str>`s and a `Box<Path>` cost
-//! ~100 bytes of headers and padding a row (heaptrack at 100,000 seeds: the rows' strings were
-//! 240 of their 600 bytes).
+//! A row's strings packed together: the file's name, the entry's id and title, and its
+//! authors once read. Each is a LEB128 length then its bytes. The packed strings of all rows
+//! live in one arena of 1 MiB chunks ([`Texts`]), each behind the number of the row that owns
+//! it: a row pays 4 bytes for its strings' place and 4 for its number, where a box of its own
+//! cost a 16-byte pointer, an allocator header and its rounding, and — allocated between a
+//! scan's short-lived buffers — ~60 MB of a million-seed heap that could not be returned.
+//! (Before the packing, separate `Arc<str>`s and a `Box<Path>` cost ~100 bytes a row.)
 
-/// The strings of a row, packed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text(Box<[u8]>);
+use std::num::NonZeroU64;
+
+/// A row's packed strings, read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Text<'t>(&'t [u8]);
 
 /// The authors field: 0 while they are unread, else one more than how many there are.
 const UNREAD: usize = 0;
@@ -28,7 +32,7 @@ fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// Reads one field after another from packed bytes (written by [`Text::new`] only).
+/// Reads one field after another from packed bytes (written by [`pack`] only).
 #[derive(Clone, Copy)]
 struct Fields<'t>(&'t [u8]);
 
@@ -60,68 +64,245 @@ impl<'t> Fields<'t> {
     }
 }
 
-impl Text {
-    pub fn new(name: &[u8], id: &str, title: &str, authors: Option<&[String]>) -> Text {
-        let mut out = Vec::with_capacity(name.len() + id.len() + title.len() + 8);
-        put(&mut out, name);
-        put(&mut out, id.as_bytes());
-        put(&mut out, title.as_bytes());
-        match authors {
-            None => put_length(&mut out, UNREAD),
-            Some(authors) => {
-                put_length(&mut out, authors.len() + 1);
-                for author in authors {
-                    put(&mut out, author.as_bytes());
-                }
+/// Packs a row's strings into `out` (cleared first).
+pub fn pack(out: &mut Vec<u8>, name: &[u8], id: &str, title: &str, authors: Option<&[String]>) {
+    out.clear();
+    put(out, name);
+    put(out, id.as_bytes());
+    put(out, title.as_bytes());
+    match authors {
+        None => put_length(out, UNREAD),
+        Some(authors) => {
+            put_length(out, authors.len() + 1);
+            for author in authors {
+                put(out, author.as_bytes());
             }
         }
-        Text(out.into_boxed_slice())
+    }
+}
+
+impl<'t> Text<'t> {
+    /// The packed strings at the start of `bytes` (which may run on past them).
+    fn at(bytes: &'t [u8]) -> Text<'t> {
+        Text(bytes)
     }
 
-    /// The same strings with the authors a read found.
-    pub fn with_authors(&self, authors: &[String]) -> Text {
-        Text::new(self.name(), self.id(), self.title(), Some(authors))
+    /// Packs these strings again into `out`, with the authors a read found.
+    pub fn pack_with_authors(&self, out: &mut Vec<u8>, authors: &[String]) {
+        pack(out, self.name(), self.id(), self.title(), Some(authors));
     }
 
-    pub fn name(&self) -> &[u8] {
-        Fields(&self.0).bytes()
+    pub fn name(&self) -> &'t [u8] {
+        Fields(self.0).bytes()
     }
 
-    pub fn id(&self) -> &str {
-        let mut fields = Fields(&self.0);
+    pub fn id(&self) -> &'t str {
+        let mut fields = Fields(self.0);
         fields.bytes();
         fields.str()
     }
 
     /// The id's bytes, unchecked: what orders compare (the bytes of two `str`s order as
     /// they do; checking them as UTF-8 was a sixth of a restart's sort).
-    pub fn id_bytes(&self) -> &[u8] {
-        let mut fields = Fields(&self.0);
+    pub fn id_bytes(&self) -> &'t [u8] {
+        let mut fields = Fields(self.0);
         fields.bytes();
         fields.bytes()
     }
 
-    pub fn title(&self) -> &str {
-        let mut fields = Fields(&self.0);
+    pub fn title(&self) -> &'t str {
+        let mut fields = Fields(self.0);
         fields.bytes();
         fields.bytes();
         fields.str()
     }
 
     /// The authors, or `None` while they are unread.
-    pub fn authors(&self) -> Option<impl Iterator<Item = &str> + Clone> {
-        let mut fields = Fields(&self.0);
+    pub fn authors(&self) -> Option<impl Iterator<Item = &'t str> + Clone + use<'t>> {
+        let mut fields = Fields(self.0);
         fields.bytes();
         fields.bytes();
         fields.bytes();
         let count = fields.length().checked_sub(1)?;
         Some((0..count).map(move |_| fields.str()))
     }
+
+    /// How many bytes the packed strings take.
+    fn len(&self) -> usize {
+        let mut fields = Fields(self.0);
+        fields.bytes();
+        fields.bytes();
+        fields.bytes();
+        for _ in 0..fields.length().saturating_sub(1) {
+            fields.bytes();
+        }
+        self.0.len() - fields.0.len()
+    }
+}
+
+/// Where a row's strings are in [`Texts`]: chunk number + 1, and offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextAt(NonZeroU64);
+
+impl TextAt {
+    fn new(chunk: usize, offset: usize) -> TextAt {
+        let bits = ((chunk as u64 + 1) << 32) | offset as u64;
+        TextAt(NonZeroU64::new(bits).expect("the chunk part is at least 1"))
+    }
+
+    fn chunk(self) -> usize {
+        (self.0.get() >> 32) as usize - 1
+    }
+
+    fn offset(self) -> usize {
+        (self.0.get() & u64::from(u32::MAX)) as usize
+    }
+}
+
+/// A chunk's size: at glibc's mmap threshold (set in `allocator.rs`), so each is a mapping of
+/// its own and goes back to the system whole when emptied.
+const CHUNK: usize = 1 << 20;
+
+/// Strings bigger than this get a chunk of their own (of their size).
+const ALONE: usize = CHUNK / 4;
+
+/// A chunk is compacted (its live strings moved to the open chunk) once this share of it
+/// (1/8) is strings no row holds any more: at most an eighth of the arena is waste, and each
+/// byte freed moves at most seven.
+const DEAD_SHARE: usize = 8;
+
+/// The bytes before each row's strings: the row's number, to find the row when its strings
+/// are moved.
+const OWNER: usize = 4;
+
+#[derive(Default)]
+struct Chunk {
+    bytes: Vec<u8>,
+    /// Bytes of strings no row holds.
+    dead: usize,
+}
+
+/// The arena of every row's packed strings.
+#[derive(Default)]
+pub struct Texts {
+    chunks: Vec<Chunk>,
+    /// The chunk new strings go to.
+    open: Option<usize>,
+    /// Numbers of chunks emptied and released, to use again.
+    spare: Vec<usize>,
+}
+
+impl Texts {
+    pub fn get(&self, at: TextAt) -> Text<'_> {
+        Text::at(&self.chunks[at.chunk()].bytes[at.offset() + OWNER..])
+    }
+
+    /// Stores `packed` (from [`pack`]) for row `owner`.
+    pub fn add(&mut self, owner: u32, packed: &[u8]) -> TextAt {
+        let need = OWNER + packed.len();
+        let chunk = if need > ALONE {
+            self.new_chunk(need)
+        } else {
+            match self.open {
+                Some(open) if self.room(open) >= need => open,
+                _ => {
+                    let open = self.new_chunk(CHUNK);
+                    self.open = Some(open);
+                    open
+                }
+            }
+        };
+        let bytes = &mut self.chunks[chunk].bytes;
+        let at = TextAt::new(chunk, bytes.len());
+        bytes.extend_from_slice(&owner.to_le_bytes());
+        bytes.extend_from_slice(packed);
+        at
+    }
+
+    /// How many more bytes chunk `number` takes.
+    fn room(&self, number: usize) -> usize {
+        let bytes = &self.chunks[number].bytes;
+        bytes.capacity() - bytes.len()
+    }
+
+    fn new_chunk(&mut self, capacity: usize) -> usize {
+        let chunk = Chunk {
+            bytes: Vec::with_capacity(capacity),
+            dead: 0,
+        };
+        match self.spare.pop() {
+            Some(number) => {
+                self.chunks[number] = chunk;
+                number
+            }
+            None => {
+                self.chunks.push(chunk);
+                self.chunks.len() - 1
+            }
+        }
+    }
+
+    /// Forgets the strings at `at`; returns a chunk now due to be compacted (see
+    /// [`Texts::compact`]).
+    #[must_use]
+    pub fn remove(&mut self, at: TextAt) -> Option<usize> {
+        let number = at.chunk();
+        let len = OWNER + self.get(at).len();
+        let chunk = &mut self.chunks[number];
+        chunk.dead += len;
+        if chunk.dead == chunk.bytes.len() {
+            if self.open == Some(number) {
+                chunk.bytes.clear();
+                chunk.dead = 0;
+            } else {
+                *chunk = Chunk::default();
+                self.spare.push(number);
+            }
+            return None;
+        }
+        (self.open != Some(number) && chunk.dead * DEAD_SHARE > chunk.bytes.len()).then_some(number)
+    }
+
+    /// Moves the live strings of chunk `number` to the open chunk and releases it: `holds`
+    /// tells whether a row (by number) still holds the strings at a place. Returns each moved
+    /// string's row and new place.
+    pub fn compact(
+        &mut self,
+        number: usize,
+        holds: impl Fn(u32, TextAt) -> bool,
+    ) -> Vec<(u32, TextAt)> {
+        let mut moves = Vec::new();
+        let old = std::mem::take(&mut self.chunks[number]);
+        let mut offset = 0;
+        while offset < old.bytes.len() {
+            let owner = u32::from_le_bytes(
+                old.bytes[offset..offset + OWNER]
+                    .try_into()
+                    .expect("four bytes"),
+            );
+            let start = offset + OWNER;
+            let len = Text::at(&old.bytes[start..]).len();
+            if holds(owner, TextAt::new(number, offset)) {
+                moves.push((owner, self.add(owner, &old.bytes[start..start + len])));
+            }
+            offset = start + len;
+        }
+        // Only now: a string moved into a chunk of this number could be taken for one of the
+        // old chunk's still to be looked at.
+        self.spare.push(number);
+        moves
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn packed(name: &[u8], id: &str, title: &str, authors: Option<&[String]>) -> Vec<u8> {
+        let mut out = Vec::new();
+        pack(&mut out, name, id, title, authors);
+        out
+    }
 
     #[test]
     fn every_field_reads_back_as_written_whatever_its_length() {
@@ -133,7 +314,8 @@ mod tests {
         ] {
             let authors = ["李四".to_string(), String::new(), long.clone()];
             for written in [None, Some(&authors[..0]), Some(&authors[..])] {
-                let text = Text::new(name, id, title, written);
+                let bytes = packed(name, id, title, written);
+                let text = Text::at(&bytes);
                 assert_eq!(text.name(), name);
                 assert_eq!(text.id(), id);
                 assert_eq!(text.title(), title);
@@ -141,18 +323,89 @@ mod tests {
                     .authors()
                     .map(|a| a.map(String::from).collect::<Vec<_>>());
                 assert_eq!(read.as_deref(), written);
+                assert_eq!(text.len(), bytes.len());
             }
         }
     }
 
     #[test]
     fn authors_read_later_keep_the_other_fields() {
-        let text = Text::new(b"a.md", "https://x/1", "T", None);
-        let read = text.with_authors(&["A".into()]);
+        let bytes = packed(b"a.md", "https://x/1", "T", None);
+        let mut again = Vec::new();
+        Text::at(&bytes).pack_with_authors(&mut again, &["A".into()]);
+        let read = Text::at(&again);
         assert_eq!(
             (read.name(), read.id(), read.title()),
             (&b"a.md"[..], "https://x/1", "T")
         );
         assert_eq!(read.authors().unwrap().collect::<Vec<_>>(), ["A"]);
+    }
+
+    /// Rows as the store keeps them: each row's place in the arena.
+    struct Owners {
+        texts: Texts,
+        places: Vec<Option<TextAt>>,
+    }
+
+    impl Owners {
+        fn id(&self, row: usize) -> &str {
+            self.texts.get(self.places[row].unwrap()).id()
+        }
+
+        fn forget(&mut self, row: usize) {
+            let at = self.places[row].take().unwrap();
+            if let Some(chunk) = self.texts.remove(at) {
+                let places = &self.places;
+                let moves = self
+                    .texts
+                    .compact(chunk, |owner, at| places[owner as usize] == Some(at));
+                for (owner, at) in moves {
+                    self.places[owner as usize] = Some(at);
+                }
+            }
+        }
+
+        /// Bytes held in chunks.
+        fn held(&self) -> usize {
+            self.texts.chunks.iter().map(|c| c.bytes.capacity()).sum()
+        }
+    }
+
+    #[test]
+    fn strings_kept_stay_readable_as_others_go_and_emptied_chunks_are_released() {
+        let mut owners = Owners {
+            texts: Texts::default(),
+            places: Vec::new(),
+        };
+        let id = |row: usize| format!("https://x/{row}/{}", "y".repeat(row % 300));
+        let mut bytes = Vec::new();
+        for row in 0..40_000 {
+            pack(&mut bytes, b"n.md", &id(row), "T", None);
+            owners
+                .places
+                .push(Some(owners.texts.add(row as u32, &bytes)));
+        }
+        // One very long string, alone in a chunk of its own.
+        let long = "z".repeat(2 * CHUNK);
+        pack(&mut bytes, b"n.md", &long, "T", None);
+        owners.places.push(Some(owners.texts.add(40_000, &bytes)));
+        let full = owners.held();
+        // Two rows in three go, scattered over every chunk; the long one too.
+        for row in (0..40_000).filter(|row| row % 3 != 0) {
+            owners.forget(row);
+        }
+        owners.forget(40_000);
+        for row in (0..40_000).step_by(3) {
+            assert_eq!(owners.id(row), id(row), "row {row}");
+        }
+        let live: usize = (0..40_000)
+            .step_by(3)
+            .map(|row| OWNER + owners.texts.get(owners.places[row].unwrap()).len())
+            .sum();
+        assert!(
+            owners.held() <= live * DEAD_SHARE / (DEAD_SHARE - 1) + 2 * CHUNK,
+            "{} bytes held for {live} live of {full}",
+            owners.held()
+        );
     }
 }
