@@ -10,6 +10,7 @@
 //! inserting into sorted arrays a row at a time.
 
 mod gather;
+mod interned;
 mod order;
 mod rows;
 mod settle;
@@ -29,6 +30,7 @@ use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 use order::{Order, Place};
 use rows::{Filed, RowId, Rows};
+use text::Link;
 
 /// A seed as it is taken to be shown: its path, its key (with what it shares with its site
 /// judged: [`SiteParts`]) and its stamp.
@@ -106,7 +108,7 @@ pub struct Cursor(Reverse<DateTime<Utc>>, Arc<str>);
 impl Cursor {
     /// Just after `entry`, in feed order.
     pub fn after(entry: &Entry<'_>) -> Cursor {
-        Cursor(Reverse(entry.published()), entry.id().into())
+        Cursor(Reverse(entry.published()), entry.id().to_string().into())
     }
 
     fn place(&self) -> Place<'_> {
@@ -791,7 +793,7 @@ impl<'s> Entry<'s> {
         self.row().stamp()
     }
 
-    pub fn id(&self) -> &'s str {
+    pub fn id(&self) -> Link<'s> {
         self.row().id()
     }
 

@@ -26,7 +26,7 @@ fn row_against(rows: &Rows, row: RowId, place: Place<'_>) -> Ordering {
     let row = rows.get(row);
     micros(place.published)
         .cmp(&row.published_micros())
-        .then_with(|| row.id_bytes().cmp(place.id.as_bytes()))
+        .then_with(|| row.id().cmp_str(place.id))
 }
 
 /// Feed order of two rows (see [`row_against`]).
@@ -35,7 +35,7 @@ pub(super) fn rows_compared(rows: &Rows, a: RowId, b: RowId) -> Ordering {
     row_b
         .published_micros()
         .cmp(&row_a.published_micros())
-        .then_with(|| row_a.id_bytes().cmp(row_b.id_bytes()))
+        .then_with(|| row_a.id().cmp(&row_b.id()))
 }
 
 /// Row numbers in feed order.

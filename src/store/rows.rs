@@ -20,7 +20,8 @@ use hashbrown::HashTable;
 
 use std::ops::Deref;
 
-use super::text::{Text, TextAt, Texts, pack};
+use super::interned::Interned;
+use super::text::{Link, Text, TextAt, Texts, pack, pack_with_authors};
 use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 use crate::urls::entry_hash;
@@ -147,17 +148,12 @@ impl Deref for Filed<'_> {
 
 impl<'r> Filed<'r> {
     /// The entry's id, its link.
-    pub fn id(&self) -> &'r str {
+    pub fn id(&self) -> Link<'r> {
         self.text.id()
     }
 
     pub fn title(&self) -> &'r str {
         self.text.title()
-    }
-
-    /// The id's bytes, for comparing (see [`Text::id_bytes`]).
-    pub fn id_bytes(&self) -> &'r [u8] {
-        self.text.id_bytes()
     }
 
     /// The authors, or `None` while a whole-body read has still to find them.
@@ -290,8 +286,8 @@ fn filed(rows: &[Option<Row>], id: RowId) -> &Row {
 }
 
 /// The hash `row` is filed under in the path table (its folder and name).
-fn path_hash_of(hasher: &RandomState, texts: &Texts, row: &Row) -> u64 {
-    hasher.hash_one((row.folder, texts.get(row.text).name()))
+fn path_hash_of(hasher: &RandomState, texts: &Texts, interned: &Interned, row: &Row) -> u64 {
+    hasher.hash_one((row.folder, Text::at(texts.get(row.text), interned).name()))
 }
 
 #[derive(Default)]
@@ -306,6 +302,8 @@ pub struct Rows {
     folders: Folders,
     sections: Sections,
     texts: Texts,
+    /// The link heads and author names rows' strings share.
+    interned: Interned,
     /// Where a row's strings are packed before they go to `texts`.
     packing: Vec<u8>,
 }
@@ -331,7 +329,7 @@ impl Rows {
     fn filed<'r>(&'r self, row: &'r Row) -> Filed<'r> {
         Filed {
             row,
-            text: self.texts.get(row.text),
+            text: Text::at(self.texts.get(row.text), &self.interned),
         }
     }
 
@@ -359,9 +357,12 @@ impl Rows {
             links,
             hasher,
             texts,
+            interned,
             ..
         } = self;
-        paths.reserve(more, |&r| path_hash_of(hasher, texts, filed(rows, r)));
+        paths.reserve(more, |&r| {
+            path_hash_of(hasher, texts, interned, filed(rows, r))
+        });
         links.reserve(more, |&r| filed(rows, r).hash);
     }
 
@@ -385,7 +386,7 @@ impl Rows {
     pub fn key(&self, id: RowId) -> Key {
         let row = self.get(id);
         Key {
-            id: row.id().into(),
+            id: row.id().to_string().into(),
             published: row.published(),
             updated: row.updated(),
             fetched: row.fetched(),
@@ -405,12 +406,11 @@ impl Rows {
     pub fn find(&self, path: &Path) -> Option<RowId> {
         let (folder, name) = split(path);
         let folder = self.folders.find(folder)?;
-        let (rows, texts) = (&self.rows, &self.texts);
         self.paths
             .find(self.path_hash(folder, name), |&r| {
-                rows[r as usize]
+                self.rows[r as usize]
                     .as_ref()
-                    .is_some_and(|row| row.folder == folder && texts.get(row.text).name() == name)
+                    .is_some_and(|row| row.folder == folder && self.filed(row).name() == name)
             })
             .copied()
     }
@@ -421,6 +421,7 @@ impl Rows {
         let id = self.free.pop().unwrap_or(self.rows.len() as RowId);
         pack(
             &mut self.packing,
+            &mut self.interned,
             name,
             &key.id,
             &key.title,
@@ -449,7 +450,7 @@ impl Rows {
             flags,
         };
         let path_hash = self.path_hash(row.folder, name);
-        let first = self.first_claim(row.hash, &key.id);
+        let first = self.first_claim(row.hash, |link| link.is(&key.id));
         let link_hash = row.hash;
         let row = Row {
             next_claim: first.unwrap_or(NO_ROW),
@@ -461,6 +462,7 @@ impl Rows {
             links,
             hasher,
             texts,
+            interned,
             ..
         } = self;
         match rows.get_mut(id as usize) {
@@ -469,7 +471,7 @@ impl Rows {
         }
         let rows = &*rows;
         paths.insert_unique(path_hash, id, |&r| {
-            path_hash_of(hasher, texts, filed(rows, r))
+            path_hash_of(hasher, texts, interned, filed(rows, r))
         });
         match links.find_mut(link_hash, |&r| Some(r) == first) {
             Some(head) => *head = id,
@@ -480,14 +482,13 @@ impl Rows {
         id
     }
 
-    /// The first of the rows holding `link` (whose [`entry_hash`] is `hash`).
-    fn first_claim(&self, hash: u64, link: &str) -> Option<RowId> {
-        let (rows, texts) = (&self.rows, &self.texts);
+    /// The first of the rows holding the link `is` picks (whose [`entry_hash`] is `hash`).
+    fn first_claim(&self, hash: u64, is: impl Fn(Link<'_>) -> bool) -> Option<RowId> {
         self.links
             .find(hash, |&r| {
-                rows[r as usize]
+                self.rows[r as usize]
                     .as_ref()
-                    .is_some_and(|o| texts.get(o.text).id() == link)
+                    .is_some_and(|o| is(self.filed(o).id()))
             })
             .copied()
     }
@@ -495,9 +496,12 @@ impl Rows {
     /// Gives row `id` the authors a whole-body read found.
     pub fn set_authors(&mut self, id: RowId, authors: &[String]) {
         let old = self.get_mut(id).text;
-        self.texts
-            .get(old)
-            .pack_with_authors(&mut self.packing, authors);
+        pack_with_authors(
+            &mut self.packing,
+            &mut self.interned,
+            self.texts.get(old),
+            authors,
+        );
         let new = self.texts.add(id, &self.packing);
         self.get_mut(id).text = new;
         self.forget_text(old);
@@ -505,7 +509,7 @@ impl Rows {
 
     /// Forgets the strings at `at`, compacting their chunk if it is due.
     fn forget_text(&mut self, at: TextAt) {
-        let Some(chunk) = self.texts.remove(at) else {
+        let Some(chunk) = self.texts.remove(at, &mut self.interned) else {
             return;
         };
         let rows = &self.rows;
@@ -534,7 +538,7 @@ impl Rows {
             .take()
             .expect("a row number held anywhere is a row");
         self.free.push(id);
-        let path_hash = self.path_hash(row.folder, self.texts.get(row.text).name());
+        let path_hash = self.path_hash(row.folder, self.filed(&row).name());
         if let Ok(entry) = self.paths.find_entry(path_hash, |&r| r == id) {
             entry.remove();
         }
@@ -545,13 +549,14 @@ impl Rows {
 
     /// Takes `row` (numbered `id`, already out of `rows`) out of its link's list of claims.
     fn unclaim(&mut self, id: RowId, row: &Row) {
-        let (rows, texts) = (&self.rows, &self.texts);
-        let link = texts.get(row.text).id();
+        let (rows, texts, interned) = (&self.rows, &self.texts, &self.interned);
+        let link_of = |row: &Row| Text::at(texts.get(row.text), interned).id();
+        let link = link_of(row);
         let Ok(mut first) = self.links.find_entry(row.hash, |&r| {
             r == id
                 || rows[r as usize]
                     .as_ref()
-                    .is_some_and(|o| texts.get(o.text).id() == link)
+                    .is_some_and(|o| link_of(o) == link)
         }) else {
             return;
         };
@@ -578,12 +583,13 @@ impl Rows {
     /// Every row holding the link `id` holds (itself too).
     pub fn claims(&self, id: RowId) -> Vec<RowId> {
         let row = self.get(id);
-        self.claims_of(row.hash, row.id())
+        let link = row.id();
+        self.chain(self.first_claim(row.hash, |o| o == link).unwrap_or(NO_ROW))
     }
 
     /// Every row holding `link` (whose [`entry_hash`] is `hash`).
     pub fn claims_of(&self, hash: u64, link: &str) -> Vec<RowId> {
-        self.chain(self.first_claim(hash, link).unwrap_or(NO_ROW))
+        self.chain(self.first_claim(hash, |o| o.is(link)).unwrap_or(NO_ROW))
     }
 
     /// `first` and the rows after it in its list of claims.
@@ -624,6 +630,12 @@ impl Rows {
             );
         }
         found
+    }
+
+    /// How many link heads and author names the rows share.
+    #[cfg(test)]
+    pub fn shared_strings(&self) -> usize {
+        self.interned.len()
     }
 
     /// Every row, by number.

@@ -157,7 +157,7 @@ fn in_feed_order(rows: &Rows, listed: usize) -> Vec<RowId> {
     for run in dated.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
             // Each id fetched once (a cache miss), not twice a comparison.
-            run.sort_by_cached_key(|&(_, id)| rows.get(id).id_bytes());
+            run.sort_by_cached_key(|&(_, id)| rows.get(id).id());
         }
     }
     let mut all: Vec<RowId> = dated.into_iter().map(|(_, id)| id).collect();

@@ -370,7 +370,7 @@ fn an_entry_is_found_by_its_hash_while_it_is_served() {
     store.upsert(Path::new("/s/f/a"), entry("https://x/a", 5), stamp(at(5)));
     store.upsert(Path::new("/s/f/b"), entry("https://x/b", 5), stamp(at(5)));
     let hash = entry_hash("https://x/b");
-    assert_eq!(store.entry_by_hash(hash).unwrap().id(), "https://x/b");
+    assert!(store.entry_by_hash(hash).unwrap().id().is("https://x/b"));
     assert!(store.entry_by_hash(hash ^ 1).is_none());
     store.remove(Path::new("/s/f/b"));
     assert!(store.entry_by_hash(hash).is_none());
@@ -642,4 +642,43 @@ fn a_gathered_batch_leaves_every_order_as_the_same_changes_made_one_by_one() {
     assert_eq!(orders, every_order(&one_by_one));
     assert!(orders.iter().any(|(name, _)| name.contains("moved")));
     assert!(!orders.iter().any(|(name, _)| name.contains("Author x")));
+}
+
+#[test]
+fn link_heads_and_authors_are_kept_once_and_go_with_the_last_row_holding_them() {
+    let mut store = Store::with_folders(Path::new("/s"));
+    let files = [
+        (
+            "/s/a/1",
+            "https://a.com/1",
+            Some(&["Amy Qin", "Li Yuan"][..]),
+        ),
+        ("/s/a/2", "https://a.com/2", Some(&["Amy Qin"][..])),
+        ("/s/b/1", "https://b.org/x/1", None),
+    ];
+    for (hour, (path, link, authors)) in files.into_iter().enumerate() {
+        store.upsert(
+            Path::new(path),
+            by(link, hour as i64, authors, None),
+            stamp(at(0)),
+        );
+    }
+    store.set_authors(Path::new("/s/b/1"), stamp(at(0)), vec!["Li Yuan".into()]);
+    // Two heads, two names.
+    assert_eq!(store.rows.shared_strings(), 4);
+    assert_eq!(
+        links(&store),
+        ["https://b.org/x/1", "https://a.com/2", "https://a.com/1"]
+    );
+    assert_eq!(
+        scope_links(&store, &Scope::Author("li-yuan".into())),
+        ["https://b.org/x/1", "https://a.com/1"]
+    );
+    store.remove(Path::new("/s/a/1"));
+    assert_eq!(store.rows.shared_strings(), 4);
+    store.remove(Path::new("/s/b/1"));
+    // Li Yuan and b.org went with the last rows holding them.
+    assert_eq!(store.rows.shared_strings(), 2);
+    store.remove(Path::new("/s/a/2"));
+    assert_eq!(store.rows.shared_strings(), 0);
 }
