@@ -21,7 +21,7 @@ use crate::seed::{Key, Section, SiteParts};
 use crate::seedfs::Stamp;
 
 const MAGIC: &[u8; 16] = b"seedfeed-index\0\0";
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// Everything besides the file that decides its key: another value means another parse.
 pub fn fingerprint(timezone: &str, outlets: &Outlets, max_file_bytes: u64) -> String {
@@ -327,8 +327,8 @@ impl Reader {
             None
         };
         let site = SiteParts {
-            lead_image: input.u64()?,
-            closing: input.u64()?,
+            lead_image: input.u32()?,
+            closing: input.u32()?,
             ..SiteParts::default()
         };
         let key = Key {
@@ -389,7 +389,7 @@ mod tests {
                 section: Some(section),
                 authors: Some(Arc::from(vec!["储百亮".to_string(), "Amy Qin".to_string()])),
                 site: SiteParts {
-                    lead_image: 0x1234_5678_9abc_def0,
+                    lead_image: 0x1234_5678,
                     closing: 7,
                     ..SiteParts::default()
                 },

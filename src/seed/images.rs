@@ -287,13 +287,13 @@ fn noscript_copy(img: ElementRef<'_>) -> Option<String> {
 /// A stable hash of an image's address as written (entities decoded, white space trimmed):
 /// what a seed's key keeps of its lead image, so that the store can see a site graphic recur
 /// without keeping addresses.
-pub fn image_hash(src: &str) -> u64 {
+pub fn image_hash(src: &str) -> u32 {
     stable_hash(src.trim())
 }
 
 /// The hash of the body's first `<img src>` (0 when it has none), read from the text without
 /// building its DOM: the index keeps it for every seed.
-pub fn lead_image(body: &str) -> u64 {
+pub fn lead_image(body: &str) -> u32 {
     let bytes = body.as_bytes();
     let Some(start) = body.match_indices('<').map(|(i, _)| i).find(|&i| {
         bytes
@@ -311,7 +311,7 @@ pub fn lead_image(body: &str) -> u64 {
 
 /// Drops every image whose address hashes to `graphic` (the site's, not the article's: see
 /// `Store::lead_is_site_graphic`); true when the DOM changed.
-pub fn drop_site_graphic(html: &mut Html, graphic: u64) -> bool {
+pub fn drop_site_graphic(html: &mut Html, graphic: u32) -> bool {
     let ids: Vec<NodeId> = html
         .root_element()
         .select(&IMG)

@@ -117,8 +117,8 @@ pub struct Key {
 /// the entries published just before it in its folder: `Store::seed`), never by a parse.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SiteParts {
-    pub lead_image: u64,
-    pub closing: u64,
+    pub lead_image: u32,
+    pub closing: u32,
     pub image_is_site: bool,
     pub closing_is_site: bool,
 }

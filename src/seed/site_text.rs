@@ -16,7 +16,7 @@ const CLOSING_CHARS: usize = 120;
 
 /// The hash of the body's last `<p>…</p>` when it is short (0 otherwise): its text without
 /// tags, entities decoded, white space left out.
-pub fn closing_paragraph(body: &str) -> u64 {
+pub fn closing_paragraph(body: &str) -> u32 {
     let bytes = body.as_bytes();
     // The last `</p>` (either case): found from the end, where it nearly always is.
     let last_close = memchr::memrchr_iter(b'<', bytes).find(|&at| {
@@ -71,7 +71,7 @@ const PERSON_CREDITS: &[&str] = &[
 /// The hash of a closing paragraph's text and the links in it, as [`closing_paragraph`]
 /// takes them: 0 when it is empty, long or a credit. Its links count: "点击查看本文英文版"
 /// says the same under every NYT article but leads to each one's original.
-fn short_text_hash(text: &str, links: &[String]) -> u64 {
+fn short_text_hash(text: &str, links: &[String]) -> u32 {
     let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let credit = PERSON_CREDITS.iter().any(|label| text.contains(label));
     match text.chars().count() {
@@ -82,7 +82,7 @@ fn short_text_hash(text: &str, links: &[String]) -> u64 {
 
 /// Drops the last paragraph when its text hashes to `closing` (the site's: see
 /// `Store::seed`); true when the DOM changed.
-pub fn drop_closing_paragraph(html: &mut Html, closing: u64) -> bool {
+pub fn drop_closing_paragraph(html: &mut Html, closing: u32) -> bool {
     let last = html.root_element().select(&PARAGRAPH).last();
     let hash = |p: ElementRef<'_>| {
         let links: Vec<String> = p

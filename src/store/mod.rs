@@ -632,7 +632,7 @@ impl Store {
     /// before it in its folder (the root's order for a seed directly in the seeds folder) have
     /// the same. Judged against older entries only, so a newer seed never changes what an
     /// older entry shows; the first few entries of a graphic keep it.
-    fn recurs_before(&self, path: &Path, key: &Key, part: fn(&SiteParts) -> u64) -> bool {
+    fn recurs_before(&self, path: &Path, key: &Key, part: fn(&SiteParts) -> u32) -> bool {
         let mine = part(&key.site);
         if mine == 0 {
             return false;

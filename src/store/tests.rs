@@ -446,7 +446,7 @@ fn every_change_to_what_a_feed_lists_touches_that_feed_and_the_root() {
 fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
     let mut store = Store::with_folders(Path::new("/s"));
     let graphic = 42;
-    let put = |store: &mut Store, name: &str, hour: i64, lead: u64| {
+    let put = |store: &mut Store, name: &str, hour: i64, lead: u32| {
         let key = Key {
             site: SiteParts {
                 lead_image: lead,
@@ -465,7 +465,7 @@ fn a_lead_image_seen_before_in_its_folder_is_the_site_s() {
         let lead = if hour % 2 == 0 {
             graphic
         } else {
-            100 + hour as u64
+            100 + hour as u32
         };
         a.push(put(&mut store, &format!("a/{hour}"), hour, lead));
     }
