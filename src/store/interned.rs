@@ -18,6 +18,9 @@ pub struct Interned {
     index: HashTable<StringId>,
     free: Vec<StringId>,
     hasher: RandomState,
+    /// The string held last: rows come folder by folder (a walk, the index cache), and most
+    /// of a folder's links have one head.
+    last: Option<StringId>,
 }
 
 impl Interned {
@@ -28,6 +31,19 @@ impl Interned {
 
     /// `string`'s number, counting one more row holding it.
     pub fn hold(&mut self, string: &str) -> StringId {
+        if let Some(last) = self.last {
+            let (held, count) = &mut self.table[last as usize - 1];
+            if **held == *string && *count > 0 {
+                *count += 1;
+                return last;
+            }
+        }
+        let id = self.hold_hashed(string);
+        self.last = Some(id);
+        id
+    }
+
+    fn hold_hashed(&mut self, string: &str) -> StringId {
         let hash = self.hasher.hash_one(string);
         let table = &self.table;
         if let Some(&id) = self
