@@ -75,8 +75,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let published: Published = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
     let (compressor, compressor_thread) =
         Compressor::start(published.clone(), tail.clone()).map_err(StartError::Http)?;
-    let (renderer, render_thread) =
-        RenderThread::start(indexer.reader(), tail.clone()).map_err(StartError::Http)?;
+    let (renderer, render_thread) = RenderThread::start(tail.clone()).map_err(StartError::Http)?;
     let mut update_loop = UpdateLoop::new(update::Parts {
         indexer,
         seeds: config.seeds.clone(),

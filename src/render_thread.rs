@@ -11,7 +11,7 @@ use std::time::Instant;
 use tracing::debug;
 
 use crate::compressor::lower_priority_of_this_thread;
-use crate::index::{Job, SeedReader};
+use crate::index::Job;
 use crate::tail::{Reply, Tail, Waiter};
 
 /// `nice` of the render thread (and the parse threads it starts): the update thread, at 0,
@@ -31,14 +31,11 @@ pub struct RenderThread {
 }
 
 impl RenderThread {
-    pub fn start(
-        reader: Arc<SeedReader>,
-        tail: Arc<Tail>,
-    ) -> std::io::Result<(RenderThread, JoinHandle<()>)> {
+    pub fn start(tail: Arc<Tail>) -> std::io::Result<(RenderThread, JoinHandle<()>)> {
         let (jobs, receiver) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("seedfeed-render".into())
-            .spawn(move || run(&receiver, &reader, &tail))?;
+            .spawn(move || run(&receiver, &tail))?;
         Ok((RenderThread { jobs }, thread))
     }
 
@@ -54,7 +51,7 @@ impl RenderThread {
     }
 }
 
-fn run(jobs: &Receiver<Work>, reader: &SeedReader, tail: &Tail) {
+fn run(jobs: &Receiver<Work>, tail: &Tail) {
     lower_priority_of_this_thread(RENDER_NICENESS);
     while let Ok(Work {
         job,
@@ -66,7 +63,7 @@ fn run(jobs: &Receiver<Work>, reader: &SeedReader, tail: &Tail) {
             continue;
         }
         let started = Instant::now();
-        let (reply, joined) = match job.run(reader, tail.view_bytes()) {
+        let (reply, joined) = match job.run(tail.view_bytes()) {
             Ok(answer) => {
                 let (documents, joined) = tail.finish_render(&key, answer.pages, &mut waiter);
                 let found = documents.into_iter().find(|(k, _)| *k == key);

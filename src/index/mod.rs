@@ -199,6 +199,19 @@ impl Indexer {
         &self.store
     }
 
+    /// Lets go of what the outlets' patterns cached for each thread that parsed with them:
+    /// a cold start's reads on short-lived threads left ~20 MB of such caches (the
+    /// backtracker's and the lazy DFA's), which a fresh copy of the reader does not have. The
+    /// old one goes once the render thread is done with it.
+    pub fn drop_parse_caches(&mut self) {
+        self.reader = Arc::new(self.reader.fresh());
+    }
+
+    /// See [`Store::tidy`].
+    pub fn tidy_store(&mut self, chunks: usize) -> bool {
+        self.store.tidy(chunks)
+    }
+
     /// The (feed, month)s whose entries changed since the last call.
     pub fn take_journal(&mut self) -> Vec<(Scope, crate::scope::Month)> {
         self.store.take_journal()

@@ -34,6 +34,9 @@ pub struct Job {
     /// The feed's metadata (for an entry page, its folder's).
     meta: FeedMeta,
     work: Work,
+    /// The reader it runs with: the indexer's when it was planned (which replaces its
+    /// reader to let go of the patterns' caches: `Indexer::drop_parse_caches`).
+    reader: Arc<SeedReader>,
 }
 
 enum Work {
@@ -115,7 +118,8 @@ impl Job {
     /// since it was planned is left out (its event is on the way), an entry page's seed
     /// changing is a 503. A filtered view shows the entries whose items fit in `view_bytes`
     /// (at least one).
-    pub fn run(self, reader: &SeedReader, view_bytes: usize) -> Result<Answer, Reply> {
+    pub fn run(self, view_bytes: usize) -> Result<Answer, Reply> {
+        let reader = &*self.reader;
         let meta = self.meta;
         let pages = match self.work {
             Work::Feed {
@@ -184,7 +188,7 @@ impl Indexer {
         let mut planned = self.plan(wanted)?;
         loop {
             match planned {
-                Planned::Job(job) => return job.run(&self.reader, usize::MAX),
+                Planned::Job(job) => return job.run(usize::MAX),
                 Planned::Walk(walk) => planned = self.walk(walk, usize::MAX),
                 Planned::Gone(reply) => return Err(reply),
             }
@@ -394,6 +398,7 @@ impl Indexer {
             depends,
             meta,
             work,
+            reader: self.reader.clone(),
         }
     }
 
@@ -431,6 +436,7 @@ impl Indexer {
             depends,
             meta,
             work,
+            reader: self.reader.clone(),
         })
     }
 }

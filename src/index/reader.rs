@@ -27,9 +27,20 @@ impl SeedReader {
         SeedReader {
             root,
             timezone: config.seeds.timezone,
-            outlets: config.outlets.clone(),
+            // A copy of its own, so that its patterns' caches go with it (see `fresh`).
+            outlets: config.outlets.fresh(),
             max_file_bytes: config.seeds.max_file_bytes,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+
+    /// The same reader, its outlets' patterns without the caches threads left in them (see
+    /// [`Outlets::fresh`]).
+    pub fn fresh(&self) -> SeedReader {
+        SeedReader {
+            root: self.root.clone(),
+            outlets: self.outlets.fresh(),
+            ..*self
         }
     }
 

@@ -231,6 +231,12 @@ impl Outlets {
         }
     }
 
+    /// A copy of its own: each pattern cloned, which `regex` gives an empty pool of per-thread
+    /// caches (a copy of the `Arc` would share the old ones).
+    pub fn fresh(&self) -> Outlets {
+        Outlets::new(self.outlets.to_vec())
+    }
+
     /// The outlet a host belongs to: the one with the longest matching host, so that
     /// `cn.nytimes.com` can have rules of its own beside `nytimes.com`.
     pub fn for_host(&self, host: &str) -> Option<&Outlet> {

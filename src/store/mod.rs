@@ -569,6 +569,12 @@ impl Store {
         }
     }
 
+    /// Compacts up to `chunks` MiB of the rows' strings where some are dead (a background
+    /// read of authors replaced most of them); returns whether there is more to do.
+    pub fn tidy(&mut self, chunks: usize) -> bool {
+        self.rows.tidy_texts(chunks)
+    }
+
     /// Up to `count` files whose authors are not read yet, with the stamp they were indexed at.
     pub fn seeds_without_authors(&self, count: usize) -> Vec<(PathBuf, Stamp)> {
         self.unread_authors

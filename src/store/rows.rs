@@ -509,9 +509,25 @@ impl Rows {
 
     /// Forgets the strings at `at`, compacting their chunk if it is due.
     fn forget_text(&mut self, at: TextAt) {
-        let Some(chunk) = self.texts.remove(at, &mut self.interned) else {
-            return;
-        };
+        if let Some(chunk) = self.texts.remove(at, &mut self.interned) {
+            self.compact_texts(chunk);
+        }
+    }
+
+    /// Compacts up to `chunks` chunks of the rows' strings that hold any dead ones; returns
+    /// whether any are left.
+    pub fn tidy_texts(&mut self, chunks: usize) -> bool {
+        for _ in 0..chunks {
+            match self.texts.untidy() {
+                Some(chunk) => self.compact_texts(chunk),
+                None => return false,
+            }
+        }
+        self.texts.untidy().is_some()
+    }
+
+    /// Moves the live strings of chunk `chunk` and points their rows at their new places.
+    fn compact_texts(&mut self, chunk: usize) {
         let rows = &self.rows;
         let moves = self.texts.compact(chunk, |owner, at| {
             rows.get(owner as usize)

@@ -682,3 +682,31 @@ fn link_heads_and_authors_are_kept_once_and_go_with_the_last_row_holding_them() 
     store.remove(Path::new("/s/a/2"));
     assert_eq!(store.rows.shared_strings(), 0);
 }
+
+#[test]
+fn tidying_after_the_authors_read_keeps_every_row_s_strings() {
+    let mut store = Store::with_folders(Path::new("/s"));
+    let path = |i: usize| PathBuf::from(format!("/s/f{}/{i}.md", i % 7));
+    let link = |i: usize| format!("https://h{}.example/{i}/{}", i % 3, "x".repeat(i % 200));
+    for i in 0..20_000 {
+        store.upsert(&path(i), by(&link(i), i as i64, None, None), stamp(at(0)));
+    }
+    let read = (0..20_000)
+        .map(|i| (path(i), stamp(at(0)), vec![format!("Author {}", i % 50)]))
+        .collect();
+    store.set_authors_of(read);
+    let mut rounds = 0;
+    while store.tidy(1) {
+        rounds += 1;
+        assert!(rounds < 1000, "tidying ends");
+    }
+    assert!(rounds > 0, "the read left chunks to tidy");
+    assert!(!store.tidy(1));
+    for i in 0..20_000 {
+        let id = store.rows.find(&path(i)).expect("filed");
+        let entry = store.entry(id);
+        assert!(entry.id().is(&link(i)), "{i}");
+        let authors: Vec<&str> = entry.authors().unwrap().collect();
+        assert_eq!(authors, [format!("Author {}", i % 50)]);
+    }
+}

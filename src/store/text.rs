@@ -406,6 +406,12 @@ impl Texts {
         (self.open != Some(number) && chunk.dead * DEAD_SHARE > chunk.bytes.len()).then_some(number)
     }
 
+    /// A chunk (not the open one) holding any dead strings, to compact when there is time
+    /// (see [`Texts::compact`]): a chunk is only compacted on its own once an eighth is dead.
+    pub fn untidy(&self) -> Option<usize> {
+        (0..self.chunks.len()).find(|&n| self.open != Some(n) && self.chunks[n].dead > 0)
+    }
+
     /// Moves the live strings of chunk `number` to the open chunk and releases it: `holds`
     /// tells whether a row (by number) still holds the strings at a place. Returns each moved
     /// string's row and new place.
