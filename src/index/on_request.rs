@@ -301,7 +301,8 @@ impl Indexer {
     /// change to the feed meanwhile keeps the result out of the cache (see `Tail::forget`).
     pub fn walk(&mut self, mut walk: Box<Walk>, keys: usize) -> Planned {
         let query = walk.request.query.as_ref();
-        let scope = &walk.request.scope;
+        let (scope, folder) = walked_order(&walk.request.scope, query);
+        let scope = &scope;
         let since = query.and_then(|q| q.since);
         let mut entries: Box<dyn Iterator<Item = _>> = match &walk.cursor {
             Some(cursor) => Box::new(self.store.newest_after(scope, cursor)),
@@ -326,6 +327,11 @@ impl Indexer {
             if since.is_some_and(|since| entry.published() < since) {
                 break true;
             }
+            let in_folder = || {
+                folder.is_none_or(|folder| {
+                    self.store.folder_of(&entry.path()).as_deref() == Some(folder)
+                })
+            };
             if query.is_none_or(|q| {
                 q.admits(
                     entry.title(),
@@ -333,7 +339,8 @@ impl Indexer {
                     entry.section().map(|s| &*s.term),
                     entry.authors().into_iter().flatten(),
                 )
-            }) {
+            }) && in_folder()
+            {
                 walk.found.push(self.store.seed(entry));
                 if walk.found.len() == walk.limit.unwrap_or(usize::MAX) {
                     break true;
@@ -480,3 +487,24 @@ fn whole_entries(
 
 /// Seeds a bounded render parses per thread before it looks at the bytes so far.
 const BOUNDED_STEP: usize = 8;
+
+/// The order a view of `scope` filtered by `query` walks, and the folder its entries must
+/// then be in: the named author's or section's order where the view asks for one (in feed
+/// order too, and far shorter than the root's or a folder's: a view of one author at a
+/// million seeds walked the whole root, ~0.8 s), else the scope's own.
+fn walked_order<'s>(
+    scope: &'s Scope,
+    query: Option<&crate::wanted::Query>,
+) -> (Scope, Option<&'s str>) {
+    let narrower = query.and_then(|q| {
+        q.author
+            .clone()
+            .map(Scope::Author)
+            .or_else(|| q.section.clone().map(Scope::Section))
+    });
+    match (scope, narrower) {
+        (Scope::All, Some(narrower)) => (narrower, None),
+        (Scope::Folder(folder), Some(narrower)) => (narrower, Some(folder.as_str())),
+        (scope, _) => (scope.clone(), None),
+    }
+}

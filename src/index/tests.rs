@@ -1085,3 +1085,44 @@ fn a_planned_request_names_what_a_change_must_touch_to_outdate_it() {
         Some(crate::tail::Depends::on_scope(Scope::All))
     );
 }
+
+#[test]
+fn a_view_of_one_author_walks_that_author_s_order_and_keeps_to_its_folder() {
+    let folder = Folder::with(&[
+        ("nyt/a.txt", byline("A", &x("a"), 1, "Amy Qin")),
+        ("nyt/b.txt", byline("B", &x("b"), 2, "Li Yuan")),
+        ("bbc/c.txt", byline("C", &x("c"), 3, "Amy Qin")),
+        ("bbc/d.txt", byline("D", &x("d"), 4, "Amy Qin")),
+        ("e.txt", byline("E", &x("e"), 5, "Amy Qin")),
+    ]);
+    let mut indexer = folder.indexer(50);
+    indexer.scan();
+    indexer.read_authors(100);
+    let titles = |indexer: &mut Indexer, path: &str, query: &str| {
+        json_titles(&answer(indexer, path, query).unwrap()).1
+    };
+    assert_eq!(
+        titles(&mut indexer, "/feed.json", "author=amy-qin"),
+        ["E", "D", "C", "A"]
+    );
+    assert_eq!(
+        titles(&mut indexer, "/bbc/feed.json", "author=amy-qin"),
+        ["D", "C"]
+    );
+    assert_eq!(
+        titles(&mut indexer, "/nyt/feed.json", "author=amy-qin"),
+        ["A"]
+    );
+    assert_eq!(
+        titles(&mut indexer, "/bbc/feed.json", "author=amy-qin&limit=1"),
+        ["D"]
+    );
+    assert_eq!(
+        titles(&mut indexer, "/feed.json", "author=nobody"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        titles(&mut indexer, "/nyt/feed.json", "author=li-yuan&q=b"),
+        ["B"]
+    );
+}
