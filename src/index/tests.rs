@@ -508,6 +508,26 @@ fn the_index_cache_written_a_slice_at_a_time_is_the_file_written_at_once() {
     let mut restarted = folder.indexer_with_cache();
     assert!(restarted.has_cached_keys());
     assert_eq!(restarted.resume_from_cache().entries, 3);
+    // A write dropped half-way (a change came) leaves the cache as it was and no temp file.
+    let cache_dir = folder.cache_file().parent().unwrap().to_path_buf();
+    let listing = || {
+        let mut names: Vec<_> = std::fs::read_dir(&cache_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let under_way = indexer.continue_cache(indexer.start_cache().unwrap(), 1);
+    assert!(under_way.is_some());
+    assert!(
+        listing().len() > before.len(),
+        "the temp file is being written"
+    );
+    drop(under_way);
+    assert_eq!(listing(), before);
+    assert_eq!(sliced, std::fs::read(folder.cache_file()).unwrap());
 }
 
 /// A, B and C, dated 1, 2 and 3, C in a folder of its own.
