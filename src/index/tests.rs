@@ -456,16 +456,12 @@ fn a_restart_serves_the_cache_at_once_then_catches_up_with_the_folder() {
     assert!(restarted.has_cached_keys());
     let report = restarted.resume_from_cache();
     assert_eq!((report.entries, report.from_cache), (3, 0));
-    let paths = changed_since_start(&mut restarted);
-    let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
-    assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
+    let paths = changed_a_b_and_d(&mut restarted);
     assert_eq!(restarted.keys_from_cache(), 1);
     // Served meanwhile: the cache's entries, each shown read as it is now (B is gone, D not
     // known yet).
     assert_eq!(titles(&restarted.render().unwrap()), ["A, newer", "C"]);
-    restarted.apply(&Batch::Paths(paths));
-    assert_eq!(titles(&restarted.render().unwrap()), ["A, newer", "C", "D"]);
-    assert_eq!(served_links(&restarted), [x("a"), x("c"), x("d")]);
+    apply_and_serve_a_newer_c_and_d(&mut restarted, paths);
 }
 
 #[test]
@@ -478,14 +474,25 @@ fn the_check_after_a_cold_scan_reads_again_what_changed_while_the_scan_read() {
     std::fs::remove_file(folder.path("b.txt")).unwrap();
     folder.write("d.txt", &seed("D", &x("d"), 0));
 
-    let paths = changed_since_start(&mut indexer);
-    let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
-    assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
+    let paths = changed_a_b_and_d(&mut indexer);
     // Nothing came from the index cache: the state was a scan's.
     assert_eq!(indexer.keys_from_cache(), 0);
+    apply_and_serve_a_newer_c_and_d(&mut indexer, paths);
+}
+
+/// The folder check after `abc_folder` had A changed, B removed and D added: those three.
+fn changed_a_b_and_d(indexer: &mut Indexer) -> Vec<PathBuf> {
+    let paths = changed_since_start(indexer);
+    let names: Vec<_> = paths.iter().map(|p| p.file_name().unwrap()).collect();
+    assert_eq!(names, ["a.txt", "b.txt", "d.txt"]);
+    paths
+}
+
+/// Applies the check's `paths`: the newer A, C and D served, B gone.
+fn apply_and_serve_a_newer_c_and_d(indexer: &mut Indexer, paths: Vec<PathBuf>) {
     indexer.apply(&Batch::Paths(paths));
     assert_eq!(titles(&indexer.render().unwrap()), ["A, newer", "C", "D"]);
-    assert_eq!(served_links(&indexer), [x("a"), x("c"), x("d")]);
+    assert_eq!(served_links(indexer), [x("a"), x("c"), x("d")]);
 }
 
 #[test]

@@ -75,22 +75,31 @@ impl<'t> Fields<'t> {
         std::str::from_utf8(self.bytes()).expect("packed from a str")
     }
 
-    /// Skips the name, the link and the title: the authors field is next.
-    fn to_authors(mut self) -> Self {
+    /// The link's head field (after the name).
+    fn head(mut self) -> usize {
+        self.bytes();
+        self.length()
+    }
+
+    /// Skips the name and the link: the title is next.
+    fn to_title(mut self) -> Self {
         self.bytes();
         self.length();
-        self.bytes();
         self.bytes();
         self
     }
 
+    /// Skips the name, the link and the title: the authors field is next.
+    fn to_authors(self) -> Self {
+        let mut fields = self.to_title();
+        fields.bytes();
+        fields
+    }
+
     /// The shared strings the fields hold: the link's head, the authors.
     fn held(self) -> impl Iterator<Item = StringId> {
-        let mut fields = self;
-        fields.bytes();
-        let head = fields.length();
-        fields.bytes();
-        fields.bytes();
+        let head = self.head();
+        let mut fields = self.to_authors();
         let count = fields.length().saturating_sub(1);
         (head != NO_HEAD)
             .then_some(head as StringId)
@@ -155,9 +164,7 @@ pub fn pack_with_authors(
     out.clear();
     out.extend_from_slice(&packed[..before_authors]);
     // The copy holds the link's head too (the old strings let go of theirs when they go).
-    let mut fields = Fields(packed);
-    fields.bytes();
-    match fields.length() {
+    match Fields(packed).head() {
         NO_HEAD => {}
         head => interned.hold_again(head as StringId),
     }
@@ -188,11 +195,7 @@ impl<'t> Text<'t> {
     }
 
     pub fn title(&self) -> &'t str {
-        let mut fields = Fields(self.bytes);
-        fields.bytes();
-        fields.length();
-        fields.bytes();
-        fields.str()
+        Fields(self.bytes).to_title().str()
     }
 
     /// The authors, or `None` while they are unread.
