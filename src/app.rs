@@ -1,8 +1,10 @@
 //! Wiring: the initial scan, then the threads — the update thread (`update/`), which applies
 //! change batches and publishes immutable snapshots; the compressor, which fills in their
 //! codings; the render thread, which renders the long tail; the HTTP server — and the handle
-//! that stops them. The socket is bound only after the initial scan, so the first request
-//! sees the whole feed.
+//! that stops them. The socket is bound first, so a port taken fails the start at once; until
+//! the first state is published (after the initial scan) every document is answered 503 with
+//! `Retry-After` — `/healthz` says the process is up, `/readyz` that it is not ready yet — so
+//! no request ever sees part of the feed.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -18,6 +20,7 @@ use crate::compressor::Compressor;
 use crate::config::Config;
 use crate::inbox::Update;
 use crate::index::{self, Indexer, ScanReport};
+use crate::metrics::Metrics;
 use crate::progress::ScanProgress;
 use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
@@ -33,8 +36,9 @@ pub enum StartError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("[server] bind: cannot listen on {addr}: {source}")]
+    #[error("[server] {key}: cannot listen on {addr}: {source}")]
     Bind {
+        key: &'static str,
         addr: SocketAddr,
         source: std::io::Error,
     },
@@ -45,6 +49,8 @@ pub enum StartError {
 /// A running server: its address, and the handles that stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where the operator's own listener is bound (`[server] operator_bind`), if anywhere.
+    pub operator_addr: Option<SocketAddr>,
     pub report: ScanReport,
     published: Published,
     server: actix_web::dev::ServerHandle,
@@ -68,14 +74,45 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         path: config.seeds.dir.clone(),
         source,
     })?;
+    let listener = bind("bind", config.server.bind)?;
+    let operator_listener = config
+        .server
+        .operator_bind
+        .map(|addr| bind("operator_bind", addr))
+        .transpose()?;
+    let addr = listener.local_addr().map_err(StartError::Http)?;
+    let operator_addr = operator_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()
+        .map_err(StartError::Http)?;
     let (updates_sender, updates) = mpsc::channel();
-    let (report, scanned) = scan_and_watch(&mut indexer, &config, &updates_sender)?;
     let tail = Arc::new(Tail::new(config.server.memory_budget));
-    // The first state is published below; the compressor is told once it is.
+    // Empty (generation 0: not ready) until the first state is published below.
     let published: Published = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
+    let metrics = Metrics::new(published.clone(), tail.clone());
+    let sources = http::Sources {
+        published: published.clone(),
+        tail: tail.clone(),
+        updates: updates_sender.clone(),
+        metrics: metrics.clone(),
+    };
+    let (server, server_thread) =
+        serve(listener, operator_listener, operator_addr, sources, &config)?;
+    let stop_server = || {
+        actix_web::rt::System::new().block_on(server.stop(false));
+    };
+    let (report, scanned) = match scan_and_watch(&mut indexer, &config, &updates_sender) {
+        Ok(scanned) => scanned,
+        Err(error) => {
+            stop_server();
+            return Err(error);
+        }
+    };
     let (compressor, compressor_thread) =
         Compressor::start(published.clone(), tail.clone()).map_err(StartError::Http)?;
-    let (renderer, render_thread) = RenderThread::start(tail.clone()).map_err(StartError::Http)?;
+    let (renderer, render_thread) =
+        RenderThread::start(tail.clone(), metrics.clone()).map_err(StartError::Http)?;
     let mut update_loop = UpdateLoop::new(update::Parts {
         indexer,
         seeds: config.seeds.clone(),
@@ -83,18 +120,14 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         tail: tail.clone(),
         renderer,
         compressor: compressor.clone(),
-        websub: websub::Pinger::start(config.feed.hubs.clone()),
+        websub: websub::Pinger::start(config.feed.hubs.clone(), metrics.clone()),
         base_url: config.feed.base_url.clone(),
         scanned,
+        metrics,
     });
     published.store(Arc::new(update_loop.first_snapshot()));
     compressor.snapshot(published.load_full());
 
-    let listener = TcpListener::bind(config.server.bind).map_err(|source| StartError::Bind {
-        addr: config.server.bind,
-        source,
-    })?;
-    let addr = listener.local_addr().map_err(StartError::Http)?;
     let updates_thread = {
         let published = published.clone();
         thread::Builder::new()
@@ -102,15 +135,10 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             .spawn(move || update_loop.run(updates, published))
             .map_err(StartError::Http)?
     };
-    let sources = http::Sources {
-        published: published.clone(),
-        tail,
-        updates: updates_sender.clone(),
-    };
-    let (server, server_thread) = serve(listener, sources, &config)?;
     info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json, each folder's feeds under /<folder>/, /opml.xml and /status");
     Ok(Running {
         addr,
+        operator_addr,
         report,
         published,
         server,
@@ -191,9 +219,15 @@ fn read_few_bylines(indexer: &mut Indexer) {
     indexer.take_journal();
 }
 
+fn bind(key: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).map_err(|source| StartError::Bind { key, addr, source })
+}
+
 /// Starts the HTTP server on its own thread; returns once it accepts connections.
 fn serve(
     listener: TcpListener,
+    operator_listener: Option<TcpListener>,
+    operator_addr: Option<SocketAddr>,
     sources: http::Sources,
     config: &Config,
 ) -> Result<
@@ -205,12 +239,24 @@ fn serve(
 > {
     let (handle_sender, handle_receiver) = mpsc::channel();
     let workers = config.server.workers;
-    let settings = http::Settings::new(&config.server, &config.feed.base_url, &config.feed.hubs);
+    let settings = http::Settings::new(
+        &config.server,
+        &config.feed.base_url,
+        &config.feed.hubs,
+        operator_addr,
+    );
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
         .spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = http::server(listener, sources, settings, workers, RESPONSES_GRACE)?;
+                let server = http::server(
+                    listener,
+                    operator_listener,
+                    sources,
+                    settings,
+                    workers,
+                    RESPONSES_GRACE,
+                )?;
                 let _ = handle_sender.send(server.handle());
                 server.await
             })

@@ -7,8 +7,8 @@ use crate::wanted::Wanted;
 use crate::watch::{self, Batch};
 
 pub enum Update {
-    /// The watcher saw a burst of changes.
-    Changed(Batch),
+    /// The watcher saw a burst of changes; the first of its events came at this instant.
+    Changed(Batch, std::time::Instant),
     /// A handler wants a long-tail document that is not cached: plan it (under its tail key)
     /// for the render thread.
     Render(Box<RenderRequest>),

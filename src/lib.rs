@@ -13,6 +13,7 @@ pub mod entry;
 pub mod http;
 pub mod inbox;
 pub mod index;
+pub mod metrics;
 pub mod progress;
 pub mod render;
 pub mod render_thread;

@@ -12,6 +12,7 @@ use tracing::debug;
 
 use crate::compressor::lower_priority_of_this_thread;
 use crate::index::Job;
+use crate::metrics::Metrics;
 use crate::tail::{Reply, Tail, Waiter};
 
 /// `nice` of the render thread (and the parse threads it starts): the update thread, at 0,
@@ -31,11 +32,14 @@ pub struct RenderThread {
 }
 
 impl RenderThread {
-    pub fn start(tail: Arc<Tail>) -> std::io::Result<(RenderThread, JoinHandle<()>)> {
+    pub fn start(
+        tail: Arc<Tail>,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<(RenderThread, JoinHandle<()>)> {
         let (jobs, receiver) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("seedfeed-render".into())
-            .spawn(move || run(&receiver, &tail))?;
+            .spawn(move || run(&receiver, &tail, &metrics))?;
         Ok((RenderThread { jobs }, thread))
     }
 
@@ -51,7 +55,7 @@ impl RenderThread {
     }
 }
 
-fn run(jobs: &Receiver<Work>, tail: &Tail) {
+fn run(jobs: &Receiver<Work>, tail: &Tail, metrics: &Metrics) {
     lower_priority_of_this_thread(RENDER_NICENESS);
     while let Ok(Work {
         job,
@@ -72,6 +76,7 @@ fn run(jobs: &Receiver<Work>, tail: &Tail) {
             }
             Err(reply) => (reply, tail.abandon_render(&key)),
         };
+        metrics.rendered(true, started.elapsed());
         debug!(%key, us = started.elapsed().as_micros() as u64, "rendered on request");
         for other in joined {
             other.answer(reply.clone());

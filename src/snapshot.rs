@@ -54,6 +54,10 @@ pub struct Snapshot {
     /// Entries in the store (the documents hold at most their feed's limit).
     pub entries: usize,
     pub rejected: usize,
+    /// Top-level folders with a feed of their own.
+    pub folders: usize,
+    /// States published since start (the first is 1; a compressed copy keeps its state's).
+    pub generation: u64,
 }
 
 /// What the store held when the documents were rendered.
@@ -61,16 +65,13 @@ pub struct Snapshot {
 pub struct Counts {
     pub entries: usize,
     pub rejected: usize,
+    pub folders: usize,
 }
 
 impl Snapshot {
     /// The first state after start.
     pub fn first(changes: Changes, status: Vec<u8>, counts: Counts) -> Snapshot {
-        let empty = Snapshot {
-            documents: BTreeMap::new(),
-            entries: 0,
-            rejected: 0,
-        };
+        let empty = Snapshot::default();
         empty.next(changes, status, counts)
     }
 
@@ -103,6 +104,8 @@ impl Snapshot {
             documents,
             entries: counts.entries,
             rejected: counts.rejected,
+            folders: counts.folders,
+            generation: self.generation + 1,
         }
     }
 
@@ -161,6 +164,7 @@ impl Snapshot {
         let counts = Counts {
             entries: earlier.entries,
             rejected: earlier.rejected,
+            folders: earlier.folders,
         };
         self.next(Changes { pages, gone }, status, counts)
     }
@@ -235,6 +239,7 @@ mod tests {
     const COUNTS: Counts = Counts {
         entries: 1,
         rejected: 0,
+        folders: 0,
     };
 
     #[test]
@@ -275,9 +280,11 @@ mod tests {
         let counts = Counts {
             entries: 7,
             rejected: 2,
+            folders: 3,
         };
         let next = first.with_status(b"{\"entries\":7}".to_vec(), counts);
-        assert_eq!((next.entries, next.rejected), (7, 2));
+        assert_eq!((next.entries, next.rejected, next.folders), (7, 2, 3));
+        assert_eq!((first.generation, next.generation), (1, 2));
         assert_eq!(
             next.document("/rss.xml"),
             first.document("/rss.xml"),

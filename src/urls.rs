@@ -83,6 +83,47 @@ pub const OPML_MEDIA_TYPE: &str = "text/x-opml; charset=utf-8";
 /// The operator's view.
 pub const STATUS_PATH: &str = "/status";
 pub const STATUS_MEDIA_TYPE: &str = "application/json; charset=utf-8";
+/// The operator's figures for Prometheus.
+pub const METRICS_PATH: &str = "/metrics";
+/// Up (the process answers) and ready (the first state is published).
+pub const HEALTH_PATH: &str = "/healthz";
+pub const READY_PATH: &str = "/readyz";
+
+/// Whether `path` is one of the operator's views, shown to operators only.
+pub fn is_operator_view(path: &str) -> bool {
+    path == STATUS_PATH || path == METRICS_PATH
+}
+
+/// What a request for `path` (`filtered`: with a query) asks for, as the request metrics
+/// count it: a small fixed set of kinds, never the path itself (which readers choose).
+pub fn route_kind(path: &str, filtered: bool) -> &'static str {
+    if is_operator_view(path) {
+        return "operator";
+    }
+    if path == HEALTH_PATH || path == READY_PATH {
+        return "health";
+    }
+    if path == OPML_PATH {
+        return "opml";
+    }
+    match Location::parse(path) {
+        Some(Location::Entry(_)) => "entry",
+        Some(Location::Feed { .. }) if filtered => "view",
+        Some(Location::Feed {
+            period: Some(_), ..
+        }) => "archive",
+        Some(Location::Feed {
+            scope: Scope::Author(_) | Scope::Section(_),
+            ..
+        }) => "facet",
+        Some(Location::Feed {
+            format: Format::Page,
+            ..
+        }) => "page",
+        Some(Location::Feed { .. }) => "feed",
+        None => "other",
+    }
+}
 
 /// The URL folders of author and section feeds, of a feed's archive, and of entry pages.
 const AUTHORS: &str = "authors";
@@ -385,5 +426,30 @@ mod tests {
         assert_eq!(entry_path("amy"), "entries/1906bc7c801f03c4/");
         let folder = Scope::Folder("纽约时报".into());
         assert_eq!(folder.prefix(), "/%E7%BA%BD%E7%BA%A6%E6%97%B6%E6%8A%A5/");
+    }
+
+    #[test]
+    fn route_kinds_name_what_a_request_asks_for() {
+        let cases = [
+            ("/rss.xml", false, "feed"),
+            ("/nyt/atom.xml", false, "feed"),
+            ("/", false, "page"),
+            ("/nyt/", false, "page"),
+            ("/rss.xml", true, "view"),
+            ("/nyt/archive/2024-05/feed.json", false, "archive"),
+            ("/authors/jane-doe/rss.xml", false, "facet"),
+            ("/sections/world/", false, "facet"),
+            ("/opml.xml", false, "opml"),
+            ("/status", false, "operator"),
+            ("/metrics", true, "operator"),
+            ("/healthz", false, "health"),
+            ("/readyz", false, "health"),
+            ("/wp-login.php", false, "other"),
+        ];
+        for (path, filtered, kind) in cases {
+            assert_eq!(route_kind(path, filtered), kind, "{path}");
+        }
+        let entry = Location::Entry(entry_hash("https://example.com/a")).path();
+        assert_eq!(route_kind(&entry, false), "entry");
     }
 }

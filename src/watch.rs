@@ -21,10 +21,21 @@ use crate::seedfs::is_ignored_path;
 /// What the update loop should do after a burst of file-system activity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
-    /// Re-check each of these paths (files or folders, existing or gone), sorted, unique.
+    /// Re-check each of these paths (files or folders, existing or gone), each once, in the
+    /// order of their last event (the newest last: the update loop takes those first).
     Paths(Vec<PathBuf>),
     /// Events were lost or the watcher failed: re-check the whole folder.
     Rescan(String),
+}
+
+impl Batch {
+    /// How many paths it names (a rescan: none).
+    pub fn paths(&self) -> usize {
+        match self {
+            Batch::Paths(paths) => paths.len(),
+            Batch::Rescan(_) => 0,
+        }
+    }
 }
 
 /// Keeps the watch alive; dropping it stops the watch and, with it, the debounce thread.
@@ -55,7 +66,8 @@ impl Watcher {
     }
 }
 
-/// Watches `root` recursively and calls `sink` with a [`Batch`] per debounced burst. In
+/// Watches `root` recursively and calls `sink` with a [`Batch`] per debounced burst and the
+/// instant its first event came (where a write → visible time starts). In
 /// [`WatchMode::Auto`] a native watcher that cannot start (inotify limits, unsupported file
 /// system) gives way to polling.
 pub fn start(
@@ -63,7 +75,7 @@ pub fn start(
     mode: WatchMode,
     debounce: Duration,
     poll_interval: Duration,
-    sink: impl Fn(Batch) + Send + 'static,
+    sink: impl Fn(Batch, Instant) + Send + 'static,
 ) -> notify::Result<Watcher> {
     let (events, received) = mpsc::channel();
     let native = || -> notify::Result<Watcher> {
@@ -105,15 +117,20 @@ pub fn start(
 /// after writing, renamed, deleted) is handed over: enough to gather a burst such as `cp -r`,
 /// far below any reader's notice.
 const SETTLED_QUIET: Duration = Duration::from_millis(2);
+/// How long a burst in which every file is finished may go on before a batch is handed over
+/// anyway: a `git pull` or a `mv` of thousands of files reaches the update loop in batches
+/// this far apart, and a single change made meanwhile waits no longer than this here.
+const SETTLED_LONGEST: Duration = Duration::from_millis(10);
 
 /// Gathers events until the folder is quiet — for [`SETTLED_QUIET`] when no file in the batch
-/// is still open for writing, else for `debounce` — or a burst has lasted eight times
-/// `debounce`, then hands over the batch.
+/// is still open for writing, else for `debounce` — or a burst has lasted
+/// [`SETTLED_LONGEST`] (every file finished) or eight times `debounce`, then hands over the
+/// batch.
 fn debounce_loop(
     root: &Path,
     received: &Receiver<notify::Result<Event>>,
     debounce: Duration,
-    sink: &dyn Fn(Batch),
+    sink: &dyn Fn(Batch, Instant),
 ) {
     let longest = debounce * 8;
     let mut pending: Vec<notify::Result<Event>> = Vec::new();
@@ -124,13 +141,13 @@ fn debounce_loop(
         let next = match first {
             None => received.recv().map_err(|_| RecvTimeoutError::Disconnected),
             Some(first) => {
-                let quiet = if writing.is_empty() {
-                    SETTLED_QUIET.min(debounce)
+                let (quiet, cut_after) = if writing.is_empty() {
+                    (SETTLED_QUIET.min(debounce), SETTLED_LONGEST.min(longest))
                 } else {
-                    debounce
+                    (debounce, longest)
                 };
                 let quiet_at = last + quiet;
-                let cut_at = first + longest;
+                let cut_at = first + cut_after;
                 let wait = quiet_at
                     .min(cut_at)
                     .saturating_duration_since(Instant::now());
@@ -153,7 +170,7 @@ fn debounce_loop(
             }
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(batch) = batch_from(root, std::mem::take(&mut pending)) {
-                    sink(batch);
+                    sink(batch, first.unwrap_or(last));
                 }
                 writing = Writing::default();
                 first = None;
@@ -229,9 +246,22 @@ pub fn batch_from(root: &Path, events: Vec<notify::Result<Event>>) -> Option<Bat
             errors.join("; ")
         )));
     }
-    paths.sort();
-    paths.dedup();
+    let paths = last_of_each(paths);
     (!paths.is_empty()).then_some(Batch::Paths(paths))
+}
+
+/// Each path once, where it came last: the order of the changes is kept, so the update loop
+/// can take a big batch's newest paths first.
+fn last_of_each(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::with_capacity(paths.len());
+    let mut keep: Vec<bool> = paths.iter().rev().map(|path| seen.insert(path)).collect();
+    drop(seen);
+    keep.reverse();
+    paths
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(path, kept)| kept.then_some(path))
+        .collect()
 }
 
 fn is_read_only(kind: &EventKind) -> bool {
@@ -274,7 +304,8 @@ mod tests {
                     ),
                     event(EventKind::Modify(ModifyKind::Any), &["/s/b.txt"]),
                 ],
-                paths(&["/s/b.txt", "/s/sub/c.txt"]),
+                // Each path once, in the order of its last event.
+                paths(&["/s/sub/c.txt", "/s/b.txt"]),
             ),
             (
                 // Renamed, then the new name deleted: both names are re-checked.

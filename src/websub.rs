@@ -5,12 +5,15 @@
 //! changes costs one ping per feed and hub, not one per change.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, warn};
 use url::Url;
+
+use crate::metrics::Metrics;
 
 /// Tries per ping; between them 1 s, then 2 s.
 const ATTEMPTS: u32 = 3;
@@ -30,14 +33,14 @@ pub struct Pinger {
 
 impl Pinger {
     /// Starts the thread; `None` when no hub is configured.
-    pub fn start(hubs: Vec<Url>) -> Option<Pinger> {
+    pub fn start(hubs: Vec<Url>, metrics: Arc<Metrics>) -> Option<Pinger> {
         if hubs.is_empty() {
             return None;
         }
         let (sender, receiver) = mpsc::channel();
         let started = thread::Builder::new()
             .name("seedfeed-websub".into())
-            .spawn(move || run(&hubs, &receiver));
+            .spawn(move || run(&hubs, &receiver, &metrics));
         if let Err(error) = started {
             warn!(%error, "cannot start the WebSub thread; hubs will not be pinged");
             return None;
@@ -59,7 +62,7 @@ impl Drop for Pinger {
     }
 }
 
-fn run(hubs: &[Url], receiver: &Receiver<Message>) {
+fn run(hubs: &[Url], receiver: &Receiver<Message>, metrics: &Metrics) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(false)
@@ -78,7 +81,7 @@ fn run(hubs: &[Url], receiver: &Receiver<Message>) {
         }
         while let Some(url) = pending.pop_first() {
             for hub in hubs {
-                if !ping_with_retries(&agent, hub, &url, receiver, &mut pending) {
+                if !ping_with_retries(&agent, hub, &url, receiver, &mut pending, metrics) {
                     return;
                 }
             }
@@ -105,15 +108,18 @@ fn ping_with_retries(
     feed_url: &str,
     receiver: &Receiver<Message>,
     pending: &mut BTreeSet<String>,
+    metrics: &Metrics,
 ) -> bool {
     let mut backoff = FIRST_BACKOFF;
     for attempt in 1..=ATTEMPTS {
         match ping(agent, hub, feed_url) {
             Ok(()) => {
+                metrics.pinged(true);
                 debug!(hub = %hub, feed = feed_url, "WebSub hub pinged");
                 return true;
             }
             Err(reason) if attempt == ATTEMPTS => {
+                metrics.pinged(false);
                 warn!(hub = %hub, feed = feed_url, %reason, attempts = ATTEMPTS, "WebSub ping failed; giving up until the feed changes again");
             }
             Err(reason) => {

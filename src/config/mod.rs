@@ -9,6 +9,7 @@
 mod check;
 mod feed;
 mod folders;
+mod network;
 mod outlets;
 mod seeds;
 mod server;
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use feed::{FeedFields, FeedMeta, Person};
+pub use network::Network;
 pub use outlets::builtin_outlets;
 pub use seeds::{DEFAULT_CACHE, DEFAULT_MAX_FILE_BYTES, SeedsConfig, WatchMode};
 pub use server::{DEFAULT_CACHE_MAX_AGE, ServerConfig};

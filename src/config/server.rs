@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::ConfigError;
 use super::check::{Table, at_most, between};
+use super::network::{LOOPBACK, Network};
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -23,6 +24,11 @@ pub struct ServerConfig {
     /// Bytes the long tail may hold beyond the steady state: documents rendered on request,
     /// those still being sent, and renders under way (see `tail::budget`).
     pub memory_budget: usize,
+    /// Clients that may see `/status` and `/metrics` on `bind` (everyone else gets 404).
+    pub operator_networks: Vec<Network>,
+    /// A second address serving only the operator's views (and health), to anyone who can
+    /// reach it.
+    pub operator_bind: Option<SocketAddr>,
 }
 
 /// The long tail's memory budget when the config names none: with a steady state of ~150 MB at
@@ -42,17 +48,37 @@ pub(super) struct RawServer {
     request_timeout_ms: Option<Spanned<u64>>,
     max_connections: Option<Spanned<usize>>,
     memory_budget_mb: Option<Spanned<usize>>,
+    operator_networks: Option<Spanned<Vec<String>>>,
+    operator_bind: Option<Spanned<String>>,
 }
 
 impl RawServer {
     pub(super) fn validate(self, text: &str) -> Result<ServerConfig, ConfigError> {
         let table = Table::new("server", text);
-        let bind = table.required("bind", self.bind, |bind| match bind.parse() {
-            Ok(address) => Ok(Some(address)),
-            Err(_) => Err(format!(
-                "expected IP:PORT such as \"127.0.0.1:8080\", got {bind:?}"
-            )),
-        })?;
+        let bind = table.required("bind", self.bind, socket_address)?;
+        let operator_bind_at = self.operator_bind.as_ref().map(|at| at.span().start);
+        let operator_bind = table.optional("operator_bind", self.operator_bind, socket_address)?;
+        let operator_networks = table
+            .optional("operator_networks", self.operator_networks, |networks| {
+                networks
+                    .iter()
+                    .map(|network| Network::parse(network))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            })?
+            .unwrap_or_else(|| {
+                LOOPBACK
+                    .iter()
+                    .filter_map(|n| Network::parse(n).ok())
+                    .collect()
+            });
+        if operator_bind == Some(bind) && bind.port() != 0 {
+            return Err(table.refuse(
+                "operator_bind",
+                operator_bind_at,
+                "must differ from `bind` (use `operator_networks` to open the views on `bind`)",
+            ));
+        }
         // One day at most: a longer max-age would hide new articles from anyone behind a cache.
         let cache_max_age = at_most(86_400, " seconds (one day)");
         let request_timeout_ms = table.optional(
@@ -83,6 +109,17 @@ impl RawServer {
                 )?
                 .unwrap_or(10_000),
             memory_budget: memory_budget_mb.map_or(DEFAULT_MEMORY_BUDGET, |mb| mb << 20),
+            operator_networks,
+            operator_bind,
         })
+    }
+}
+
+fn socket_address(text: String) -> Result<Option<SocketAddr>, String> {
+    match text.parse() {
+        Ok(address) => Ok(Some(address)),
+        Err(_) => Err(format!(
+            "expected IP:PORT such as \"127.0.0.1:8080\", got {text:?}"
+        )),
     }
 }

@@ -6,10 +6,10 @@ mod body;
 mod conditional;
 mod negotiate;
 
-use std::net::TcpListener;
-use std::time::Duration;
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
 
-use actix_web::body::BoxBody;
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -20,13 +20,17 @@ use std::sync::mpsc::Sender;
 
 use chrono::Utc;
 
-use crate::config::ServerConfig;
+use crate::config::{Network, ServerConfig};
 use crate::document::{Coding, Document};
 use crate::inbox::{RenderRequest, Update};
+use crate::metrics::{METRICS_MEDIA_TYPE, Metrics};
 use crate::scope::Month;
 use crate::snapshot::Published;
 use crate::tail::{Reply, Tail, Waiter};
-use crate::urls::{Format, Location, STATUS_PATH, canonical_path, is_feed_document};
+use crate::urls::{
+    Format, HEALTH_PATH, Location, METRICS_PATH, READY_PATH, STATUS_PATH, canonical_path,
+    is_feed_document, is_operator_view, route_kind,
+};
 use crate::wanted::{self, Wanted};
 use body::Slices;
 
@@ -41,10 +45,21 @@ pub struct Settings {
     hubs: Vec<Url>,
     request_timeout: Duration,
     max_connections: usize,
+    /// Clients who may see the operator's views on the public address.
+    operator_networks: Vec<Network>,
+    /// The operator's own address, as bound: everyone reaching it is an operator, and it
+    /// serves nothing else.
+    operator_addr: Option<SocketAddr>,
 }
 
 impl Settings {
-    pub fn new(server: &ServerConfig, base_url: &Url, hubs: &[Url]) -> Settings {
+    /// `operator_addr`: where the operator's listener is bound, if there is one.
+    pub fn new(
+        server: &ServerConfig,
+        base_url: &Url,
+        hubs: &[Url],
+        operator_addr: Option<SocketAddr>,
+    ) -> Settings {
         let max_age = server.cache_max_age;
         Settings {
             cache_control: HeaderValue::from_str(&format!("public, max-age={max_age}"))
@@ -53,7 +68,33 @@ impl Settings {
             hubs: hubs.to_vec(),
             request_timeout: server.request_timeout,
             max_connections: server.max_connections,
+            operator_networks: server.operator_networks.clone(),
+            operator_addr,
         }
+    }
+
+    /// Whether `request` came in on the operator's own listener.
+    fn on_operator_listener(&self, request: &HttpRequest) -> bool {
+        self.operator_addr == Some(request.app_config().local_addr())
+    }
+
+    /// Whether `request` may see the operator's views: it came in on the operator's
+    /// listener, or straight (not through a proxy, which would make every reader look local)
+    /// from one of the operator's networks.
+    fn is_operator(&self, request: &HttpRequest) -> bool {
+        if self.on_operator_listener(request) {
+            return true;
+        }
+        let headers = request.headers();
+        let proxied = headers.contains_key(header::FORWARDED)
+            || headers.contains_key("x-forwarded-for")
+            || headers.contains_key("x-real-ip");
+        !proxied
+            && request.peer_addr().is_some_and(|peer| {
+                self.operator_networks
+                    .iter()
+                    .any(|network| network.contains(peer.ip()))
+            })
     }
 
     /// The `Link` header of the page at `path` (`/`, `/nyt/`, `/nyt/archive/2024-05/`): every
@@ -101,6 +142,7 @@ pub struct Sources {
     pub published: Published,
     pub tail: Arc<Tail>,
     pub updates: Sender<Update>,
+    pub metrics: Arc<Metrics>,
 }
 
 struct State {
@@ -108,10 +150,11 @@ struct State {
     settings: Settings,
 }
 
-/// The server on `listener`, with `workers` threads; at shutdown in-flight responses get
-/// `grace` (whole seconds) to finish.
+/// The server on `listener` (and the operator's own, if any), with `workers` threads; at
+/// shutdown in-flight responses get `grace` (whole seconds) to finish.
 pub fn server(
     listener: TcpListener,
+    operator_listener: Option<TcpListener>,
     sources: Sources,
     settings: Settings,
     workers: usize,
@@ -120,20 +163,24 @@ pub fn server(
     let per_worker_connections = settings.max_connections.div_ceil(workers).max(1);
     let request_timeout = settings.request_timeout;
     let state = web::Data::new(State { sources, settings });
-    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
-        .workers(workers)
-        .shutdown_timeout(grace.as_secs())
-        // A client that dribbles its request head (slowloris) is cut off after this; idle
-        // keep-alive connections after the keep-alive time (5 s).
-        .client_request_timeout(request_timeout)
-        .max_connections(per_worker_connections)
-        // Like nginx's tcp_nodelay: the tail segment of a response is not held back waiting
-        // for an ACK.
-        .tcp_nodelay(true)
-        // actix stops at once on SIGINT; both signals must let in-flight responses finish.
-        .disable_signals()
-        .listen(listener)?
-        .run();
+    let mut server =
+        HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
+            .workers(workers)
+            .shutdown_timeout(grace.as_secs())
+            // A client that dribbles its request head (slowloris) is cut off after this; idle
+            // keep-alive connections after the keep-alive time (5 s).
+            .client_request_timeout(request_timeout)
+            .max_connections(per_worker_connections)
+            // Like nginx's tcp_nodelay: the tail segment of a response is not held back waiting
+            // for an ACK.
+            .tcp_nodelay(true)
+            // actix stops at once on SIGINT; both signals must let in-flight responses finish.
+            .disable_signals()
+            .listen(listener)?;
+    if let Some(operator_listener) = operator_listener {
+        server = server.listen(operator_listener)?;
+    }
+    let server = server.run();
     actix_web::rt::spawn(stop_gracefully_on_signal(server.handle()));
     Ok(server)
 }
@@ -169,17 +216,116 @@ async fn stop_gracefully_on_signal(server: actix_web::dev::ServerHandle) {
 /// The routes; tests mount the same function. Every document lives in the snapshot under its
 /// path, so one handler serves them all.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.default_service(web::to(document));
+    config.default_service(web::to(answer));
 }
 
-async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+/// Every request: the answer, counted in the metrics and, at debug level, logged.
+async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let started = Instant::now();
+    let response = match operator_or_health(&request, &state) {
+        Some(response) => response,
+        None => document(&request, &state).await,
+    };
+    let path = canonical_path(request.path());
+    let route = route_kind(
+        path.as_deref().unwrap_or(""),
+        !request.query_string().is_empty(),
+    );
+    let coding = match response.headers().get(header::CONTENT_ENCODING) {
+        Some(value) if value == "gzip" => "gzip",
+        Some(value) if value == "br" => "br",
+        _ => "identity",
+    };
+    let bytes = match response.body().size() {
+        BodySize::Sized(bytes) if request.method() != Method::HEAD => bytes as usize,
+        _ => 0,
+    };
+    let status = response.status().as_u16();
+    state.sources.metrics.answered(route, status, coding, bytes);
+    tracing::debug!(
+        target: "seedfeed::access",
+        peer = %request.peer_addr().map_or_else(String::new, |peer| peer.ip().to_string()),
+        method = %request.method(),
+        path = request.path(),
+        query = request.query_string(),
+        status,
+        coding,
+        bytes,
+        us = started.elapsed().as_micros() as u64,
+        "answered"
+    );
+    response
+}
+
+/// The answers that are not documents — health, readiness, the operator's views (to
+/// operators only), and 503 for every document until the first state is published — or
+/// `None` for a document.
+fn operator_or_health(request: &HttpRequest, state: &State) -> Option<HttpResponse> {
+    let path = request.path();
+    if path == HEALTH_PATH {
+        return Some(uncached(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            "up\n",
+        ));
+    }
+    let ready = state.sources.published.load().generation > 0;
+    if path == READY_PATH {
+        return Some(match ready {
+            true => uncached(StatusCode::OK, "text/plain; charset=utf-8", "ready\n"),
+            false => starting(),
+        });
+    }
+    let settings = &state.settings;
+    if is_operator_view(path) && !settings.is_operator(request) {
+        return Some(not_found());
+    }
+    if settings.on_operator_listener(request) && !is_operator_view(path) {
+        return Some(not_found());
+    }
+    if !ready {
+        return Some(starting());
+    }
+    if path == METRICS_PATH {
+        if !is_read(request) {
+            return Some(method_not_allowed());
+        }
+        let text = state.sources.metrics.encode();
+        return Some(uncached(StatusCode::OK, METRICS_MEDIA_TYPE, text));
+    }
+    None
+}
+
+/// An answer no cache may keep.
+fn uncached(status: StatusCode, media_type: &'static str, body: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type(media_type)
+        .body(body.into())
+}
+
+/// Before the first state: the scan of the seeds folder is still under way.
+fn starting() -> HttpResponse {
+    let mut response = uncached(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "text/plain; charset=utf-8",
+        "starting: the seeds folder is being read; try again shortly\n",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
+async fn document(request: &HttpRequest, state: &State) -> HttpResponse {
+    let request = request.clone();
     let Some(path) = canonical_path(request.path()) else {
         return not_found();
     };
     let query = request.query_string();
     let snapshot = state.sources.published.load();
     if let Some(document) = snapshot.document(&path).filter(|_| query.is_empty()) {
-        return with_links(serve(&request, &state, document, None), &state, &path);
+        return with_links(serve(&request, state, document, None), state, &path);
     }
     let wanted = match wanted::wanted(&path, query) {
         Err(message) => return bad_request(&message),
@@ -187,7 +333,7 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
         Ok(None) => {
             if let Some(document) = snapshot.document(&path) {
                 // `/status?x`, `/opml.xml?x`: no filters there; the query means nothing.
-                return with_links(serve(&request, &state, document, None), &state, &path);
+                return with_links(serve(&request, state, document, None), state, &path);
             }
             // `/nyt` is the folder's page at `/nyt/`: relative links on it need the slash.
             let page = format!("{path}/");
@@ -219,7 +365,7 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
             Reply::Unavailable(message) => return unavailable(&message),
         },
     };
-    let mut response = serve(&request, &state, &document, Some(&document));
+    let mut response = serve(&request, state, &document, Some(&document));
     if let Wanted::Feed(feed) = &wanted
         && let Some(period) = feed.period
         && period.month < Month::of(Utc::now())
@@ -231,7 +377,7 @@ async fn document(request: HttpRequest, state: web::Data<State>) -> HttpResponse
             HeaderValue::from_static(ARCHIVE_CACHE),
         );
     }
-    with_links(response, &state, &path)
+    with_links(response, state, &path)
 }
 
 /// `Cache-Control` of the archive of a month gone by.

@@ -275,6 +275,7 @@ impl Indexer {
         Counts {
             entries: self.store.len(),
             rejected: self.store.rejected().len(),
+            folders: self.store.folders().count(),
         }
     }
 }

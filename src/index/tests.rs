@@ -204,7 +204,8 @@ fn a_scan_indexes_every_seed_below_the_folder_and_rejects_what_is_not_one() {
         indexer.counts(),
         Counts {
             entries: 3,
-            rejected: 1
+            rejected: 1,
+            folders: 1,
         }
     );
     assert_eq!(titles(&indexer.render().unwrap()), ["B", "C", "A"]);

@@ -151,9 +151,9 @@ pub fn start_watcher(
         seeds.watch,
         seeds.debounce,
         seeds.poll_interval,
-        move |batch| {
+        move |batch, seen| {
             // The receiver is gone only while shutting down.
-            let _ = sender.send(Update::Changed(batch));
+            let _ = sender.send(Update::Changed(batch, seen));
         },
     )?;
     info!(mode = watcher.mode().as_str(), "watching the seeds folder");

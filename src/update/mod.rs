@@ -4,6 +4,7 @@
 //! (`folder.rs`), the long tail (`long_tail.rs`), the index cache, the authors' background
 //! read, WebSub pings, the compressor.
 
+mod backlog;
 mod folder;
 mod long_tail;
 
@@ -18,12 +19,14 @@ use crate::compressor::Compressor;
 use crate::config::SeedsConfig;
 use crate::inbox::Update;
 use crate::index::{CacheWrite, FolderCheck, Indexer};
+use crate::metrics::Metrics;
 use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::status::{self, Status};
 use crate::tail::Tail;
 use crate::watch::Batch;
 use crate::websub;
+use backlog::Backlog;
 pub use folder::start_watcher;
 use folder::{Folder, Look};
 use long_tail::LongTail;
@@ -45,10 +48,6 @@ const CACHE_EVERY: Duration = Duration::from_secs(30);
 const CACHE_QUIET: Duration = Duration::from_secs(2);
 /// How long a stream of changes with no quiet moment may keep the cache from being written.
 const CACHE_OVERDUE: Duration = Duration::from_secs(300);
-/// At most this many changed paths are applied a round; the rest of a burst (a `git pull` of
-/// thousands of seeds) goes back to the inbox behind what came meanwhile, so a change to
-/// another seed waits for one slice (~20–60 ms at 1,000,000 seeds), not the whole burst.
-const SLICE: usize = 1024;
 /// Index cache records written a round when the cache is written between rounds: ~35 ms.
 const CACHE_SLICE: usize = 50_000;
 
@@ -69,6 +68,14 @@ pub struct Parts {
     /// written from it. (Either way the watcher comes with [`Update::Watching`] and the check
     /// of the folder with [`Update::Checked`].)
     pub scanned: bool,
+    pub metrics: Arc<Metrics>,
+}
+
+/// What a round of the loop applies: its share of the changes waiting, and when the watcher
+/// saw each of them (for the write → visible histogram).
+struct Round {
+    batches: Vec<Batch>,
+    seen: Vec<Instant>,
 }
 
 pub struct UpdateLoop {
@@ -89,8 +96,9 @@ pub struct UpdateLoop {
     tidy_due: bool,
     /// The authors' background read has more than a round's worth to do (a cold start's).
     backlog_of_authors: bool,
-    /// The update thread's own inbox, for the rest of a burst ([`SLICE`]).
-    inbox: Sender<Update>,
+    /// Changed paths not yet applied: a burst is applied a slice a round.
+    backlog: Backlog,
+    metrics: Arc<Metrics>,
 }
 
 /// When the on-disk index cache is written: changes not yet in it, and when it was last
@@ -116,8 +124,9 @@ impl UpdateLoop {
         let now = Utc::now();
         let root = parts.indexer.root().to_path_buf();
         UpdateLoop {
-            folder: Folder::new(root, parts.seeds, None, parts.updates.clone()),
-            inbox: parts.updates,
+            folder: Folder::new(root, parts.seeds, None, parts.updates),
+            backlog: Backlog::default(),
+            metrics: parts.metrics,
             indexer: parts.indexer,
             long_tail: LongTail::new(parts.tail, parts.renderer),
             compressor: parts.compressor,
@@ -162,14 +171,15 @@ impl UpdateLoop {
                 || self.authors_to_read()
                 || self.long_tail.has_work()
                 || self.cache.writing.is_some()
-                || self.tidy_due;
+                || self.tidy_due
+                || !self.backlog.is_empty();
             let wait = if busy { Duration::ZERO } else { FOLDER_CHECK };
-            let Some((batches, idle)) = self.receive(&updates, wait) else {
+            let Some((round, idle)) = self.receive(&updates, wait) else {
                 self.save_cache_if_due(true);
                 self.compressor.stop();
                 return;
             };
-            if !batches.is_empty() {
+            if !round.batches.is_empty() {
                 self.cache.last_batch = Instant::now();
             }
             let quiet = idle && self.cache.last_batch.elapsed() >= CACHE_QUIET;
@@ -178,13 +188,15 @@ impl UpdateLoop {
             } else if quiet {
                 self.start_cache_if_due();
             }
-            self.publish(batches, &published);
+            self.publish(round, &published);
             self.write_cache_slice();
             // The few seeds a change brought are read before anyone is answered (an author
             // feed then has them at once); the backlog of a cold start waits for quiet.
             let backlog = self.indexer.store().authors_unread();
             let few = backlog <= AUTHORS_PER_ROUND;
-            if self.authors_to_read() && (!self.long_tail.has_requests() || few) {
+            // A burst still coming in goes first too.
+            let waiting = self.long_tail.has_requests() || !self.backlog.is_empty();
+            if self.authors_to_read() && (!waiting || few) {
                 self.read_authors();
             }
             if self.tidy_due && idle {
@@ -198,71 +210,35 @@ impl UpdateLoop {
         }
     }
 
-    /// What the inbox holds, waiting up to `wait` for the first: the change batches (render
-    /// requests go to the long tail), and whether nothing came. `None`: stop.
-    fn receive(
-        &mut self,
-        updates: &Receiver<Update>,
-        wait: Duration,
-    ) -> Option<(Vec<Batch>, bool)> {
+    /// What the inbox holds, waiting up to `wait` for the first: this round's share of the
+    /// changes waiting (render requests go to the long tail), and whether nothing came.
+    /// `None`: stop.
+    fn receive(&mut self, updates: &Receiver<Update>, wait: Duration) -> Option<(Round, bool)> {
         let first = match updates.recv_timeout(wait) {
             Ok(update) => Some(update),
             Err(RecvTimeoutError::Disconnected) => Some(Update::Stop),
             Err(RecvTimeoutError::Timeout) => None,
         };
-        let idle = first.is_none();
-        let mut batches = Vec::new();
+        let idle = first.is_none() && self.backlog.is_empty();
         let mut stop = false;
         for update in first.into_iter().chain(updates.try_iter()) {
             match update {
-                Update::Changed(batch) => {
+                Update::Changed(batch, seen) => {
                     debug!(?batch, "changed");
-                    batches.push(batch)
+                    self.backlog.add(batch, Some(seen))
                 }
                 Update::Render(request) => self.long_tail.asked(*request),
                 Update::Watching(watcher) => self.folder.watching(watcher),
-                Update::Checked(check) => batches.extend(self.checked(&check)),
+                Update::Checked(check) => {
+                    if let Some(batch) = self.checked(&check) {
+                        self.backlog.add(batch, None);
+                    }
+                }
                 Update::Stop => stop = true,
             }
         }
-        (!stop).then_some((self.slice_of(batches), idle))
-    }
-
-    /// The batches to apply this round: paths up to [`SLICE`], the smallest batches first and
-    /// a big batch's newest paths (a single change is not held behind the rest of a burst);
-    /// the rest go back to the inbox. (A path is rechecked as it is when
-    /// applied, so the order batches are applied in changes nothing.)
-    fn slice_of(&self, mut batches: Vec<Batch>) -> Vec<Batch> {
-        batches.sort_by_key(|batch| match batch {
-            Batch::Paths(paths) => paths.len(),
-            Batch::Rescan(_) => 0,
-        });
-        let mut room = SLICE;
-        let mut now = Vec::new();
-        let mut later = Vec::new();
-        for batch in batches {
-            match batch {
-                Batch::Paths(mut paths) if paths.len() > room => {
-                    // The newest events (last) first: a single change the watcher put in one
-                    // batch with a burst is not held behind the burst's older paths.
-                    later.extend(paths.drain(..paths.len() - room));
-                    room = 0;
-                    if !paths.is_empty() {
-                        now.push(Batch::Paths(paths));
-                    }
-                }
-                Batch::Paths(paths) => {
-                    room -= paths.len();
-                    now.push(Batch::Paths(paths));
-                }
-                rescan => now.push(rescan),
-            }
-        }
-        if !later.is_empty() {
-            // The receiver is this loop's own: it is there while the loop runs.
-            let _ = self.inbox.send(Update::Changed(Batch::Paths(later)));
-        }
-        now
+        let (batches, seen) = self.backlog.take();
+        (!stop).then_some((Round { batches, seen }, idle))
     }
 
     /// A slice of the folder check after the start turned into the batch of what changed
@@ -280,10 +256,11 @@ impl UpdateLoop {
     /// Applies `batches` (and a look at the folder), and publishes the new state if anything
     /// changed: the tail forgets what the change touched first, the hubs are told which
     /// feeds changed, the compressor gets the new state, and the spare seeds are prepared.
-    fn publish(&mut self, batches: Vec<Batch>, published: &Published) {
+    fn publish(&mut self, round: Round, published: &Published) {
         let started = Instant::now();
+        let paths: usize = round.batches.iter().map(Batch::paths).sum();
         let current = published.load_full();
-        let next = self.step(batches, &current);
+        let next = self.step(round.batches, &current);
         // Before the new state is visible, so no one is served a document it outdated.
         self.long_tail.forget_touched(&mut self.indexer);
         let Some(next) = next else {
@@ -291,10 +268,21 @@ impl UpdateLoop {
         };
         let next = Arc::new(next);
         published.store(next.clone());
+        let visible = Instant::now();
+        for seen in round.seen {
+            self.metrics
+                .write_visible(visible.saturating_duration_since(seen));
+        }
         if !std::mem::take(&mut self.unannounced) {
             self.announce(&current, &next);
         }
-        debug!(us = started.elapsed().as_micros() as u64, "change applied");
+        debug!(
+            us = started.elapsed().as_micros() as u64,
+            paths, "change applied"
+        );
+        if paths > 0 {
+            self.backlog.timed(paths, started.elapsed());
+        }
         if !next.is_compressed() {
             self.compressor.snapshot(next);
         }
@@ -368,9 +356,12 @@ impl UpdateLoop {
         if batches.is_empty() {
             return self.step_without_change(current);
         }
+        let started = Instant::now();
         self.apply(&batches, current);
         let applied = Instant::now();
+        self.metrics.parsed(applied - started);
         let rendered = self.indexer.render();
+        self.metrics.rendered(false, applied.elapsed());
         let status = self.status_bytes();
         let render_us = applied.elapsed().as_micros() as u64;
         let next = match rendered {

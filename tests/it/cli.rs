@@ -41,7 +41,22 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         (
             good.replace("workers = 1", "workers = 1\ncolour = 3"),
             "line 4: [server] colour: unknown field `colour`, expected one of `bind`, `workers`, \
-             `cache_max_age`, `request_timeout_ms`, `max_connections`, `memory_budget_mb`",
+             `cache_max_age`, `request_timeout_ms`, `max_connections`, `memory_budget_mb`, \
+             `operator_networks`, `operator_bind`",
+        ),
+        (
+            good.replace(
+                "workers = 1",
+                "workers = 1\noperator_networks = [\"10.0.0.0/33\"]",
+            ),
+            "line 4: [server] operator_networks: the prefix length of \"10.0.0.0/33\" must be 0 to 32",
+        ),
+        (
+            good.replace(
+                "workers = 1",
+                "workers = 1\noperator_bind = \"localhost:9090\"",
+            ),
+            "line 4: [server] operator_bind: expected IP:PORT such as \"127.0.0.1:8080\", got \"localhost:9090\"",
         ),
         (
             good.replace("limit = 50", "limit = \"fifty\""),

@@ -21,6 +21,7 @@ mod graphics;
 mod http;
 mod layout;
 mod live;
+mod operations;
 mod outlets;
 mod restart;
 mod snapshots;

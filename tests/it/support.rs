@@ -130,8 +130,13 @@ impl Server {
     fn wait_for_the_folder_check(&self) {
         let started = Instant::now();
         loop {
+            // The operator's own address, where one is configured.
+            let base = self
+                .operator_addr()
+                .map_or(self.base.clone(), |a| format!("http://{a}"));
+            let status = request("GET", &format!("{base}/status"), &[]).body;
             let status: serde_json::Value =
-                serde_json::from_slice(&self.get("/status").body).expect("/status is JSON");
+                serde_json::from_slice(&status).expect("/status is JSON");
             if !status["started_from_cache"].is_null() {
                 return;
             }
@@ -141,6 +146,13 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Where the operator's own listener is bound (`[server] operator_bind`).
+    pub fn operator_addr(&self) -> Option<std::net::SocketAddr> {
+        self.running
+            .as_ref()
+            .and_then(|running| running.operator_addr)
     }
 
     pub fn get(&self, path: &str) -> Response {
