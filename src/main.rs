@@ -4,12 +4,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use seedfeed::config::Config;
+use seedfeed::config::{Config, LogFormat};
 use seedfeed::index::Indexer;
+
+/// `seedfeed --version`: the version and the commit it was built from (`build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SEEDFEED_COMMIT"),
+    ")"
+);
 
 #[derive(Parser)]
 #[command(
-    version,
+    version = VERSION,
     about = "Serve a folder of news-article seeds as live RSS 2.0 and Atom 1.0 feeds"
 )]
 struct Cli {
@@ -26,29 +34,58 @@ enum Command {
     Serve,
     /// Validate the config and every seed; print each rejected seed. Exit 1 if any was rejected.
     Check,
+    /// Write a commented config (at --config) for the seeds folder DIR, which `check` accepts.
+    Init {
+        /// The seeds folder, relative to the config's folder (or absolute).
+        #[arg(default_value = "seeds")]
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     seedfeed::allocator::tune();
-    init_logging();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config),
         Command::Check => check(&cli.config),
+        Command::Init { dir } => init(&cli.config, &dir),
     }
 }
 
-fn init_logging() {
+/// Logs to stderr as the config says, at the level `SEEDFEED_LOG` names (`info` by default;
+/// `seedfeed::access=debug` adds a line per request).
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SEEDFEED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colours only for a person at a terminal, never in a log file or journal.
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && std::env::var_os("NO_COLOR").is_none();
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colours)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => log.json().with_current_span(false).init(),
+        LogFormat::Human => {
+            // Colours only for a person at a terminal, never in a log file or journal.
+            let colours = std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none();
+            log.with_ansi(colours).init()
+        }
+    }
+}
+
+fn init(config_path: &std::path::Path, seeds: &std::path::Path) -> ExitCode {
+    match seedfeed::config::write_config(config_path, seeds) {
+        Ok(()) => {
+            println!(
+                "wrote {} for {}; check it with `seedfeed --config {0} check`",
+                config_path.display(),
+                seeds.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn serve(config_path: &std::path::Path) -> ExitCode {
@@ -59,6 +96,7 @@ fn serve(config_path: &std::path::Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    init_logging(config.log.format);
     let running = match seedfeed::app::start(config) {
         Ok(r) => r,
         Err(e) => {
@@ -83,6 +121,7 @@ fn check(config_path: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    init_logging(config.log.format);
     // `check` reads every seed afresh: the cache would only say what was true before.
     let mut config = config;
     config.seeds.cache = None;

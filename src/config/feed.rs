@@ -12,6 +12,12 @@ use chrono_tz::Tz;
 use super::ConfigError;
 use super::check::{Table, between, language_tag, non_empty, web_url};
 
+/// The root feed's language when the config names none (a folder named like an outlet takes
+/// the outlet's).
+pub const DEFAULT_LANGUAGE: &str = "en";
+/// Entries per feed document when the config names no limit.
+pub const DEFAULT_LIMIT: usize = 50;
+
 /// Feed-level metadata: everything the renderer needs besides the entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedMeta {
@@ -149,12 +155,15 @@ impl RawFeed {
                 .map(|person| person.into_inner().validate(text))
                 .collect::<Result<_, _>>()?,
         };
+        let base_url = table.required("base_url", base_url, folder_url)?;
         Ok(FeedMeta {
-            description: fields.description.ok_or_else(|| missing("description"))?,
-            base_url: table.required("base_url", base_url, folder_url)?,
-            site_url: fields.site_url.ok_or_else(|| missing("site_url"))?,
-            language: fields.language.ok_or_else(|| missing("language"))?,
-            limit: fields.limit.ok_or_else(|| missing("limit"))?,
+            description: fields.description.unwrap_or_else(|| title.clone()),
+            site_url: fields.site_url.unwrap_or_else(|| base_url.clone()),
+            base_url,
+            language: fields
+                .language
+                .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
+            limit: fields.limit.unwrap_or(DEFAULT_LIMIT),
             authors,
             icon: fields.icon,
             logo: fields.logo,

@@ -9,6 +9,8 @@
 mod check;
 mod feed;
 mod folders;
+mod init;
+mod log;
 mod network;
 mod outlets;
 mod seeds;
@@ -21,11 +23,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use feed::{FeedFields, FeedMeta, Person};
+pub use feed::{DEFAULT_LANGUAGE, DEFAULT_LIMIT, FeedFields, FeedMeta, Person};
+pub use init::{InitError, config_for, write_config};
+pub use log::{LogConfig, LogFormat};
 pub use network::Network;
 pub use outlets::builtin_outlets;
-pub use seeds::{DEFAULT_CACHE, DEFAULT_MAX_FILE_BYTES, SeedsConfig, WatchMode};
-pub use server::{DEFAULT_CACHE_MAX_AGE, ServerConfig};
+pub use seeds::{DEFAULT_CACHE, DEFAULT_MAX_FILE_BYTES, DEFAULT_TIMEZONE, SeedsConfig, WatchMode};
+pub use server::{DEFAULT_BIND, DEFAULT_CACHE_MAX_AGE, ServerConfig};
 
 use crate::seed::outlets::Outlets;
 
@@ -33,6 +37,7 @@ use crate::seed::outlets::Outlets;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub server: ServerConfig,
+    pub log: LogConfig,
     pub seeds: SeedsConfig,
     pub feed: FeedMeta,
     /// The embedded `outlets.toml` with the config's `[outlets.*]` tables applied.
@@ -68,7 +73,10 @@ impl ConfigError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    #[serde(default)]
     server: server::RawServer,
+    #[serde(default)]
+    log: log::RawLog,
     seeds: Spanned<seeds::RawSeeds>,
     feed: Spanned<feed::RawFeed>,
     #[serde(default)]
@@ -115,6 +123,7 @@ impl Config {
         let seeds = raw.seeds.into_inner().validate(text, base_dir)?;
         let config = Config {
             server: raw.server.validate(text)?,
+            log: raw.log.validate(text)?,
             feed: (raw.feed.into_inner()).validate(feed_at, text, hubs, seeds.timezone)?,
             seeds,
             outlets: outlets::validate(raw.outlets, text)?,
@@ -158,6 +167,59 @@ limit = 50
         assert_eq!(config.seeds.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(config.feed.authors[0].name, "T");
         assert_eq!(config.seeds.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+    }
+
+    #[test]
+    fn three_keys_suffice_and_the_rest_take_their_documented_defaults() {
+        let minimal = "[seeds]\ndir = \"seeds\"\n[feed]\ntitle = \"News\"\n\
+                       base_url = \"https://feeds.example/\"\n";
+        let config = Config::parse(minimal, Path::new("/base")).unwrap();
+        assert_eq!(config.server.bind, DEFAULT_BIND);
+        assert_eq!(config.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.seeds.timezone, chrono_tz::UTC);
+        assert_eq!(config.seeds.timezone.name(), DEFAULT_TIMEZONE);
+        assert_eq!(config.feed.description, "News");
+        assert_eq!(config.feed.site_url.as_str(), "https://feeds.example/");
+        assert_eq!(config.feed.language, DEFAULT_LANGUAGE);
+        assert_eq!(config.feed.limit, DEFAULT_LIMIT);
+        assert_eq!(config.log.format, LogFormat::Human);
+        assert_eq!(
+            config.server.operator_networks,
+            [
+                Network::parse("127.0.0.0/8").unwrap(),
+                Network::parse("::1").unwrap()
+            ]
+        );
+        // Each of the three is still required.
+        for (gone, key) in [
+            ("dir = \"seeds\"\n", "[seeds] dir"),
+            ("title = \"News\"\n", "[feed] title"),
+            ("base_url = \"https://feeds.example/\"\n", "[feed] base_url"),
+        ] {
+            let refusal = refused(&minimal.replace(gone, ""));
+            assert_eq!(refusal.key, key);
+        }
+    }
+
+    #[test]
+    fn init_writes_what_parse_accepts() {
+        let text = config_for(Path::new("my \"quoted\" seeds"));
+        let config = Config::parse(&text, Path::new("/base")).unwrap();
+        assert_eq!(config.seeds.dir, Path::new("/base/my \"quoted\" seeds"));
+        assert_eq!(config.feed.title, "my \"quoted\" seeds");
+        // Every commented-out key is a real one: uncommented, the config still parses.
+        let uncommented: String = text
+            .lines()
+            .map(|line| {
+                line.strip_prefix("# ")
+                    .filter(|l| l.contains(" = ") || l.starts_with('['))
+                    .unwrap_or(line)
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let config = Config::parse(&uncommented, Path::new("/base"))
+            .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        assert_eq!(config.server.operator_bind.map(|a| a.port()), Some(9090));
     }
 
     #[test]
@@ -368,12 +430,12 @@ limit = 50
         let cases: Vec<(String, &str)> = vec![
             (
                 GOOD.replace("[server]", "[sever]"),
-                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
+                "config line 2: [sever]: unknown field `sever`, expected one of `server`, `log`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
             ),
             // A header is named as written: an array of tables keeps its double brackets.
             (
                 format!("{GOOD}[[sever]]\nx = 1\n"),
-                "config line 14: [[sever]]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
+                "config line 14: [[sever]]: unknown field `sever`, expected one of `server`, `log`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
             ),
             (
                 GOOD.replace("limit = 50", "limit = 50\n[feed.extra]\ny = 1"),

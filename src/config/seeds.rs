@@ -41,12 +41,15 @@ pub enum WatchMode {
 /// The index cache's default place, relative to the config file's folder.
 pub const DEFAULT_CACHE: &str = ".seedfeed/index";
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// The zone of dates written without an offset, when the config names none (an outlet's own
+/// zone comes first: see the outlet rules).
+pub const DEFAULT_TIMEZONE: &str = "UTC";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSeeds {
     dir: Spanned<String>,
-    timezone: Spanned<String>,
+    timezone: Option<Spanned<String>>,
     max_file_bytes: Option<Spanned<u64>>,
     debounce_ms: Option<Spanned<u64>>,
     watch: Option<Spanned<String>>,
@@ -67,12 +70,14 @@ impl RawSeeds {
             "" => Err("must name a folder".into()),
             _ => Ok(Some(base_dir.join(&dir))),
         })?;
-        let timezone = table.required("timezone", self.timezone, |zone| match zone.parse() {
-            Ok(zone) => Ok(Some(zone)),
-            Err(_) => Err(format!(
-                "unknown IANA time zone {zone:?} (e.g. \"Asia/Shanghai\", \"UTC\")"
-            )),
-        })?;
+        let timezone = table
+            .optional("timezone", self.timezone, |zone| match zone.parse() {
+                Ok(zone) => Ok(Some(zone)),
+                Err(_) => Err(format!(
+                    "unknown IANA time zone {zone:?} (e.g. \"Asia/Shanghai\", \"UTC\")"
+                )),
+            })?
+            .unwrap_or(chrono_tz::UTC);
         let watch = table.optional("watch", self.watch, |mode| match mode.as_str() {
             "auto" => Ok(Some(WatchMode::Auto)),
             "native" => Ok(Some(WatchMode::Native)),

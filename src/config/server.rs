@@ -1,6 +1,6 @@
 //! `[server]`: where and how the HTTP server listens, and what it may hold.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -35,14 +35,18 @@ pub struct ServerConfig {
 /// 100,000 seeds, room on a 1 GB machine for the kernel, the page cache and a margin.
 pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
 
+/// Where the server listens when the config names no address: this machine only.
+pub const DEFAULT_BIND: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 8080));
+
 /// Five minutes: readers poll every 15-60 minutes, so this costs them nothing, while a shared
 /// cache or CDN in front can absorb a burst of polls; a new article still shows within minutes.
 pub const DEFAULT_CACHE_MAX_AGE: u32 = 300;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawServer {
-    bind: Spanned<String>,
+    bind: Option<Spanned<String>>,
     workers: Option<Spanned<usize>>,
     cache_max_age: Option<Spanned<u32>>,
     request_timeout_ms: Option<Spanned<u64>>,
@@ -55,7 +59,9 @@ pub(super) struct RawServer {
 impl RawServer {
     pub(super) fn validate(self, text: &str) -> Result<ServerConfig, ConfigError> {
         let table = Table::new("server", text);
-        let bind = table.required("bind", self.bind, socket_address)?;
+        let bind = table
+            .optional("bind", self.bind, socket_address)?
+            .unwrap_or(DEFAULT_BIND);
         let operator_bind_at = self.operator_bind.as_ref().map(|at| at.span().start);
         let operator_bind = table.optional("operator_bind", self.operator_bind, socket_address)?;
         let operator_networks = table

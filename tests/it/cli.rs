@@ -89,7 +89,7 @@ fn bad_configs_exit_2_naming_the_key_and_line() {
         ),
         (
             good.replace("[server]", "[sever]"),
-            "line 1: [sever]: unknown field `sever`, expected one of `server`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
+            "line 1: [sever]: unknown field `sever`, expected one of `server`, `log`, `seeds`, `feed`, `outlets`, `feeds`, `websub`",
         ),
         (
             good.replace("limit = 50", "limit = 50\n[feed.extra]\nx = 1"),
@@ -126,4 +126,112 @@ fn check_passes_on_the_project_seeds() {
     assert!(output.contains("0 rejected"), "{output}");
     let (code, _, _) = run(&["check"], "not toml at all [");
     assert_eq!(code, Some(1));
+}
+
+#[test]
+fn init_writes_a_commented_config_that_check_accepts_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("my archive");
+    for i in 0..3 {
+        crate::support::write(
+            &seeds.join(format!("nyt/{i}.txt")),
+            crate::support::numbered_seed(i, "Story").as_bytes(),
+        );
+    }
+    let config = dir.path().join("config.toml");
+    let seedfeed = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_seedfeed"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let written = seedfeed(&["init", "my archive"]);
+    assert!(written.status.success(), "{written:?}");
+    let text = fs::read_to_string(&config).unwrap();
+    // The three keys a start needs, and the rest commented out.
+    assert!(text.contains("dir = \"my archive\""), "{text}");
+    assert!(text.contains("title = \"my archive\""), "{text}");
+    assert!(
+        text.contains("base_url = \"http://127.0.0.1:8080/\""),
+        "{text}"
+    );
+    assert!(text.contains("# operator_networks"), "{text}");
+    let checked = seedfeed(&["check"]);
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{said}");
+    assert!(said.contains("3 entries, 0 rejected"), "{said}");
+    // A second init leaves the file as it is.
+    fs::write(&config, "# mine\n").unwrap();
+    let again = seedfeed(&["init", "my archive"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    assert_eq!(fs::read_to_string(&config).unwrap(), "# mine\n");
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let output = Command::new(env!("CARGO_BIN_EXE_seedfeed"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let expected_commit = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let version = env!("CARGO_PKG_VERSION");
+    match expected_commit {
+        // Built from this checkout: its HEAD (the build script reruns when HEAD moves).
+        Some(commit) => assert_eq!(said, format!("seedfeed {version} ({commit})")),
+        None => assert!(said.starts_with(&format!("seedfeed {version} (")), "{said}"),
+    }
+}
+
+#[test]
+fn json_logs_are_one_object_a_line() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let config = config_text(std::path::Path::new(PROJECT_SEEDS), 50)
+        .replace("[seeds]", "[log]\nformat = \"json\"\n[seeds]");
+    fs::write(&path, config).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seedfeed"))
+        .arg("--config")
+        .arg(&path)
+        .env("SEEDFEED_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let serving = line.contains("serving");
+        lines.push(line);
+        if serving {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(lines.len() >= 2, "{lines:?}");
+    for line in &lines {
+        let object: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let level = object["level"].as_str().unwrap_or_default();
+        assert!(["INFO", "WARN"].contains(&level), "{line}");
+        assert!(object["timestamp"].is_string(), "{line}");
+        assert!(object["fields"]["message"].is_string(), "{line}");
+    }
+    let serving: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert!(
+        serving["fields"]["addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
 }
