@@ -23,6 +23,7 @@ mod layout;
 mod live;
 mod operations;
 mod outlets;
+mod packaging;
 mod restart;
 mod snapshots;
 mod soak;

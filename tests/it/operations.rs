@@ -319,3 +319,90 @@ fn connect_from(from: Ipv4Addr, to: SocketAddr) -> Option<TcpStream> {
         (bound == 0 && connected == 0).then_some(stream)
     }
 }
+
+/// Every URL a reader could reach from `/` and `/opml.xml` by following this server's links
+/// (pages, feeds, archives, author and section feeds, entry pages), as paths.
+fn crawl(server: &Server) -> Vec<String> {
+    let base = "http://127.0.0.1:8080";
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = vec!["/".to_string(), "/opml.xml".to_string()];
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) || seen.len() > 2_000 {
+            continue;
+        }
+        let response = server.get(&path);
+        let text = String::from_utf8_lossy(&response.body).to_string();
+        for quote in ['"', '\''] {
+            for piece in text.split(quote).skip(1).step_by(2) {
+                let link = piece.replace("&amp;", "&");
+                let path = match link.strip_prefix(base) {
+                    Some(rest) => rest.to_string(),
+                    None if link.starts_with('/') && !link.starts_with("//") => link,
+                    None => continue,
+                };
+                if !path.contains(char::is_whitespace) && !seen.contains(&path) {
+                    queue.push(path);
+                }
+            }
+        }
+    }
+    seen.into_iter().collect()
+}
+
+#[test]
+fn two_servers_over_one_folder_answer_every_url_with_the_same_bytes_and_validators() {
+    let seeds = std::path::Path::new(crate::support::PROJECT_SEEDS);
+    let one = Server::serving(seeds, 50);
+    let two = Server::serving(seeds, 50);
+    let paths = crawl(&one);
+    assert!(
+        paths.len() > 60,
+        "only {} URLs found: {paths:?}",
+        paths.len()
+    );
+    assert!(
+        paths.iter().any(|p| p.starts_with("/entries/")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.starts_with("/authors/")),
+        "{paths:?}"
+    );
+    assert!(paths.iter().any(|p| p.contains("/archive/")), "{paths:?}");
+    let validators = [
+        "etag",
+        "last-modified",
+        "content-type",
+        "cache-control",
+        "vary",
+    ];
+    // `/status` says when each started: the operator's view, not a document.
+    for path in paths
+        .iter()
+        .filter(|p| !seedfeed::urls::is_operator_view(p))
+    {
+        let (a, b) = (one.get(path), two.get(path));
+        assert_eq!(a.status, b.status, "{path}");
+        assert!(a.body == b.body, "{path}: the bytes differ");
+        for name in validators {
+            assert_eq!(a.header(name), b.header(name), "{path}: {name}");
+        }
+        // A reader that polled one server revalidates on the other: 304.
+        if a.status == 200 {
+            let etag = a.header("etag").unwrap();
+            let again = two.request("GET", path, &[("If-None-Match", etag)]);
+            assert_eq!(again.status, 304, "{path}: the other server's ETag");
+        }
+    }
+    // The compressed copies too, for the documents readers poll.
+    for path in ["/rss.xml", "/atom.xml", "/feed.json", "/", "/opml.xml"] {
+        for coding in ["gzip", "br"] {
+            let (a, b) = (
+                one.wait_for_coding(path, coding),
+                two.wait_for_coding(path, coding),
+            );
+            assert!(a.body == b.body, "{path} as {coding}: the bytes differ");
+            assert_eq!(a.header("etag"), b.header("etag"), "{path} as {coding}");
+        }
+    }
+}
