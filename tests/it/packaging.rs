@@ -56,8 +56,8 @@ fn the_container_is_multi_stage_runs_unprivileged_and_its_config_is_valid() {
     assert!(stages >= 2, "a build stage and a run stage");
     let user = dockerfile
         .lines()
-        .filter_map(|line| line.strip_prefix("USER "))
-        .last()
+        .rev()
+        .find_map(|line| line.strip_prefix("USER "))
         .expect("a USER line");
     assert!(
         !user.starts_with("root") && !user.starts_with('0'),
