@@ -24,6 +24,7 @@ mod live;
 mod operations;
 mod outlets;
 mod packaging;
+mod proxy;
 mod restart;
 mod snapshots;
 mod soak;
