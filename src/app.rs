@@ -26,7 +26,7 @@ use crate::render_thread::RenderThread;
 use crate::snapshot::{Published, Snapshot};
 use crate::tail::Tail;
 use crate::update::{self, AUTHORS_PER_ROUND, UpdateLoop};
-use crate::{allocator, http, websub};
+use crate::{allocator, http, watch, websub};
 
 /// Why the server could not start. Every variant means "fix the setup", exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Where the operator's own listener is bound (`[server] operator_bind`), if anywhere.
     pub operator_addr: Option<SocketAddr>,
+    /// Watches the config file while the server runs.
+    _config_watch: Option<notify::RecommendedWatcher>,
     pub report: ScanReport,
     published: Published,
     server: actix_web::dev::ServerHandle,
@@ -97,8 +99,19 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         updates: updates_sender.clone(),
         metrics: metrics.clone(),
     };
-    let (server, server_thread) =
-        serve(listener, operator_listener, operator_addr, sources, &config)?;
+    let settings: http::SharedSettings = Arc::new(ArcSwap::from_pointee(http::Settings::new(
+        &config.server,
+        &config.feed.base_url,
+        &config.feed.hubs,
+        operator_addr,
+    )));
+    let (server, server_thread) = serve(
+        listener,
+        operator_listener,
+        sources,
+        settings.clone(),
+        &config,
+    )?;
     let stop_server = || {
         actix_web::rt::System::new().block_on(server.stop(false));
     };
@@ -124,6 +137,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         base_url: config.feed.base_url.clone(),
         scanned,
         metrics,
+        config: config.clone(),
+        settings,
     });
     published.store(Arc::new(update_loop.first_snapshot()));
     compressor.snapshot(published.load_full());
@@ -135,10 +150,18 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             .spawn(move || update_loop.run(updates, published))
             .map_err(StartError::Http)?
     };
+    // An edit to the config file reloads it, like SIGHUP.
+    let config_watch = config.file.as_deref().and_then(|file| {
+        let updates = updates_sender.clone();
+        watch::config_file(file, move || {
+            let _ = updates.send(Update::Reload("the config file changed"));
+        })
+    });
     info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json, each folder's feeds under /<folder>/, /opml.xml and /status");
     Ok(Running {
         addr,
         operator_addr,
+        _config_watch: config_watch,
         report,
         published,
         server,
@@ -227,8 +250,8 @@ fn bind(key: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> 
 fn serve(
     listener: TcpListener,
     operator_listener: Option<TcpListener>,
-    operator_addr: Option<SocketAddr>,
     sources: http::Sources,
+    settings: http::SharedSettings,
     config: &Config,
 ) -> Result<
     (
@@ -239,12 +262,6 @@ fn serve(
 > {
     let (handle_sender, handle_receiver) = mpsc::channel();
     let workers = config.server.workers;
-    let settings = http::Settings::new(
-        &config.server,
-        &config.feed.base_url,
-        &config.feed.hubs,
-        operator_addr,
-    );
     let server_thread = thread::Builder::new()
         .name("seedfeed-http".into())
         .spawn(move || {

@@ -17,6 +17,8 @@ pub enum Update {
     Watching(notify::Result<watch::Watcher>),
     /// Then, a slice at a time, what the folder holds, to be checked against the store.
     Checked(Box<FolderCheck>),
+    /// Read the config file again (the trigger: "SIGHUP", "the config file changed").
+    Reload(&'static str),
     Stop,
 }
 

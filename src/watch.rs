@@ -113,6 +113,59 @@ pub fn start(
     Ok(watcher)
 }
 
+/// How long the config file must be quiet before it is read again (an editor's save is a few
+/// events: a write, a rename, a chmod).
+const CONFIG_QUIET: Duration = Duration::from_millis(50);
+
+/// Watches the config file — its folder, for the renames editors save with and the symlink
+/// swaps of a mounted config — and calls `changed` once the file has been quiet for
+/// [`CONFIG_QUIET`] after events that name it. A file a symlink points at elsewhere is not
+/// followed (SIGHUP reloads it). `None` (logged) when no watch can be set up.
+pub fn config_file(file: &Path, changed: impl Fn() + Send + 'static) -> Option<RecommendedWatcher> {
+    let file = std::path::absolute(file).ok()?;
+    let (folder, name) = (
+        file.parent()?.to_path_buf(),
+        file.file_name()?.to_os_string(),
+    );
+    let (events, received) = mpsc::channel::<notify::Result<Event>>();
+    let watching = notify::recommended_watcher(move |event| {
+        let _ = events.send(event);
+    })
+    .and_then(|mut watcher| {
+        watcher.watch(&folder, RecursiveMode::NonRecursive)?;
+        Ok(watcher)
+    });
+    let watcher = match watching {
+        Ok(watcher) => watcher,
+        Err(error) => {
+            warn!(%error, "cannot watch the config file; SIGHUP reloads it");
+            return None;
+        }
+    };
+    let names_it = move |event: &notify::Result<Event>| match event {
+        // Our own reads of it change nothing.
+        Ok(event) if is_read_only(&event.kind) => false,
+        Ok(event) => event
+            .paths
+            .iter()
+            .any(|p| p.file_name() == Some(name.as_os_str())),
+        Err(_) => false,
+    };
+    let spawned = std::thread::Builder::new()
+        .name("seedfeed-config".into())
+        .spawn(move || {
+            // Ends when the watcher is dropped (the channel closes).
+            while let Ok(event) = received.recv() {
+                if !names_it(&event) {
+                    continue;
+                }
+                while received.recv_timeout(CONFIG_QUIET).is_ok() {}
+                changed();
+            }
+        });
+    spawned.ok().map(|_| watcher)
+}
+
 /// How long the folder must be quiet before a batch in which every file was finished (closed
 /// after writing, renamed, deleted) is handed over: enough to gather a burst such as `cp -r`,
 /// far below any reader's notice.

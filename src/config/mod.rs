@@ -36,6 +36,8 @@ use crate::seed::outlets::Outlets;
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The file it was read from (`Config::load`); a reload reads it again.
+    pub file: Option<PathBuf>,
     pub server: ServerConfig,
     pub log: LogConfig,
     pub seeds: SeedsConfig,
@@ -107,7 +109,53 @@ impl Config {
             let seeds = check::Table::new("seeds", &text);
             return Err(with_file(seeds.refuse("dir", Some(seeds_at), message)));
         }
-        Ok(config)
+        Ok(Config {
+            file: Some(path.to_path_buf()),
+            ..config
+        })
+    }
+
+    /// The settings that differ in `new` and take effect only at the next start: where and
+    /// how the server listens, the long tail's budget, the folder and how it is watched, the
+    /// index cache, the log.
+    pub fn restart_needed(&self, new: &Config) -> Vec<&'static str> {
+        let (old_server, new_server) = (&self.server, &new.server);
+        let (old_seeds, new_seeds) = (&self.seeds, &new.seeds);
+        [
+            ("[server] bind", old_server.bind != new_server.bind),
+            ("[server] workers", old_server.workers != new_server.workers),
+            (
+                "[server] request_timeout_ms",
+                old_server.request_timeout != new_server.request_timeout,
+            ),
+            (
+                "[server] max_connections",
+                old_server.max_connections != new_server.max_connections,
+            ),
+            (
+                "[server] memory_budget_mb",
+                old_server.memory_budget != new_server.memory_budget,
+            ),
+            (
+                "[server] operator_bind",
+                old_server.operator_bind != new_server.operator_bind,
+            ),
+            ("[seeds] dir", old_seeds.dir != new_seeds.dir),
+            ("[seeds] watch", old_seeds.watch != new_seeds.watch),
+            (
+                "[seeds] debounce_ms",
+                old_seeds.debounce != new_seeds.debounce,
+            ),
+            (
+                "[seeds] poll_interval_ms",
+                old_seeds.poll_interval != new_seeds.poll_interval,
+            ),
+            ("[seeds] cache", old_seeds.cache != new_seeds.cache),
+            ("[log] format", self.log.format != new.log.format),
+        ]
+        .into_iter()
+        .filter_map(|(key, changed)| changed.then_some(key))
+        .collect()
     }
 
     /// Validates config text; a relative `[seeds] dir` is joined to `base_dir`.
@@ -122,6 +170,7 @@ impl Config {
         let hubs = websub::validate(raw.websub, text)?;
         let seeds = raw.seeds.into_inner().validate(text, base_dir)?;
         let config = Config {
+            file: None,
             server: raw.server.validate(text)?,
             log: raw.log.validate(text)?,
             feed: (raw.feed.into_inner()).validate(feed_at, text, hubs, seeds.timezone)?,

@@ -73,6 +73,11 @@ impl Settings {
         }
     }
 
+    /// The settings of a reloaded config: the operator's listener stays where it is bound.
+    pub fn reloaded(&self, server: &ServerConfig, base_url: &Url, hubs: &[Url]) -> Settings {
+        Settings::new(server, base_url, hubs, self.operator_addr)
+    }
+
     /// Whether `request` came in on the operator's own listener.
     fn on_operator_listener(&self, request: &HttpRequest) -> bool {
         self.operator_addr == Some(request.app_config().local_addr())
@@ -147,8 +152,12 @@ pub struct Sources {
 
 struct State {
     sources: Sources,
-    settings: Settings,
+    /// Replaced whole when the config is reloaded.
+    settings: SharedSettings,
 }
+
+/// The settings handlers read, swapped by the update thread when the config is reloaded.
+pub type SharedSettings = Arc<arc_swap::ArcSwap<Settings>>;
 
 /// The server on `listener` (and the operator's own, if any), with `workers` threads; at
 /// shutdown in-flight responses get `grace` (whole seconds) to finish.
@@ -156,12 +165,13 @@ pub fn server(
     listener: TcpListener,
     operator_listener: Option<TcpListener>,
     sources: Sources,
-    settings: Settings,
+    settings: SharedSettings,
     workers: usize,
     grace: Duration,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let per_worker_connections = settings.max_connections.div_ceil(workers).max(1);
-    let request_timeout = settings.request_timeout;
+    let per_worker_connections = settings.load().max_connections.div_ceil(workers).max(1);
+    let request_timeout = settings.load().request_timeout;
+    let updates = sources.updates.clone();
     let state = web::Data::new(State { sources, settings });
     let mut server =
         HttpServer::new(move || App::new().app_data(state.clone()).configure(configure))
@@ -181,22 +191,26 @@ pub fn server(
         server = server.listen(operator_listener)?;
     }
     let server = server.run();
-    actix_web::rt::spawn(stop_gracefully_on_signal(server.handle()));
+    actix_web::rt::spawn(on_signals(server.handle(), updates));
     Ok(server)
 }
 
-/// Waits for SIGTERM or SIGINT, then stops accepting and lets in-flight responses finish (up
-/// to the server's shutdown grace).
-async fn stop_gracefully_on_signal(server: actix_web::dev::ServerHandle) {
+/// SIGHUP: the update thread reloads the config. SIGTERM or SIGINT: stop accepting and let
+/// in-flight responses finish (up to the server's shutdown grace).
+async fn on_signals(server: actix_web::dev::ServerHandle, updates: Sender<Update>) {
     use actix_web::rt::signal::unix::{SignalKind, signal};
-    let (Ok(mut terminate), Ok(mut interrupt)) = (
+    let (Ok(mut terminate), Ok(mut interrupt), Ok(mut hangup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
     ) else {
-        tracing::warn!("cannot listen for SIGTERM/SIGINT; stop the server with SIGKILL");
+        tracing::warn!("cannot listen for SIGTERM/SIGINT/SIGHUP; stop the server with SIGKILL");
         return;
     };
     let name = std::future::poll_fn(|context| {
+        while hangup.poll_recv(context).is_ready() {
+            let _ = updates.send(Update::Reload("SIGHUP"));
+        }
         if terminate.poll_recv(context).is_ready() {
             std::task::Poll::Ready("SIGTERM")
         } else if interrupt.poll_recv(context).is_ready() {
@@ -276,7 +290,7 @@ fn operator_or_health(request: &HttpRequest, state: &State) -> Option<HttpRespon
             false => starting(),
         });
     }
-    let settings = &state.settings;
+    let settings = state.settings.load();
     if is_operator_view(path) && !settings.is_operator(request) {
         return Some(not_found());
     }
@@ -429,10 +443,10 @@ fn with_links(mut response: HttpResponse, state: &State, path: &str) -> HttpResp
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else if path.ends_with('/')
         && answered
-        && let Some(links) = state.settings.alternates(path)
+        && let Some(links) = state.settings.load().alternates(path)
     {
         response.headers_mut().insert(header::LINK, links);
-    } else if answered && let Some(links) = state.settings.websub_links(path) {
+    } else if answered && let Some(links) = state.settings.load().websub_links(path) {
         response.headers_mut().insert(header::LINK, links);
     }
     response
@@ -477,7 +491,10 @@ fn serve(
     response
         .insert_header((header::ETAG, variant.etag.as_str()))
         .insert_header((header::LAST_MODIFIED, document.last_modified_http.as_str()))
-        .insert_header((header::CACHE_CONTROL, state.settings.cache_control.clone()))
+        .insert_header((
+            header::CACHE_CONTROL,
+            state.settings.load().cache_control.clone(),
+        ))
         .insert_header((header::VARY, "Accept-Encoding"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     if unchanged {

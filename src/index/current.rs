@@ -38,7 +38,7 @@ impl Indexer {
         self.render_feeds(true).unwrap_or_default()
     }
 
-    fn forget_rendered(&mut self) {
+    pub(super) fn forget_rendered(&mut self) {
         self.rendered_from.clear();
         self.rendered_folders = None;
         self.rendered_directory = None;

@@ -189,6 +189,28 @@ impl Indexer {
         self.reader.root()
     }
 
+    /// Takes a reloaded config: the feeds' metadata and limits at once (every feed's window
+    /// taken again and every document rendered again at the next render); new outlet rules,
+    /// zone or file size limit with a new reader. Returns whether those changed: the keys
+    /// depend on them, so the folder is to be rescanned.
+    pub fn reconfigure(&mut self, config: &Config) -> bool {
+        self.feeds = Catalog::new(config);
+        self.windows.clear();
+        self.forget_rendered();
+        let fingerprint = cache::fingerprint(
+            config.seeds.timezone.name(),
+            &config.outlets,
+            config.seeds.max_file_bytes,
+        );
+        if fingerprint == self.fingerprint {
+            return false;
+        }
+        self.fingerprint = fingerprint;
+        self.reader = Arc::new(SeedReader::new(self.root().to_path_buf(), config));
+        self.shown.clear();
+        true
+    }
+
     /// Whether the next scan can take keys from the on-disk index cache (a restart), rather
     /// than read every file (a cold start).
     pub fn has_cached_keys(&self) -> bool {

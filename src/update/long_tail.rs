@@ -91,6 +91,12 @@ impl LongTail {
     }
 
     /// A change was applied: memory will be freed, and handed back once things are quiet.
+    /// Drops every document rendered on request (a reloaded config renders them anew).
+    pub fn clear(&mut self) {
+        self.tail.clear();
+        self.busy();
+    }
+
     pub fn busy(&mut self) {
         self.last_busy = Instant::now();
         self.trim_due = true;

@@ -13,10 +13,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::compressor::Compressor;
+use crate::config::Config;
 use crate::config::SeedsConfig;
+use crate::http::SharedSettings;
 use crate::inbox::Update;
 use crate::index::{CacheWrite, FolderCheck, Indexer};
 use crate::metrics::Metrics;
@@ -69,6 +71,10 @@ pub struct Parts {
     /// of the folder with [`Update::Checked`].)
     pub scanned: bool,
     pub metrics: Arc<Metrics>,
+    /// The config the server started with, for a reload to compare against.
+    pub config: Config,
+    /// What the handlers read of the config, swapped on a reload.
+    pub settings: SharedSettings,
 }
 
 /// What a round of the loop applies: its share of the changes waiting, and when the watcher
@@ -99,6 +105,8 @@ pub struct UpdateLoop {
     /// Changed paths not yet applied: a burst is applied a slice a round.
     backlog: Backlog,
     metrics: Arc<Metrics>,
+    config: Config,
+    settings: SharedSettings,
 }
 
 /// When the on-disk index cache is written: changes not yet in it, and when it was last
@@ -127,6 +135,8 @@ impl UpdateLoop {
             folder: Folder::new(root, parts.seeds, None, parts.updates),
             backlog: Backlog::default(),
             metrics: parts.metrics,
+            config: parts.config,
+            settings: parts.settings,
             indexer: parts.indexer,
             long_tail: LongTail::new(parts.tail, parts.renderer),
             compressor: parts.compressor,
@@ -234,11 +244,51 @@ impl UpdateLoop {
                         self.backlog.add(batch, None);
                     }
                 }
+                Update::Reload(trigger) => self.reload(trigger),
                 Update::Stop => stop = true,
             }
         }
         let (batches, seen) = self.backlog.take();
         (!stop).then_some((Round { batches, seen }, idle))
+    }
+
+    /// Reads the config file again. Refused (the same messages as at start): the old config
+    /// keeps serving. Taken: the feeds' metadata and limits, the handlers' settings (cache
+    /// lifetime, operator networks, hubs in the headers), the hubs pinged and the outlet rules
+    /// (with a rescan) apply now — every document rendered once more, the long tail dropped,
+    /// so new bytes come with new validators; what needs a restart is named in the log.
+    fn reload(&mut self, trigger: &'static str) {
+        let Some(file) = self.config.file.clone() else {
+            warn!(trigger, "no config file to reload");
+            return;
+        };
+        let new = match Config::load(&file) {
+            Ok(new) => new,
+            Err(error) => {
+                warn!(trigger, %error, "config not reloaded: the running one stays");
+                return;
+            }
+        };
+        for key in self.config.restart_needed(&new) {
+            warn!(key, "changed in the config: takes effect at the next start");
+        }
+        let settings =
+            self.settings
+                .load()
+                .reloaded(&new.server, &new.feed.base_url, &new.feed.hubs);
+        self.settings.store(Arc::new(settings));
+        if new.feed.hubs != self.config.feed.hubs {
+            self.websub = websub::Pinger::start(new.feed.hubs.clone(), self.metrics.clone());
+        }
+        self.base_url = new.feed.base_url.clone();
+        if self.indexer.reconfigure(&new) {
+            self.backlog
+                .add(Batch::Rescan("the outlet rules changed".into()), None);
+        }
+        self.long_tail.clear();
+        self.render_due = true;
+        self.config = new;
+        info!(trigger, "config reloaded: every document rendered again");
     }
 
     /// A slice of the folder check after the start turned into the batch of what changed

@@ -25,6 +25,7 @@ mod operations;
 mod outlets;
 mod packaging;
 mod proxy;
+mod reload;
 mod restart;
 mod snapshots;
 mod soak;
