@@ -72,10 +72,6 @@ const AUTHORS_BEFORE_BIND: usize = 2_000;
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
 pub fn start(config: Config) -> Result<Running, StartError> {
-    let mut indexer = Indexer::open(&config).map_err(|source| StartError::Seeds {
-        path: config.seeds.dir.clone(),
-        source,
-    })?;
     let listener = bind("bind", config.server.bind)?;
     let operator_listener = config
         .server
@@ -115,7 +111,16 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let stop_server = || {
         actix_web::rt::System::new().block_on(server.stop(false));
     };
-    let (report, scanned) = match scan_and_watch(&mut indexer, &config, &updates_sender) {
+    // The index cache (a restart) or the folder (a cold start) read while the port answers
+    // 503: at a million seeds the cache alone takes ~2 s to load.
+    let opened = Indexer::open(&config).map_err(|source| StartError::Seeds {
+        path: config.seeds.dir.clone(),
+        source,
+    });
+    let scanned = opened.and_then(|mut indexer| {
+        scan_and_watch(&mut indexer, &config, &updates_sender).map(|scanned| (indexer, scanned))
+    });
+    let (indexer, (report, scanned)) = match scanned {
         Ok(scanned) => scanned,
         Err(error) => {
             stop_server();
