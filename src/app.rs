@@ -231,19 +231,10 @@ fn scan_and_watch(
 /// pages already list its authors and do not change a moment later; a large one's are read
 /// in the background by the update loop.
 fn read_few_bylines(indexer: &mut Indexer) {
-    let mut left = indexer.store().authors_unread();
-    if left > AUTHORS_BEFORE_BIND {
+    if indexer.store().authors_unread() > AUTHORS_BEFORE_BIND {
         return;
     }
-    while left > 0 {
-        indexer.read_authors(AUTHORS_PER_ROUND);
-        // Each round takes every seed it looks at; stop rather than spin if one did not.
-        let now = indexer.store().authors_unread();
-        if now >= left {
-            break;
-        }
-        left = now;
-    }
+    indexer.read_every_author(AUTHORS_PER_ROUND);
     indexer.take_journal();
 }
 

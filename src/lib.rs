@@ -14,6 +14,7 @@ pub mod http;
 pub mod inbox;
 pub mod index;
 pub mod metrics;
+pub mod mirror;
 pub mod progress;
 pub mod render;
 pub mod render_thread;

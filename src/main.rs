@@ -34,6 +34,12 @@ enum Command {
     Serve,
     /// Validate the config and every seed; print each rejected seed. Exit 1 if any was rejected.
     Check,
+    /// Write the current documents (feeds, pages, OPML) with .gz and .br siblings to OUT:
+    /// the bytes the server serves, for a static host.
+    Build {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write a commented config (at --config) for the seeds folder DIR, which `check` accepts.
     Init {
         /// The seeds folder, relative to the config's folder (or absolute).
@@ -49,6 +55,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(&cli.config),
         Command::Check => check(&cli.config),
         Command::Init { dir } => init(&cli.config, &dir),
+        Command::Build { out } => build(&cli.config, &out),
     }
 }
 
@@ -67,6 +74,35 @@ fn init_logging(format: LogFormat) {
             let colours = std::io::IsTerminal::is_terminal(&std::io::stderr())
                 && std::env::var_os("NO_COLOR").is_none();
             log.with_ansi(colours).init()
+        }
+    }
+}
+
+fn build(config_path: &std::path::Path, out: &std::path::Path) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log.format);
+    let started = std::time::Instant::now();
+    match seedfeed::mirror::build(&config, out) {
+        Ok(built) => {
+            println!(
+                "{} documents, {} files, {} bytes in {} ({} ms)",
+                built.documents,
+                built.files,
+                built.bytes,
+                out.display(),
+                started.elapsed().as_millis()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

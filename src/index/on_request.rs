@@ -162,6 +162,21 @@ impl Job {
 }
 
 impl Indexer {
+    /// Reads every byline still unread, `round` seeds at a time (a small folder's before the
+    /// bind, `seedfeed build`'s whole folder).
+    pub fn read_every_author(&mut self, round: usize) {
+        let mut left = self.store.authors_unread();
+        while left > 0 {
+            self.read_authors(round);
+            // Each round takes every seed it looks at; stop rather than spin if one did not.
+            let now = self.store.authors_unread();
+            if now >= left {
+                break;
+            }
+            left = now;
+        }
+    }
+
     /// Reads the authors of up to `count` seeds whose key lacks them (on every core);
     /// returns how many it looked at. The update loop calls it while nothing else waits.
     pub fn read_authors(&mut self, count: usize) -> usize {

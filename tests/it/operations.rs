@@ -406,3 +406,56 @@ fn two_servers_over_one_folder_answer_every_url_with_the_same_bytes_and_validato
         }
     }
 }
+
+#[test]
+fn build_writes_every_current_document_as_the_server_serves_it() {
+    let archive = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/archive-sample/articles"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, config_text(archive, 50)).unwrap();
+    let out = dir.path().join("site");
+    let built = std::process::Command::new(env!("CARGO_BIN_EXE_seedfeed"))
+        .arg("--config")
+        .arg(&config)
+        .args(["build", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+
+    let server = Server::serving(archive, 50);
+    let snapshot = server.snapshot();
+    let paths: Vec<&str> = snapshot
+        .paths()
+        .filter(|p| !seedfeed::urls::is_operator_view(p))
+        .collect();
+    // The root's and the 15 folders' four documents, and the OPML.
+    assert_eq!(paths.len(), 16 * 4 + 1, "{paths:?}");
+    for path in paths {
+        let file = out.join(seedfeed::mirror::file_of(path));
+        let served = server.get(path);
+        let written = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(written == served.body, "{path}: {} differs", file.display());
+        // Dated as the server dates it.
+        let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let modified = chrono::DateTime::<chrono::Utc>::from(modified);
+        let http_date = modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        assert_eq!(
+            served.header("last-modified"),
+            Some(http_date.as_str()),
+            "{path}"
+        );
+        for (coding, suffix) in [("gzip", "gz"), ("br", "br")] {
+            let sibling = format!("{}.{suffix}", file.display());
+            let written = std::fs::read(&sibling).unwrap_or_else(|e| panic!("{sibling}: {e}"));
+            let served = server.wait_for_coding(path, coding);
+            assert!(
+                written == served.body,
+                "{sibling} differs from {path} as {coding}"
+            );
+        }
+    }
+}

@@ -148,6 +148,11 @@ impl Server {
         }
     }
 
+    /// The state being served now.
+    pub fn snapshot(&self) -> std::sync::Arc<seedfeed::snapshot::Snapshot> {
+        self.running.as_ref().expect("running").snapshot()
+    }
+
     /// Where the operator's own listener is bound (`[server] operator_bind`).
     pub fn operator_addr(&self) -> Option<std::net::SocketAddr> {
         self.running
