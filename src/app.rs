@@ -72,12 +72,7 @@ const AUTHORS_BEFORE_BIND: usize = 2_000;
 
 /// Scans, binds, starts watching and serving; returns once requests can be answered.
 pub fn start(config: Config) -> Result<Running, StartError> {
-    let listener = bind("bind", config.server.bind)?;
-    let operator_listener = config
-        .server
-        .operator_bind
-        .map(|addr| bind("operator_bind", addr))
-        .transpose()?;
+    let (listener, operator_listener) = bind_all(&config)?;
     let addr = listener.local_addr().map_err(StartError::Http)?;
     let operator_addr = operator_listener
         .as_ref()
@@ -95,12 +90,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         updates: updates_sender.clone(),
         metrics: metrics.clone(),
     };
-    let settings: http::SharedSettings = Arc::new(ArcSwap::from_pointee(http::Settings::new(
-        &config.server,
-        &config.feed.base_url,
-        &config.feed.hubs,
-        operator_addr,
-    )));
+    let settings = shared_settings(&config, operator_addr);
     let (server, server_thread) = serve(
         listener,
         operator_listener,
@@ -108,22 +98,12 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         settings.clone(),
         &config,
     )?;
-    let stop_server = || {
-        actix_web::rt::System::new().block_on(server.stop(false));
-    };
     // The index cache (a restart) or the folder (a cold start) read while the port answers
     // 503: at a million seeds the cache alone takes ~2 s to load.
-    let opened = Indexer::open(&config).map_err(|source| StartError::Seeds {
-        path: config.seeds.dir.clone(),
-        source,
-    });
-    let scanned = opened.and_then(|mut indexer| {
-        scan_and_watch(&mut indexer, &config, &updates_sender).map(|scanned| (indexer, scanned))
-    });
-    let (indexer, (report, scanned)) = match scanned {
+    let (indexer, report, scanned) = match open_and_scan(&config, &updates_sender) {
         Ok(scanned) => scanned,
         Err(error) => {
-            stop_server();
+            actix_web::rt::System::new().block_on(server.stop(false));
             return Err(error);
         }
     };
@@ -148,20 +128,12 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     published.store(Arc::new(update_loop.first_snapshot()));
     compressor.snapshot(published.load_full());
 
-    let updates_thread = {
-        let published = published.clone();
-        thread::Builder::new()
-            .name("seedfeed-update".into())
-            .spawn(move || update_loop.run(updates, published))
-            .map_err(StartError::Http)?
-    };
-    // An edit to the config file reloads it, like SIGHUP.
-    let config_watch = config.file.as_deref().and_then(|file| {
-        let updates = updates_sender.clone();
-        watch::config_file(file, move || {
-            let _ = updates.send(Update::Reload("the config file changed"));
-        })
-    });
+    let published_too = published.clone();
+    let updates_thread = thread::Builder::new()
+        .name("seedfeed-update".into())
+        .spawn(move || update_loop.run(updates, published_too))
+        .map_err(StartError::Http)?;
+    let config_watch = watch_config(&config, &updates_sender);
     info!(%addr, "serving /, /rss.xml, /atom.xml, /feed.json, each folder's feeds under /<folder>/, /opml.xml and /status");
     Ok(Running {
         addr,
@@ -236,6 +208,50 @@ fn read_few_bylines(indexer: &mut Indexer) {
     }
     indexer.read_every_author(AUTHORS_PER_ROUND);
     indexer.take_journal();
+}
+
+/// What the handlers read of the config; the update thread swaps it on a reload.
+fn shared_settings(config: &Config, operator_addr: Option<SocketAddr>) -> http::SharedSettings {
+    let settings = http::Settings::new(
+        &config.server,
+        &config.feed.base_url,
+        &config.feed.hubs,
+        operator_addr,
+    );
+    Arc::new(ArcSwap::from_pointee(settings))
+}
+
+/// An edit to the config file reloads it, like SIGHUP.
+fn watch_config(config: &Config, updates: &Sender<Update>) -> Option<notify::RecommendedWatcher> {
+    let file = config.file.as_deref()?;
+    let updates = updates.clone();
+    watch::config_file(file, move || {
+        let _ = updates.send(Update::Reload("the config file changed"));
+    })
+}
+
+/// The index opened (a restart's cache loaded) and its first state read: see
+/// [`scan_and_watch`].
+fn open_and_scan(
+    config: &Config,
+    updates: &Sender<Update>,
+) -> Result<(Indexer, ScanReport, bool), StartError> {
+    let mut indexer = Indexer::open(config).map_err(|source| StartError::Seeds {
+        path: config.seeds.dir.clone(),
+        source,
+    })?;
+    let (report, scanned) = scan_and_watch(&mut indexer, config, updates)?;
+    Ok((indexer, report, scanned))
+}
+
+/// The public listener and the operator's own, if configured.
+fn bind_all(config: &Config) -> Result<(TcpListener, Option<TcpListener>), StartError> {
+    let listener = bind("bind", config.server.bind)?;
+    let operator = config.server.operator_bind;
+    let operator_listener = operator
+        .map(|addr| bind("operator_bind", addr))
+        .transpose()?;
+    Ok((listener, operator_listener))
 }
 
 fn bind(key: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {

@@ -78,15 +78,26 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-fn build(config_path: &std::path::Path, out: &std::path::Path) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(c) => c,
+/// The config at `config_path`, with logging set up as it says; refused: the message on
+/// stderr and `refused` as the exit status.
+fn load(config_path: &std::path::Path, refused: ExitCode) -> Result<Config, ExitCode> {
+    match Config::load(config_path) {
+        Ok(config) => {
+            init_logging(config.log.format);
+            Ok(config)
+        }
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            Err(refused)
         }
+    }
+}
+
+fn build(config_path: &std::path::Path, out: &std::path::Path) -> ExitCode {
+    let config = match load(config_path, ExitCode::from(2)) {
+        Ok(config) => config,
+        Err(code) => return code,
     };
-    init_logging(config.log.format);
     let started = std::time::Instant::now();
     match seedfeed::mirror::build(&config, out) {
         Ok(built) => {
@@ -125,14 +136,10 @@ fn init(config_path: &std::path::Path, seeds: &std::path::Path) -> ExitCode {
 }
 
 fn serve(config_path: &std::path::Path) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let config = match load(config_path, ExitCode::from(2)) {
+        Ok(config) => config,
+        Err(code) => return code,
     };
-    init_logging(config.log.format);
     let running = match seedfeed::app::start(config) {
         Ok(r) => r,
         Err(e) => {
@@ -150,14 +157,10 @@ fn serve(config_path: &std::path::Path) -> ExitCode {
 }
 
 fn check(config_path: &std::path::Path) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    let config = match load(config_path, ExitCode::FAILURE) {
+        Ok(config) => config,
+        Err(code) => return code,
     };
-    init_logging(config.log.format);
     // `check` reads every seed afresh: the cache would only say what was true before.
     let mut config = config;
     config.seeds.cache = None;
