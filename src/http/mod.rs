@@ -236,20 +236,25 @@ pub fn configure(config: &mut web::ServiceConfig) {
 /// Every request: the answer, counted in the metrics and, at debug level, logged.
 async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
     let started = Instant::now();
-    let response = match operator_or_health(&request, &state) {
-        Some(response) => response,
-        None => document(&request, &state).await,
-    };
+    // Every check below reads the path as the snapshot knows it: `/%73tatus` is `/status`.
     let path = canonical_path(request.path());
+    let response = match path.as_deref() {
+        None => not_found(),
+        Some(path) => match operator_or_health(&request, path, &state) {
+            Some(response) => response,
+            None => document(&request, path, &state).await,
+        },
+    };
     let route = route_kind(
         path.as_deref().unwrap_or(""),
         !request.query_string().is_empty(),
     );
-    let coding = match response.headers().get(header::CONTENT_ENCODING) {
-        Some(value) if value == "gzip" => "gzip",
-        Some(value) if value == "br" => "br",
-        _ => "identity",
-    };
+    let sent = response.headers().get(header::CONTENT_ENCODING);
+    let coding = Coding::PREFERENCE
+        .into_iter()
+        .find(|coding| sent.is_some_and(|value| value == coding.token()))
+        .unwrap_or(Coding::Identity)
+        .token();
     let bytes = match response.body().size() {
         BodySize::Sized(bytes) if request.method() != Method::HEAD => bytes as usize,
         _ => 0,
@@ -274,8 +279,7 @@ async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
 /// The answers that are not documents — health, readiness, the operator's views (to
 /// operators only), and 503 for every document until the first state is published — or
 /// `None` for a document.
-fn operator_or_health(request: &HttpRequest, state: &State) -> Option<HttpResponse> {
-    let path = request.path();
+fn operator_or_health(request: &HttpRequest, path: &str, state: &State) -> Option<HttpResponse> {
     if path == HEALTH_PATH {
         return Some(uncached(
             StatusCode::OK,
@@ -331,23 +335,21 @@ fn starting() -> HttpResponse {
     response
 }
 
-async fn document(request: &HttpRequest, state: &State) -> HttpResponse {
+/// The document at the canonical `path`.
+async fn document(request: &HttpRequest, path: &str, state: &State) -> HttpResponse {
     let request = request.clone();
-    let Some(path) = canonical_path(request.path()) else {
-        return not_found();
-    };
     let query = request.query_string();
     let snapshot = state.sources.published.load();
-    if let Some(document) = snapshot.document(&path).filter(|_| query.is_empty()) {
-        return with_links(serve(&request, state, document, None), state, &path);
+    if let Some(document) = snapshot.document(path).filter(|_| query.is_empty()) {
+        return with_links(serve(&request, state, document, None), state, path);
     }
-    let wanted = match wanted::wanted(&path, query) {
+    let wanted = match wanted::wanted(path, query) {
         Err(message) => return bad_request(&message),
         Ok(Some(wanted)) => wanted,
         Ok(None) => {
-            if let Some(document) = snapshot.document(&path) {
+            if let Some(document) = snapshot.document(path) {
                 // `/status?x`, `/opml.xml?x`: no filters there; the query means nothing.
-                return with_links(serve(&request, state, document, None), state, &path);
+                return with_links(serve(&request, state, document, None), state, path);
             }
             // `/nyt` is the folder's page at `/nyt/`: relative links on it need the slash.
             let page = format!("{path}/");
@@ -391,7 +393,7 @@ async fn document(request: &HttpRequest, state: &State) -> HttpResponse {
             HeaderValue::from_static(ARCHIVE_CACHE),
         );
     }
-    with_links(response, state, &path)
+    with_links(response, state, path)
 }
 
 /// `Cache-Control` of the archive of a month gone by.

@@ -208,6 +208,13 @@ fn operator_views_answer_operators_only() {
             "{path}: {}",
             someone.text()
         );
+        // An escaped spelling of the path is the same path.
+        let escaped = path.replacen('s', "%73", 1).replacen('m', "%6d", 1);
+        assert_eq!(
+            raw_get(other, port, &escaped, &[]).unwrap().status,
+            404,
+            "{escaped}"
+        );
         // Through a proxy on this machine every reader would look local.
         let proxied = raw_get(
             Ipv4Addr::LOCALHOST,
