@@ -119,7 +119,6 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         renderer,
         compressor: compressor.clone(),
         websub: websub::Pinger::start(config.feed.hubs.clone(), metrics.clone()),
-        base_url: config.feed.base_url.clone(),
         scanned,
         metrics,
         config: config.clone(),

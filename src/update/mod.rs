@@ -64,14 +64,13 @@ pub struct Parts {
     pub compressor: Compressor,
     /// Told which feeds changed; `None` without hubs.
     pub websub: Option<websub::Pinger>,
-    /// The public URL of `/`, for the feed URLs the hubs are told.
-    pub base_url: url::Url,
     /// The first state came from a scan of the folder, not from the index cache: the cache is
     /// written from it. (Either way the watcher comes with [`Update::Watching`] and the check
     /// of the folder with [`Update::Checked`].)
     pub scanned: bool,
     pub metrics: Arc<Metrics>,
-    /// The config the server started with, for a reload to compare against.
+    /// The config in force: a reload compares against it; its `base_url` makes the feed URLs
+    /// the hubs are told.
     pub config: Config,
     /// What the handlers read of the config, swapped on a reload.
     pub settings: SharedSettings,
@@ -92,7 +91,6 @@ pub struct UpdateLoop {
     cache: CacheSchedule,
     clocks: Clocks,
     websub: Option<websub::Pinger>,
-    base_url: url::Url,
     /// A render is due without a change: the folders' feeds after the start rendered only the
     /// root's, or the root's page after the authors' background read finished.
     render_due: bool,
@@ -154,7 +152,6 @@ impl UpdateLoop {
                 started_from_cache: None,
             },
             websub: parts.websub,
-            base_url: parts.base_url,
             render_due: true,
             unannounced: false,
             tidy_due: false,
@@ -280,7 +277,6 @@ impl UpdateLoop {
         if new.feed.hubs != self.config.feed.hubs {
             self.websub = websub::Pinger::start(new.feed.hubs.clone(), self.metrics.clone());
         }
-        self.base_url = new.feed.base_url.clone();
         if self.indexer.reconfigure(&new) {
             self.backlog
                 .add(Batch::Rescan("the outlet rules changed".into()), None);
@@ -374,7 +370,10 @@ impl UpdateLoop {
             .changed_since(before)
             .into_iter()
             .filter(|path| crate::urls::is_feed_document(path))
-            .filter_map(|path| self.base_url.join(path.trim_start_matches('/')).ok())
+            .filter_map(|path| {
+                let base_url = &self.config.feed.base_url;
+                base_url.join(path.trim_start_matches('/')).ok()
+            })
             .map(String::from)
             .collect();
         websub.changed(urls);
